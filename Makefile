@@ -1,0 +1,66 @@
+# Two commands do all set-up on a fresh machine: `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export ONESTOP_VAR_DIR ?= $(CURDIR)/var
+
+.PHONY: demo test lint format translations extract-messages browser-deps serve-demo clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+.stamp-runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+.stamp-dev: requirements-dev.txt requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ .stamp-runtime
+
+translations: .stamp-runtime
+	$(BIN)/pybabel compile --statistics -d translations 2>&1 | grep -v "^$$" || true
+
+extract-messages: .stamp-runtime
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --omit-header
+
+# Debian packages the browser journeys need: Chromium and fonts with Vietnamese glyphs.
+browser-deps:
+	@if ! command -v chromium >/dev/null || ! dpkg -s fonts-noto-core >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core >/dev/null; \
+	  else echo "Install Debian's chromium and fonts-noto-core (as root) for the browser tests."; fi; \
+	fi
+
+demo: .stamp-runtime translations
+	@mkdir -p $(ONESTOP_VAR_DIR)
+	ONESTOP_DEMO=1 $(BIN)/flask --app wsgi db upgrade
+	ONESTOP_DEMO=1 $(BIN)/flask --app wsgi province load provinces/demo
+	ONESTOP_DEMO=1 $(BIN)/flask --app wsgi demo accounts
+	@$(MAKE) --no-print-directory serve-demo
+
+serve-demo:
+	@echo ""
+	@echo "Portal:        http://127.0.0.1:$(PORT)"
+	@echo "Demo mailbox:  http://127.0.0.1:$(PORT)/dev/mailbox   (e-mail and SMS the demo sends)"
+	@echo "Stop with Ctrl+C."
+	@ONESTOP_DEMO=1 $(BIN)/celery -A onestop.worker worker --beat --pool=solo --concurrency=1 --loglevel=warning \
+	    --schedule=$(ONESTOP_VAR_DIR)/celerybeat-schedule & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  ONESTOP_DEMO=1 $(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+
+test: .stamp-dev translations browser-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	bash scripts/run-tests
+
+lint:
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format:
+	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
+
+clean:
+	rm -rf var .stamp-* .pytest_cache

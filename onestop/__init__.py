@@ -1,0 +1,77 @@
+"""onestop: the provincial public service portal and electronic one-stop back office."""
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+
+from onestop.config import Config
+
+
+def create_app(config: type | Mapping | None = None) -> Flask:
+    app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    app.config.from_object(Config)
+    if isinstance(config, Mapping):
+        app.config.from_mapping(config)
+    elif config is not None:
+        app.config.from_object(config)
+    _check_production_secret(app)
+
+    from onestop import celery_app, errors, extensions, security
+    from onestop.i18n import select_locale
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(
+        app, extensions.db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True
+    )
+    extensions.csrf.init_app(app)
+    extensions.babel.init_app(app, locale_selector=select_locale, default_translation_directories="../translations")
+    extensions.limiter.init_app(app)
+    extensions.login_manager.init_app(app)
+    celery_app.init_celery(app)
+    security.init_app(app)
+    errors.register_error_handlers(app)
+
+    from onestop.accounts import views as accounts_views
+    from onestop.notifications import outbox
+    from onestop.notifications import views as notification_views
+    from onestop.portal import views as portal_views
+    from onestop.procedures import views as procedure_views
+    from onestop.provinces import views as province_views
+
+    outbox.init_app(app)
+    accounts_views.init_app(app)
+    app.register_blueprint(portal_views.bp)
+    app.register_blueprint(procedure_views.bp)
+    app.register_blueprint(province_views.bp)
+    app.register_blueprint(accounts_views.bp)
+    app.register_blueprint(accounts_views.admin_bp)
+    app.register_blueprint(notification_views.bp)
+
+    from onestop import cli
+
+    cli.register(app)
+    _commit_once_per_request(app)
+    portal_views.register_template_globals(app)
+    return app
+
+
+def _commit_once_per_request(app: Flask) -> None:
+    """Services flush; the request commits once at its edge, so a broken rule leaves nothing behind."""
+    from onestop.extensions import db
+
+    @app.after_request
+    def _commit(response):
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+
+def _check_production_secret(app: Flask) -> None:
+    if app.config["SECRET_KEY"] != Config.SECRET_KEY:
+        return
+    if app.config["ONESTOP_ENV"] == "production":
+        raise RuntimeError("SECRET_KEY must be set when ONESTOP_ENV=production (see docs/operations.md).")
+    app.logger.warning("Using the demo SECRET_KEY: set SECRET_KEY before serving real users.")

@@ -1,0 +1,345 @@
+"""Account rules: registration, confirmation, authentication, password reset, staff management.
+
+Services never read the request; the acting user is a parameter. They flush; the request commits.
+"""
+
+import hmac
+import secrets
+from datetime import timedelta
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import false, func, or_, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from onestop.accounts.models import Role, User
+from onestop.errors import InvalidInput, NotAllowed, NotFound
+from onestop.extensions import db
+from onestop.models import utcnow
+from onestop.notifications.models import Channel
+from onestop.notifications.outbox import queue_message
+from onestop.provinces.models import Agency, Province
+
+_EMAIL_SALT = "confirm-email"
+_RESET_SALT = "reset-password"
+
+
+class AccountError(InvalidInput):
+    """A rule about accounts was broken; `field` names the form field the message belongs to."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def normalise_phone(phone: str) -> str:
+    """Vietnamese mobile numbers as 10 digits starting with 0 (+84 and 84 prefixes accepted)."""
+    digits = "".join(ch for ch in phone if ch.isdigit() or ch == "+")
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("84") and len(digits) == 11:
+        digits = "0" + digits[2:]
+    return digits
+
+
+def find_by_login(login: str) -> User | None:
+    login = login.strip()
+    if "@" in login:
+        condition = User.email == login.lower()
+    elif login.isdigit() and len(login) == 12:
+        condition = User.citizen_id == login
+    else:
+        condition = User.phone == normalise_phone(login)
+    return db.session.scalar(select(User).where(condition))
+
+
+def register_citizen(full_name: str, citizen_id: str, email: str | None, phone: str | None, password: str) -> User:
+    email = email.strip().lower() if email else None
+    phone = normalise_phone(phone) if phone else None
+    clashes = db.session.scalars(
+        select(User).where(
+            or_(
+                User.citizen_id == citizen_id,
+                User.email == email if email else false(),
+                User.phone == phone if phone else false(),
+            )
+        )
+    ).all()
+    for other in clashes:
+        if other.citizen_id == citizen_id:
+            raise AccountError(
+                _("An account with this citizen ID number already exists. Sign in or reset your password."),
+                "citizen_id",
+            )
+        if email and other.email == email:
+            raise AccountError(_("This e-mail address is already used by another account."), "email")
+        if phone and other.phone == phone:
+            raise AccountError(_("This phone number is already used by another account."), "phone")
+    user = User(
+        full_name=full_name.strip(),
+        citizen_id=citizen_id,
+        email=email,
+        phone=phone,
+        role=Role.CITIZEN,
+        privacy_consent_at=utcnow(),
+    )
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    if email:
+        send_email_confirmation(user)
+    if phone:
+        send_phone_code(user)
+    return user
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def _external(endpoint: str, **values) -> str:
+    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
+def send_email_confirmation(user: User) -> None:
+    token = _serializer(_EMAIL_SALT).dumps({"user": user.id, "email": user.email})
+    link = _external("accounts.confirm_email", token=token)
+    hours = current_app.config["EMAIL_CONFIRM_MAX_AGE"] // 3600
+    queue_message(
+        Channel.EMAIL,
+        user.email,
+        subject=_("Confirm your e-mail address"),
+        body=_(
+            "Hello %(name)s,\n\nTo finish creating your account on the public service portal, open this link "
+            "within %(hours)s hours:\n\n%(link)s\n\nIf you did not register, ignore this message.",
+            name=user.full_name,
+            hours=hours,
+            link=link,
+        ),
+        user_id=user.id,
+    )
+
+
+def confirm_email(token: str) -> User:
+    try:
+        data = _serializer(_EMAIL_SALT).loads(token, max_age=current_app.config["EMAIL_CONFIRM_MAX_AGE"])
+    except SignatureExpired:
+        raise AccountError(_("This confirmation link has expired. Sign in to receive a new one.")) from None
+    except BadSignature:
+        raise AccountError(_("This confirmation link is not valid. Check that you copied all of it.")) from None
+    user = db.session.get(User, data["user"])
+    if user is None or user.email != data["email"]:
+        raise AccountError(_("This confirmation link is not valid any more."))
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+    return user
+
+
+def send_phone_code(user: User) -> None:
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    user.phone_code_hash = generate_password_hash(code)
+    user.phone_code_sent_at = utcnow()
+    minutes = current_app.config["PHONE_CODE_MAX_AGE"] // 60
+    queue_message(
+        Channel.SMS,
+        user.phone,
+        body=_(
+            "Your confirmation code for the public service portal is %(code)s. It is valid for %(minutes)s minutes.",
+            code=code,
+            minutes=minutes,
+        ),
+        user_id=user.id,
+    )
+
+
+def confirm_phone(user: User, code: str) -> None:
+    max_age = timedelta(seconds=current_app.config["PHONE_CODE_MAX_AGE"])
+    if not user.phone_code_hash or not user.phone_code_sent_at or utcnow() - user.phone_code_sent_at > max_age:
+        raise AccountError(_("This code has expired. Ask for a new one."), "code")
+    if not check_password_hash(user.phone_code_hash, code.strip()):
+        raise AccountError(_("This code is not right. Check the SMS and try again."), "code")
+    user.phone_confirmed_at = utcnow()
+    user.phone_code_hash = None
+
+
+def authenticate(login: str, password: str) -> User:
+    """Return the user for a login and password, or raise with one message that reveals nothing."""
+    user = find_by_login(login)
+    if user is None or not user.is_active or not user.check_password(password):
+        if user is None:
+            # Spend the same time as a real check so that timing does not tell which logins exist.
+            check_password_hash(_DUMMY_HASH, password)
+        raise AccountError(_("The login or the password is not right."), "password")
+    user.last_login_at = utcnow()
+    return user
+
+
+_DUMMY_HASH = generate_password_hash("not a real password")
+
+
+def _reset_fingerprint(user: User) -> str:
+    # Changing the password changes its hash, which makes every earlier reset link void.
+    return (user.password_hash or "none")[-16:]
+
+
+def request_password_reset(email: str) -> None:
+    """Send a reset link if the address belongs to an account; say nothing either way."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.is_active:
+        return
+    token = _serializer(_RESET_SALT).dumps({"user": user.id, "fp": _reset_fingerprint(user)})
+    link = _external("accounts.reset_password", token=token)
+    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+    queue_message(
+        Channel.EMAIL,
+        user.email,
+        subject=_("Reset your password"),
+        body=_(
+            "Hello %(name)s,\n\nSomeone asked to reset the password of your account on the public service portal. "
+            "To choose a new password, open this link within %(minutes)s minutes:\n\n%(link)s\n\n"
+            "If it was not you, ignore this message: your password stays as it is.",
+            name=user.full_name,
+            minutes=minutes,
+            link=link,
+        ),
+        user_id=user.id,
+    )
+
+
+def user_for_reset_token(token: str) -> User:
+    try:
+        data = _serializer(_RESET_SALT).loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except SignatureExpired:
+        raise AccountError(_("This link has expired. Ask for a new one.")) from None
+    except BadSignature:
+        raise AccountError(_("This link is not valid. Check that you copied all of it.")) from None
+    user = db.session.get(User, data["user"])
+    if user is None or not hmac.compare_digest(data["fp"], _reset_fingerprint(user)):
+        raise AccountError(_("This link has already been used. Ask for a new one if you need it."))
+    return user
+
+
+def reset_password(token: str, password: str) -> User:
+    user = user_for_reset_token(token)
+    user.set_password(password)
+    if user.email_confirmed_at is None:
+        # The link reached this mailbox, which confirms the address as well.
+        user.email_confirmed_at = utcnow()
+    return user
+
+
+# --- Staff ------------------------------------------------------------------------------------
+
+STAFF_ROLES = [role for role in Role if role.is_staff]
+
+
+def manageable_agencies(actor: User) -> list[Agency]:
+    if actor.role_enum is Role.PROVINCE_ADMIN:
+        return list(
+            db.session.scalars(
+                select(Agency).where(Agency.province_id == actor.province_id, Agency.is_active).order_by(Agency.code)
+            )
+        )
+    if actor.role_enum is Role.AGENCY_ADMIN and actor.agency is not None:
+        return [actor.agency]
+    return []
+
+
+def assignable_roles(actor: User) -> list[Role]:
+    if actor.role_enum is Role.PROVINCE_ADMIN:
+        return STAFF_ROLES
+    if actor.role_enum is Role.AGENCY_ADMIN:
+        return [Role.CLERK, Role.SPECIALIST, Role.LEADER, Role.AGENCY_ADMIN]
+    return []
+
+
+def staff_visible_to(actor: User) -> list[User]:
+    agencies = manageable_agencies(actor)
+    if not agencies:
+        raise NotAllowed(_("Only administrators can manage staff accounts."))
+    query = select(User).where(User.role != Role.CITIZEN)
+    if actor.role_enum is Role.PROVINCE_ADMIN:
+        query = query.where(User.province_id == actor.province_id)
+    else:
+        query = query.where(User.agency_id == actor.agency_id)
+    return list(db.session.scalars(query.order_by(User.agency_id, User.role, func.lower(User.full_name))))
+
+
+def _check_can_manage(actor: User, role: Role, agency: Agency | None) -> None:
+    if role not in assignable_roles(actor):
+        raise NotAllowed(_("You cannot give this role."))
+    if role is Role.PROVINCE_ADMIN:
+        return
+    if agency is None:
+        raise AccountError(_("Choose the agency this person works for."), "agency")
+    if agency not in manageable_agencies(actor):
+        raise NotAllowed(_("You can only manage staff of your own agency."))
+
+
+def create_staff(actor: User, full_name: str, email: str, role: Role, agency: Agency | None, phone: str | None) -> User:
+    """Create a staff account and e-mail its owner a link to choose a password."""
+    _check_can_manage(actor, role, agency)
+    email = email.strip().lower()
+    if db.session.scalar(select(User.id).where(User.email == email)):
+        raise AccountError(_("This e-mail address is already used by another account."), "email")
+    user = User(
+        full_name=full_name.strip(),
+        email=email,
+        phone=normalise_phone(phone) if phone else None,
+        role=role,
+        agency_id=agency.id if agency and role is not Role.PROVINCE_ADMIN else None,
+        province_id=actor.province_id,
+        email_confirmed_at=None,
+    )
+    db.session.add(user)
+    db.session.flush()
+    request_password_reset(email)
+    return user
+
+
+def get_staff_for(actor: User, user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_staff or user not in staff_visible_to(actor):
+        raise NotFound(_("There is no such staff account."))
+    return user
+
+
+def update_staff(actor: User, user: User, role: Role, agency: Agency | None, is_active: bool) -> None:
+    if user.id == actor.id and (role != user.role_enum or not is_active):
+        raise AccountError(_("You cannot change your own role or deactivate yourself."), "role")
+    _check_can_manage(actor, Role(user.role), user.agency)
+    _check_can_manage(actor, role, agency)
+    user.role = role
+    user.agency_id = agency.id if agency and role is not Role.PROVINCE_ADMIN else None
+    user.is_active = is_active
+
+
+def ensure_demo_accounts(province: Province, password: str) -> list[User]:
+    """One staff member of each role in the pack gets `password`; a demo citizen is created once."""
+    accounts = []
+    for role in STAFF_ROLES:
+        user = db.session.scalar(
+            select(User).where(User.province_id == province.id, User.role == role).order_by(User.email).limit(1)
+        )
+        if user is None:
+            continue
+        if not user.check_password(password):
+            user.set_password(password)
+        user.email_confirmed_at = user.email_confirmed_at or utcnow()
+        accounts.append(user)
+    citizen = db.session.scalar(select(User).where(User.citizen_id == "001090001234"))
+    if citizen is None:
+        citizen = User(
+            full_name="Nguyễn Văn An",
+            citizen_id="001090001234",
+            email="citizen@demo.example",
+            phone="0912345678",
+            role=Role.CITIZEN,
+            email_confirmed_at=utcnow(),
+            phone_confirmed_at=utcnow(),
+        )
+        citizen.set_password(password)
+        db.session.add(citizen)
+    db.session.flush()
+    return [citizen, *accounts]

@@ -1,0 +1,295 @@
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+
+from onestop.accounts import services
+from onestop.accounts.forms import (
+    ForgotPasswordForm,
+    LoginForm,
+    PhoneCodeForm,
+    RegisterForm,
+    ResetPasswordForm,
+    StaffEditForm,
+    StaffForm,
+)
+from onestop.accounts.models import Role, User
+from onestop.errors import NotAllowed
+from onestop.extensions import db, limiter, login_manager
+from onestop.provinces.models import Agency
+
+bp = Blueprint("accounts", __name__, url_prefix="/account")
+admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+_PENDING = "pending_user"
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _account_limit() -> str:
+    return current_app.config["ACCOUNT_RATE_LIMIT"]
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please sign in to continue.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def _load(user_id: str) -> User | None:
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.is_active else None
+
+
+def _invalid(template: str, form, error: services.AccountError | None = None, **context):
+    """Re-render a form with everything typed kept and the message beside its field."""
+    if error is not None:
+        field = getattr(form, error.field, None) if error.field else None
+        if field is not None:
+            field.errors = [*field.errors, error.message]
+        else:
+            form.form_errors.append(error.message)
+    return render_template(template, form=form, **context), 422
+
+
+def _safe_next(default: str) -> str:
+    target = request.args.get("next", "")
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.netloc and not parts.scheme:
+        return target
+    return default
+
+
+def _home_for(user: User) -> str:
+    return url_for("admin.office") if user.is_staff else url_for("accounts.profile")
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_account_limit, methods=["POST"])
+def register():
+    form = RegisterForm()
+    if not form.validate_on_submit():
+        return (
+            _invalid("accounts/register.html", form)
+            if form.is_submitted()
+            else render_template("accounts/register.html", form=form)
+        )
+    try:
+        user = services.register_citizen(
+            form.full_name.data, form.citizen_id.data, form.email.data, form.phone.data, form.password.data
+        )
+    except services.AccountError as error:
+        return _invalid("accounts/register.html", form, error)
+    session[_PENDING] = user.id
+    if user.email:
+        return redirect(url_for("accounts.check_email"))
+    return redirect(url_for("accounts.confirm_phone"))
+
+
+@bp.get("/check-email")
+def check_email():
+    user = db.session.get(User, session.get(_PENDING) or 0)
+    return render_template("accounts/check_email.html", user=user)
+
+
+@bp.get("/confirm/<token>")
+def confirm_email(token: str):
+    try:
+        services.confirm_email(token)
+    except services.AccountError as error:
+        return render_template("accounts/link_problem.html", message=error.message), 400
+    flash(_("Your e-mail address is confirmed. You can now sign in."), "success")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.post("/resend")
+@limiter.limit(_account_limit)
+def resend_confirmation():
+    user = db.session.get(User, session.get(_PENDING) or 0)
+    if user is None or user.is_verified:
+        return redirect(url_for("accounts.login"))
+    if user.email:
+        services.send_email_confirmation(user)
+        flash(_("We sent the confirmation link again. Check your inbox and spam folder."), "info")
+        return redirect(url_for("accounts.check_email"))
+    services.send_phone_code(user)
+    flash(_("We sent a new code by SMS."), "info")
+    return redirect(url_for("accounts.confirm_phone"))
+
+
+@bp.route("/confirm-phone", methods=["GET", "POST"])
+@limiter.limit(_account_limit, methods=["POST"])
+def confirm_phone():
+    user = db.session.get(User, session.get(_PENDING) or 0)
+    if user is None or not user.phone:
+        return redirect(url_for("accounts.login"))
+    form = PhoneCodeForm()
+    if not form.validate_on_submit():
+        if form.is_submitted():
+            return _invalid("accounts/confirm_phone.html", form, user=user)
+        return render_template("accounts/confirm_phone.html", form=form, user=user)
+    try:
+        services.confirm_phone(user, form.code.data)
+    except services.AccountError as error:
+        return _invalid("accounts/confirm_phone.html", form, error, user=user)
+    flash(_("Your phone number is confirmed. You can now sign in."), "success")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(_home_for(current_user))
+    form = LoginForm()
+    if not form.validate_on_submit():
+        return (
+            _invalid("accounts/login.html", form)
+            if form.is_submitted()
+            else render_template("accounts/login.html", form=form)
+        )
+    try:
+        user = services.authenticate(form.login.data, form.password.data)
+    except services.AccountError as error:
+        return _invalid("accounts/login.html", form, error)
+    if not user.is_staff and not user.is_verified:
+        session[_PENDING] = user.id
+        return render_template("accounts/not_confirmed.html", user=user), 403
+    session.pop(_PENDING, None)
+    login_user(user)
+    session.permanent = True
+    return redirect(_safe_next(_home_for(user)))
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("portal.home"))
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit(_account_limit, methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if not form.validate_on_submit():
+        return (
+            _invalid("accounts/forgot.html", form)
+            if form.is_submitted()
+            else render_template("accounts/forgot.html", form=form)
+        )
+    services.request_password_reset(form.email.data)
+    return render_template("accounts/forgot_sent.html", email=form.email.data)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(_account_limit, methods=["POST"])
+def reset_password(token: str):
+    try:
+        services.user_for_reset_token(token)
+    except services.AccountError as error:
+        return render_template("accounts/link_problem.html", message=error.message), 400
+    form = ResetPasswordForm()
+    if not form.validate_on_submit():
+        return (
+            _invalid("accounts/reset.html", form)
+            if form.is_submitted()
+            else render_template("accounts/reset.html", form=form)
+        )
+    services.reset_password(token, form.password.data)
+    flash(_("Your new password is saved. You can now sign in."), "success")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.get("/")
+@login_required
+def profile():
+    return render_template("accounts/profile.html", user=current_user)
+
+
+# --- Back office: landing page and staff administration ----------------------------------------
+
+
+def _staff_required() -> User:
+    if not current_user.is_authenticated:
+        return None
+    if not current_user.is_staff:
+        raise NotAllowed(_("This part of the site is for agency staff."))
+    return current_user
+
+
+@admin_bp.get("/")
+@login_required
+def office():
+    user = _staff_required()
+    return render_template("admin/office.html", user=user, can_manage=bool(services.manageable_agencies(user)))
+
+
+def _fill_choices(form, actor: User) -> None:
+    form.role.choices = [(role.value, role.title) for role in services.assignable_roles(actor)]
+    form.agency.choices = [("", _("— none (province level) —"))] + [
+        (str(agency.id), f"{agency.display_name()} ({agency.code})") for agency in services.manageable_agencies(actor)
+    ]
+
+
+def _chosen_agency(form) -> Agency | None:
+    return db.session.get(Agency, int(form.agency.data)) if form.agency.data else None
+
+
+@admin_bp.get("/staff")
+@login_required
+def staff_list():
+    actor = _staff_required()
+    return render_template("admin/staff_list.html", staff=services.staff_visible_to(actor))
+
+
+@admin_bp.route("/staff/new", methods=["GET", "POST"])
+@login_required
+def staff_new():
+    actor = _staff_required()
+    services.staff_visible_to(actor)  # refuses non-administrators
+    form = StaffForm()
+    _fill_choices(form, actor)
+    if not form.validate_on_submit():
+        if form.is_submitted():
+            return _invalid("admin/staff_form.html", form, new=True)
+        return render_template("admin/staff_form.html", form=form, new=True)
+    try:
+        user = services.create_staff(
+            actor, form.full_name.data, form.email.data, Role(form.role.data), _chosen_agency(form), form.phone.data
+        )
+    except services.AccountError as error:
+        return _invalid("admin/staff_form.html", form, error, new=True)
+    flash(
+        _("The account of %(name)s was created and an e-mail was sent to choose a password.", name=user.full_name),
+        "success",
+    )
+    return redirect(url_for("admin.staff_list"))
+
+
+@admin_bp.route("/staff/<int:user_id>", methods=["GET", "POST"])
+@login_required
+def staff_edit(user_id: int):
+    actor = _staff_required()
+    user = services.get_staff_for(actor, user_id)
+    form = StaffEditForm(obj=None if request.method == "POST" else user)
+    _fill_choices(form, actor)
+    if request.method == "GET":
+        form.role.data = user.role
+        form.agency.data = str(user.agency_id or "")
+        form.is_active.data = user.is_active
+    if not form.validate_on_submit():
+        if form.is_submitted():
+            return _invalid("admin/staff_edit.html", form, person=user)
+        return render_template("admin/staff_edit.html", form=form, person=user)
+    try:
+        services.update_staff(actor, user, Role(form.role.data), _chosen_agency(form), form.is_active.data)
+    except services.AccountError as error:
+        return _invalid("admin/staff_edit.html", form, error, person=user)
+    flash(_("The changes were saved."), "success")
+    return redirect(url_for("admin.staff_list"))

@@ -1,0 +1,31 @@
+"""Celery wired to the Flask app: every task runs inside an application context."""
+
+from celery import Celery, Task
+from flask import Flask
+
+
+def init_celery(app: Flask) -> Celery:
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery = Celery(app.import_name, task_cls=FlaskTask)
+    celery.conf.update(
+        broker_url=app.config["CELERY_BROKER_URL"],
+        result_backend=app.config["CELERY_RESULT_BACKEND"] or None,
+        task_ignore_result=True,
+        task_always_eager=app.config["CELERY_TASK_ALWAYS_EAGER"],
+        task_eager_propagates=False,
+        task_acks_late=True,
+        worker_prefetch_multiplier=1,
+        broker_connection_retry_on_startup=True,
+        timezone="UTC",
+        beat_schedule={
+            "sweep-outbox": {"task": "onestop.notifications.tasks.sweep_outbox", "schedule": 60.0},
+        },
+        include=["onestop.notifications.tasks"],
+    )
+    celery.set_default()
+    app.extensions["celery"] = celery
+    return celery

@@ -1,0 +1,92 @@
+"""Command-line entry points: `flask --app wsgi province load PATH`, `flask --app wsgi demo accounts`."""
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from onestop.extensions import db
+
+province_cli = AppGroup("province", help="Load and inspect province packs.")
+demo_cli = AppGroup("demo", help="Demo data for trying onestop out.")
+
+
+@province_cli.command("check")
+@click.argument("path", type=click.Path(file_okay=False))
+def check_pack(path: str) -> None:
+    """Validate a pack without loading it."""
+    from onestop.provinces.pack import PackInvalid, read_pack
+
+    try:
+        pack = read_pack(path)
+    except PackInvalid as invalid:
+        _print_problems(invalid)
+        raise SystemExit(1) from None
+    click.echo(f"{pack.province.code}: the pack is valid ({len(pack.procedures)} procedures).")
+
+
+@province_cli.command("load")
+@click.argument("path", type=click.Path(file_okay=False))
+def load_pack(path: str) -> None:
+    """Validate a whole pack, then load it in one transaction."""
+    from onestop.provinces.pack import PackInvalid, read_pack
+    from onestop.provinces.services import apply_pack
+
+    try:
+        report = apply_pack(read_pack(path))
+    except PackInvalid as invalid:
+        db.session.rollback()
+        _print_problems(invalid)
+        click.echo("Nothing was loaded.", err=True)
+        raise SystemExit(1) from None
+    db.session.commit()
+    if not report.changed:
+        click.echo(f"{report.province}: no changes.")
+        return
+    click.echo(f"{report.province}: loaded.")
+    for label, bucket in (
+        ("created", report.created),
+        ("updated", report.updated),
+        ("deactivated", report.deactivated),
+    ):
+        if bucket:
+            click.echo(f"  {label}: " + ", ".join(f"{count} {kind}" for kind, count in sorted(bucket.items())))
+
+
+@province_cli.command("list")
+def list_provinces() -> None:
+    """List the provinces loaded in this database."""
+    from onestop.provinces.models import Province
+
+    for province in db.session.scalars(select(Province).order_by(Province.code)):
+        click.echo(f"{province.code}\t{province.display_name()}\tcatalogue revision {province.catalogue_revision}")
+
+
+def _print_problems(invalid) -> None:
+    click.echo(f"The pack has {len(invalid.problems)} problem(s):", err=True)
+    for problem in invalid.problems:
+        click.echo(f"  {problem}", err=True)
+
+
+@demo_cli.command("accounts")
+@click.option("--province", "province_code", default=None, help="Province code (default: the served province).")
+@click.option("--password", default="demo1234", show_default=True)
+def demo_accounts(province_code: str | None, password: str) -> None:
+    """Give one staff member of each role a known password, create a demo citizen, print the logins."""
+    from onestop.accounts.services import ensure_demo_accounts
+    from onestop.provinces.services import served_province
+
+    province = served_province(province_code)
+    accounts = ensure_demo_accounts(province, password)
+    db.session.commit()
+    click.echo("")
+    click.echo(f"Demo accounts for {province.display_name()} (password: {password})")
+    for user in accounts:
+        login = user.email or user.phone
+        agency = user.agency.display_name() if user.agency else ""
+        click.echo(f"  {user.role_enum.title:<24} {login:<34} {user.full_name} {agency}")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(province_cli)
+    app.cli.add_command(demo_cli)

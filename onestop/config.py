@@ -1,0 +1,105 @@
+"""Configuration read from the environment, with safe local defaults.
+
+Every key is documented in docs/operations.md. `create_app(config)` accepts a class or a mapping
+to override any of them (the test suite does).
+"""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("ONESTOP_VAR_DIR", BASE_DIR / "var"))
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    # "production" refuses to start with the demo secret key.
+    ONESTOP_ENV = os.environ.get("ONESTOP_ENV", "development")
+
+    # Secrets and sessions. A random key per process would log everybody out on each restart and
+    # break scale-out, so production must set SECRET_KEY; the demo key is refused when DEBUG is off.
+    SECRET_KEY = os.environ.get("SECRET_KEY", "onestop-demo-secret-change-me")
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 8
+    WTF_CSRF_TIME_LIMIT = 60 * 60 * 4
+
+    # Database: SQLite file by default, PostgreSQL in production.
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'onestop.db'}")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    # Files.
+    BLOB_DIR = os.environ.get("BLOB_DIR", str(VAR_DIR / "blobs"))
+
+    # Which loaded province this installation serves (its code); empty means the only one loaded.
+    PROVINCE = os.environ.get("PROVINCE", "")
+    PROVINCES_DIR = os.environ.get("PROVINCES_DIR", str(BASE_DIR / "provinces"))
+
+    # Languages.
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
+
+    # Rate limits (Flask-Limiter): in memory by default, Redis in production.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    ACCOUNT_RATE_LIMIT = os.environ.get("ACCOUNT_RATE_LIMIT", "5 per minute;30 per hour")
+
+    # Accounts.
+    EMAIL_CONFIRM_MAX_AGE = 3 * 24 * 3600
+    PASSWORD_RESET_MAX_AGE = 3600
+    PHONE_CODE_MAX_AGE = 10 * 60
+    PASSWORD_MIN_LENGTH = 8
+
+    # Outgoing mail. With no MAIL_SERVER, messages stay in the local outbox and can be read at
+    # /dev/mailbox when DEV_MAILBOX is on (the demo).
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "Cổng dịch vụ công <no-reply@onestop.local>")
+    SMS_BACKEND = os.environ.get("SMS_BACKEND", "outbox")
+    DEV_MAILBOX = _bool("DEV_MAILBOX", False)
+
+    # Public base URL used in links inside e-mails sent by workers (no request there).
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+
+    # Background work (Celery). Embedded default: a SQLite-backed broker, no server needed.
+    CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", f"sqla+sqlite:///{VAR_DIR / 'broker.db'}")
+    CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "")
+    CELERY_TASK_ALWAYS_EAGER = _bool("CELERY_TASK_ALWAYS_EAGER", False)
+
+    # Catalogue.
+    CATALOGUE_PAGE_SIZE = 20
+
+
+class DemoConfig(Config):
+    """`make demo`: plain HTTP on loopback, local mailbox page."""
+
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    DEV_MAILBOX = True
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    WTF_CSRF_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    CELERY_TASK_ALWAYS_EAGER = True
+    CELERY_BROKER_URL = "memory://"
+    PUBLIC_URL = "http://localhost"
+    DEV_MAILBOX = True

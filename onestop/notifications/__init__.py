@@ -1,0 +1,1 @@
+"""Outgoing messages: a transactional outbox delivered by Celery tasks."""

@@ -1,0 +1,100 @@
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
+from sqlalchemy import text
+
+from onestop.extensions import db
+from onestop.i18n import LANG_COOKIE, current_language, localized
+from onestop.portal.context import current_province
+from onestop.procedures import services as procedure_services
+from onestop.procedures.search import most_used
+
+bp = Blueprint("portal", __name__)
+
+
+@bp.get("/")
+def home():
+    province = current_province()
+    return render_template(
+        "portal/home.html",
+        popular=most_used(province),
+        sectors=procedure_services.sectors_with_counts(province),
+    )
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("portal/privacy.html")
+
+
+@bp.get("/lang/<code>")
+def switch_language(code: str):
+    target = request.args.get("next", "")
+    parts = urlsplit(target)
+    if not target.startswith("/") or target.startswith("//") or parts.netloc:
+        target = url_for("portal.home")
+    response = redirect(target)
+    if code in current_app.config["LANGUAGES"]:
+        response.set_cookie(
+            LANG_COOKIE,
+            code,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+            httponly=True,
+        )
+    return response
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:
+        current_app.logger.exception("health check: database unreachable")
+        db.session.rollback()
+        return {"status": "error", "database": "unreachable"}, 503
+    return {"status": "ok", "database": "ok"}
+
+
+def register_template_globals(app: Flask) -> None:
+    @app.context_processor
+    def _page_context():
+        return {
+            "province": _province_or_none(),
+            "localized": localized,
+            "lang": current_language(),
+            "languages": current_app.config["LANGUAGES"],
+        }
+
+
+def _province_or_none():
+    from onestop.errors import NotFound
+
+    try:
+        return current_province()
+    except NotFound:
+        return None
+    except Exception:
+        return None
+
+
+@bp.get("/theme.css")
+def theme_css():
+    """The province's colours as CSS variables (a stylesheet, since the CSP forbids inline style)."""
+    province = current_province()
+    branding = province.branding or {}
+    css = ":root {{ --primary: {p}; --primary-dark: {d}; --accent: {a}; }}\n".format(
+        p=branding.get("primary_colour", "#0b4f8a"),
+        d=_darker(branding.get("primary_colour", "#0b4f8a")),
+        a=branding.get("accent_colour", "#b3261e"),
+    )
+    response = current_app.response_class(css, mimetype="text/css")
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response
+
+
+def _darker(colour: str, factor: float = 0.72) -> str:
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return "#{:02x}{:02x}{:02x}".format(*(int(c * factor) for c in (red, green, blue)))

@@ -1,0 +1,1 @@
+"""The catalogue of procedures and, later, the application (hồ sơ) workflow."""

@@ -1,0 +1,71 @@
+from flask import Blueprint, current_app, render_template, request
+from flask_babel import gettext as _
+
+from onestop.extensions import db, limiter
+from onestop.portal.context import current_province
+from onestop.procedures import services
+from onestop.procedures.forms import StatusLookupForm
+from onestop.procedures.models import OnlineLevel
+from onestop.procedures.search import Filters, search_procedures
+from onestop.provinces.models import Agency
+
+bp = Blueprint("procedures", __name__)
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@bp.get("/procedures")
+def catalogue():
+    province = current_province()
+    query = request.args.get("q", "").strip()[:200]
+    level = request.args.get("level", "")
+    filters = Filters(
+        agency_id=_int_arg("agency"),
+        sector_id=_int_arg("sector"),
+        online_level=level if level in OnlineLevel.__members__.values() else None,
+    )
+    result = search_procedures(
+        province, query, filters, page=_int_arg("page") or 1, per_page=current_app.config["CATALOGUE_PAGE_SIZE"]
+    )
+    return render_template(
+        "procedures/catalogue.html",
+        query=query,
+        filters=filters,
+        result=result,
+        sectors=services.sectors_with_counts(province),
+        agencies=services.agencies_with_procedures(province),
+        levels=[(OnlineLevel.FULL, _("Fully online")), (OnlineLevel.PARTIAL, _("Partly online"))],
+    )
+
+
+@bp.get("/procedures/<slug>")
+def procedure(slug: str):
+    province = current_province()
+    procedure = services.get_procedure(province, slug)
+    processing = [db.session.get(Agency, a.id) for a in procedure.agencies if a.id != procedure.receiving_agency_id]
+    return render_template(
+        "procedures/procedure.html",
+        procedure=procedure,
+        spec=procedure.definition,
+        document_types=services.document_types_for(procedure),
+        processing_agencies=processing,
+    )
+
+
+def _lookup_limit() -> str:
+    return current_app.config["ACCOUNT_RATE_LIMIT"]
+
+
+@bp.route("/status", methods=["GET", "POST"])
+@limiter.limit(_lookup_limit, methods=["POST"])
+def status_lookup():
+    form = StatusLookupForm()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("procedures/status.html", form=form, searched=False), status
+    # Applications arrive with online filing; until then no code can match. A wrong pair and an
+    # unknown code get the same answer, so that a lookup never reveals that a code exists.
+    return render_template("procedures/status.html", form=form, searched=True, application=None), 404

@@ -1,0 +1,79 @@
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from onestop.extensions import db
+from onestop.i18n import localized
+from onestop.models import UTCDateTime, utcnow
+
+
+class Province(db.Model):
+    __tablename__ = "province"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    identifier: Mapped[str] = mapped_column(String(40))
+    name: Mapped[dict] = mapped_column(JSON)
+    short_name: Mapped[dict] = mapped_column(JSON)
+    branding: Mapped[dict] = mapped_column(JSON, default=dict)
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary)
+    logo_type: Mapped[str | None] = mapped_column(String(40))
+    working_hours: Mapped[list] = mapped_column(JSON, default=list)
+    cutoff_time: Mapped[str] = mapped_column(String(5), default="15:00")
+    timezone: Mapped[str] = mapped_column(String(40), default="Asia/Ho_Chi_Minh")
+    contact: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Bumped whenever a pack load changes the catalogue; search caches key on it.
+    catalogue_revision: Mapped[int] = mapped_column(default=0)
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    agencies: Mapped[list["Agency"]] = relationship(back_populates="province", order_by="Agency.code")
+
+    def display_name(self) -> str:
+        return localized(self.name)
+
+
+class Agency(db.Model):
+    __tablename__ = "agency"
+    __table_args__ = (UniqueConstraint("province_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    province_id: Mapped[int] = mapped_column(ForeignKey("province.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
+    # The electronic identifier code of Decision 20/2020/QĐ-TTg, e.g. 000.00.12.H99.
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[dict] = mapped_column(JSON)
+    kind: Mapped[str] = mapped_column(String(40))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    opening_hours: Mapped[str] = mapped_column(String(200), default="")
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    province: Mapped[Province] = relationship(back_populates="agencies")
+    parent: Mapped["Agency | None"] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list["Agency"]] = relationship(back_populates="parent")
+
+    def display_name(self) -> str:
+        return localized(self.name)
+
+
+class DayKind(enum.StrEnum):
+    HOLIDAY = "holiday"  # a public holiday the national package does not know, or a local one
+    DAY_OFF = "day_off"  # a compensatory or swapped day off
+    WORKING_DAY = "working_day"  # a weekend day worked in exchange (e.g. a Saturday)
+
+
+class CalendarDay(db.Model):
+    """A province's correction on top of the national calendar of the `holidays` package."""
+
+    __tablename__ = "calendar_day"
+    __table_args__ = (UniqueConstraint("province_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    province_id: Mapped[int] = mapped_column(ForeignKey("province.id"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    kind: Mapped[DayKind] = mapped_column(String(20))
+    name: Mapped[dict] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(String(300), default="")

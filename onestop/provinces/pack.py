@@ -1,0 +1,617 @@
+"""Reading and validating a province pack: a folder of YAML files, checked whole before anything loads.
+
+Every problem is reported with its file, line and a plain message, so that a province's staff can
+fix their pack without reading code. See docs/province-packs.md for the format.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from flask_babel import gettext as _
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+
+from onestop.accounts.models import Role
+from onestop.text import fold
+
+AGENCY_CODE = r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$"
+LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png"}
+MAX_LOGO_BYTES = 50_000
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class PackInvalid(Exception):
+    def __init__(self, problems: list[Problem]):
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = sorted(set(problems))
+
+
+def _local_text(value: Any) -> Any:
+    """Pack text is either plain Vietnamese or a mapping of language code to text."""
+    if isinstance(value, str):
+        return {"vi": value}
+    return value
+
+
+Text = Annotated[
+    dict[Literal["vi", "en"], Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]],
+    BeforeValidator(_local_text),
+]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+AgencyCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=AGENCY_CODE)]
+Clock = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _require_vietnamese(value: dict) -> dict:
+    if "vi" not in value:
+        raise ValueError("needs a Vietnamese text (vi)")
+    return value
+
+
+class Branding(Strict):
+    primary_colour: Colour
+    accent_colour: Colour
+    logo: str | None = None
+
+
+class Contact(Strict):
+    address: str = ""
+    phone: str = ""
+    hotline: str = ""
+    email: str = ""
+    website: str = ""
+
+
+class WorkingPeriod(Strict):
+    start: Clock
+    end: Clock
+
+
+class ProvinceFile(Strict):
+    code: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{2,10}$")]
+    identifier: AgencyCode
+    name: Text
+    short_name: Text
+    timezone: str = "Asia/Ho_Chi_Minh"
+    working_hours: list[WorkingPeriod] = Field(min_length=1)
+    cutoff_time: Clock = "15:00"
+    branding: Branding
+    contact: Contact = Contact()
+
+    _vi = field_validator("name", "short_name")(_require_vietnamese)
+
+
+class AgencyEntry(Strict):
+    code: AgencyCode
+    name: Text
+    kind: Code
+    parent: AgencyCode | None = None
+    address: str = ""
+    phone: str = ""
+    email: str = ""
+    opening_hours: str = ""
+
+    _vi = field_validator("name")(_require_vietnamese)
+
+
+class AgenciesFile(Strict):
+    agencies: list[AgencyEntry] = Field(min_length=1)
+
+
+STAFF_ROLES = tuple(role.value for role in Role if role is not Role.CITIZEN)
+
+
+class StaffEntry(Strict):
+    email: Annotated[
+        str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    ]
+    full_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2)]
+    role: Literal[STAFF_ROLES]  # type: ignore[valid-type]
+    agency: AgencyCode | None = None
+    phone: str | None = None
+
+
+class StaffFile(Strict):
+    staff: list[StaffEntry] = []
+
+
+class CalendarEntry(Strict):
+    date: date
+    name: Text
+    source: str = ""
+
+
+class CalendarFile(Strict):
+    holidays: list[CalendarEntry] = []
+    days_off: list[CalendarEntry] = []
+    working_days: list[CalendarEntry] = []
+
+
+class SectorEntry(Strict):
+    code: Code
+    name: Text
+
+
+class DocumentTypeEntry(Strict):
+    code: Code
+    name: Text
+    description: Text | None = None
+
+
+class CatalogueFile(Strict):
+    sectors: list[SectorEntry] = Field(min_length=1)
+    document_types: list[DocumentTypeEntry] = []
+
+
+class DocumentEntry(Strict):
+    type: Code
+    required: bool = True
+    note: Text | None = None
+
+
+class FeeEntry(Strict):
+    name: Text
+    amount: Annotated[int, Field(ge=0, strict=True)]
+    note: Text | None = None
+
+
+class ProcessingTime(Strict):
+    working_days: Annotated[int, Field(ge=0, le=365, strict=True)]
+    # Same-day procedures: received after this time, the result comes the next working day.
+    same_day_cutoff: Clock | None = None
+
+
+class ResultEntry(Strict):
+    name: Text
+    delivery: list[Literal["online", "counter", "post"]] = Field(min_length=1)
+    description: Text | None = None
+
+
+class FaqEntry(Strict):
+    question: Text
+    answer: Text
+
+
+class ProcedureFile(Strict):
+    code: Code
+    name: Text
+    slug: Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")] | None = None
+    sector: Code
+    summary: Text
+    audience: Text
+    online_level: Literal["full", "partial"]
+    receiving_agency: AgencyCode
+    processing_agencies: list[AgencyCode] = []
+    processing_time: ProcessingTime
+    steps: list[Text] = Field(min_length=1)
+    documents: list[DocumentEntry] = []
+    fees: list[FeeEntry] = []
+    fee_note: Text | None = None
+    result: ResultEntry
+    legal_basis: list[str] = Field(min_length=1)
+    faq: list[FaqEntry] = []
+    keywords: list[str] = []
+    featured: bool = False
+
+    _vi = field_validator("name", "summary", "audience")(_require_vietnamese)
+
+    def slug_or_default(self) -> str:
+        return self.slug or fold(self.name["vi"]).replace(" ", "-")[:200]
+
+    def definition(self) -> dict:
+        """The procedure as stored in a version: JSON-ready, with the slug filled in."""
+        data = self.model_dump(mode="json", exclude_none=True)
+        data["slug"] = self.slug_or_default()
+        return data
+
+    def content_hash(self) -> str:
+        canonical = json.dumps(self.definition(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass
+class Pack:
+    path: Path
+    province: ProvinceFile
+    agencies: list[AgencyEntry]
+    staff: list[StaffEntry]
+    calendar: CalendarFile
+    catalogue: CatalogueFile
+    procedures: list[ProcedureFile]
+    logo: bytes | None = None
+    logo_type: str | None = None
+    # Where each procedure and staff entry came from, for problems found while applying.
+    origins: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------
+# YAML with line numbers
+
+
+class _Lines(dict):
+    """Maps a path inside a document, e.g. ('agencies', 3, 'code'), to its 1-based line."""
+
+    def line_for(self, loc: tuple) -> int:
+        for cut in range(len(loc), -1, -1):
+            line = self.get(tuple(loc[:cut]))
+            if line is not None:
+                return line
+        return 1
+
+
+def _record_lines(node: yaml.Node, path: tuple, lines: _Lines) -> None:
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            child = (*path, key_node.value)
+            lines[child] = key_node.start_mark.line + 1
+            _record_lines(value_node, child, lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _record_lines(item, (*path, index), lines)
+
+
+def _read_yaml(path: Path, root: Path, problems: list[Problem]) -> tuple[Any, _Lines] | None:
+    name = str(path.relative_to(root))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        problems.append(Problem(name, 1, _("This file is missing.")))
+        return None
+    except UnicodeDecodeError:
+        problems.append(Problem(name, 1, _("This file is not saved as UTF-8 text.")))
+        return None
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            problems.append(Problem(name, 1, _("This file is empty.")))
+            return None
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        problems.append(Problem(name, line, _("This is not valid YAML: %(detail)s", detail=exc.problem or "")))
+        return None
+    finally:
+        loader.dispose()
+    lines = _Lines()
+    _record_lines(node, (), lines)
+    return data, lines
+
+
+def _plain_message(error: dict) -> str:
+    kind = error["type"]
+    loc = error["loc"]
+    name = str(loc[-1]) if loc else ""
+    if kind == "missing":
+        return _("“%(name)s” is required here.", name=name)
+    if kind == "extra_forbidden":
+        return _("“%(name)s” is not a known setting here; check its spelling.", name=name)
+    if kind == "literal_error":
+        return _("This value is not one of the allowed ones: %(allowed)s.", allowed=error["ctx"]["expected"])
+    if kind == "string_pattern_mismatch":
+        return _("“%(value)s” does not have the expected form.", value=error["input"])
+    if kind in {"int_type", "int_parsing", "int_from_float"}:
+        return _("This must be a whole number.")
+    if kind in {"string_type", "dict_type", "list_type", "bool_type", "bool_parsing", "model_type"}:
+        return _("This value has the wrong type (%(expected)s expected).", expected=kind.split("_")[0])
+    if kind in {"date_type", "date_parsing", "date_from_datetime_parsing"}:
+        return _("This must be a date written as YYYY-MM-DD.")
+    if kind in {"greater_than_equal", "less_than_equal"}:
+        return _("This number is out of range.")
+    if kind in {"too_short", "string_too_short"}:
+        return _("This must not be empty.")
+    if kind == "value_error":
+        return _("This text needs a Vietnamese version (vi).")
+    return error["msg"]
+
+
+def _parse(model: type[BaseModel], data: Any, name: str, lines: _Lines, problems: list[Problem]):
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            # Pydantic adds the literal or dict key to loc for tagged texts; keep what exists in the file.
+            problems.append(Problem(name, lines.line_for(loc), _plain_message(error)))
+        return None
+
+
+def read_pack(path: str | Path) -> Pack:
+    """Read and validate a whole pack; raise PackInvalid listing every problem found."""
+    root = Path(path).resolve()
+    problems: list[Problem] = []
+    if not root.is_dir():
+        raise PackInvalid([Problem(str(path), 1, _("There is no pack folder here."))])
+
+    def load(relative: str, model: type[BaseModel], optional: bool = False):
+        file = root / relative
+        if optional and not file.exists():
+            return model(), _Lines()
+        read = _read_yaml(file, root, problems)
+        if read is None:
+            return None, _Lines()
+        data, lines = read
+        return _parse(model, data, relative, lines, problems), lines
+
+    province, _province_lines = load("province.yaml", ProvinceFile)
+    agencies_file, agency_lines = load("agencies.yaml", AgenciesFile)
+    staff_file, staff_lines = load("staff.yaml", StaffFile, optional=True)
+    calendar, calendar_lines = load("calendar.yaml", CalendarFile, optional=True)
+    catalogue, catalogue_lines = load("catalogue.yaml", CatalogueFile)
+
+    procedures: list[tuple[ProcedureFile, str, _Lines]] = []
+    procedure_dir = root / "procedures"
+    files = sorted(procedure_dir.glob("*.yaml")) if procedure_dir.is_dir() else []
+    if not files:
+        problems.append(Problem("procedures/", 1, _("The pack has no procedure files (procedures/*.yaml).")))
+    for file in files:
+        relative = str(file.relative_to(root))
+        read = _read_yaml(file, root, problems)
+        if read is None:
+            continue
+        parsed = _parse(ProcedureFile, read[0], relative, read[1], problems)
+        if parsed is not None:
+            procedures.append((parsed, relative, read[1]))
+
+    logo = logo_type = None
+    if province is not None and province.branding.logo:
+        logo_path = root / province.branding.logo
+        line = _province_lines.line_for(("branding", "logo"))
+        logo_type = LOGO_TYPES.get(logo_path.suffix.lower())
+        if logo_type is None:
+            problems.append(Problem("province.yaml", line, _("The logo must be an .svg or .png file.")))
+        elif not logo_path.is_file():
+            problems.append(
+                Problem("province.yaml", line, _("The logo file %(file)s is missing.", file=province.branding.logo))
+            )
+        else:
+            logo = logo_path.read_bytes()
+            if len(logo) > MAX_LOGO_BYTES:
+                problems.append(
+                    Problem("province.yaml", line, _("The logo is larger than 50 KB; pages must stay light."))
+                )
+
+    _check_references(
+        agencies_file,
+        agency_lines,
+        staff_file,
+        staff_lines,
+        calendar,
+        calendar_lines,
+        catalogue,
+        catalogue_lines,
+        procedures,
+        problems,
+    )
+    if problems:
+        raise PackInvalid(problems)
+
+    origins = {("procedure", proc.code): (name, 1) for proc, name, _lines in procedures}
+    origins.update(
+        {
+            ("staff", entry.email): ("staff.yaml", staff_lines.line_for(("staff", i)))
+            for i, entry in enumerate(staff_file.staff)
+        }
+    )
+    return Pack(
+        path=root,
+        province=province,
+        agencies=agencies_file.agencies,
+        staff=staff_file.staff,
+        calendar=calendar,
+        catalogue=catalogue,
+        procedures=[proc for proc, _name, _lines in procedures],
+        logo=logo,
+        logo_type=logo_type,
+        origins=origins,
+    )
+
+
+def _duplicates(items: list, key, name: str, lines: _Lines, path: str, problems: list[Problem], message) -> None:
+    seen: set = set()
+    for index, item in enumerate(items):
+        value = key(item)
+        if value in seen:
+            problems.append(Problem(name, lines.line_for((path, index)), message(value)))
+        seen.add(value)
+
+
+def _check_references(
+    agencies_file,
+    agency_lines,
+    staff_file,
+    staff_lines,
+    calendar,
+    calendar_lines,
+    catalogue,
+    catalogue_lines,
+    procedures,
+    problems,
+) -> None:
+    agency_codes: set[str] = set()
+    if agencies_file is not None:
+        agencies = agencies_file.agencies
+        agency_codes = {a.code for a in agencies}
+        _duplicates(
+            agencies,
+            lambda a: a.code,
+            "agencies.yaml",
+            agency_lines,
+            "agencies",
+            problems,
+            lambda code: _("The agency code %(code)s is used twice.", code=code),
+        )
+        parents = {a.code: a.parent for a in agencies}
+        for index, agency in enumerate(agencies):
+            line = agency_lines.line_for(("agencies", index, "parent"))
+            if agency.parent and agency.parent not in agency_codes:
+                problems.append(
+                    Problem(
+                        "agencies.yaml", line, _("The parent agency %(code)s is not in this file.", code=agency.parent)
+                    )
+                )
+            seen, current = {agency.code}, agency.parent
+            while current in parents:
+                if current in seen:
+                    problems.append(
+                        Problem("agencies.yaml", line, _("The agency %(code)s is its own ancestor.", code=agency.code))
+                    )
+                    break
+                seen.add(current)
+                current = parents[current]
+
+    if staff_file is not None:
+        _duplicates(
+            staff_file.staff,
+            lambda s: s.email,
+            "staff.yaml",
+            staff_lines,
+            "staff",
+            problems,
+            lambda email: _("The e-mail %(email)s is used by two staff members.", email=email),
+        )
+        for index, person in enumerate(staff_file.staff):
+            line = staff_lines.line_for(("staff", index, "agency"))
+            if person.agency is None and person.role != Role.PROVINCE_ADMIN:
+                problems.append(
+                    Problem("staff.yaml", line, _("Staff with the role %(role)s need an agency.", role=person.role))
+                )
+            elif person.agency and agency_codes and person.agency not in agency_codes:
+                problems.append(
+                    Problem("staff.yaml", line, _("The agency %(code)s is not in agencies.yaml.", code=person.agency))
+                )
+
+    if calendar is not None:
+        seen_days: dict[date, str] = {}
+        for section in ("holidays", "days_off", "working_days"):
+            for index, entry in enumerate(getattr(calendar, section)):
+                if entry.date in seen_days:
+                    problems.append(
+                        Problem(
+                            "calendar.yaml",
+                            calendar_lines.line_for((section, index)),
+                            _("The date %(date)s is listed twice.", date=entry.date.isoformat()),
+                        )
+                    )
+                seen_days[entry.date] = section
+                if section == "working_days" and entry.date.weekday() < 5:
+                    problems.append(
+                        Problem(
+                            "calendar.yaml",
+                            calendar_lines.line_for((section, index)),
+                            _(
+                                "%(date)s is already a weekday; only a weekend day can be made a working day.",
+                                date=entry.date.isoformat(),
+                            ),
+                        )
+                    )
+
+    sector_codes: set[str] = set()
+    document_codes: set[str] = set()
+    if catalogue is not None:
+        sector_codes = {s.code for s in catalogue.sectors}
+        document_codes = {d.code for d in catalogue.document_types}
+        _duplicates(
+            catalogue.sectors,
+            lambda s: s.code,
+            "catalogue.yaml",
+            catalogue_lines,
+            "sectors",
+            problems,
+            lambda code: _("The sector code %(code)s is used twice.", code=code),
+        )
+        _duplicates(
+            catalogue.document_types,
+            lambda d: d.code,
+            "catalogue.yaml",
+            catalogue_lines,
+            "document_types",
+            problems,
+            lambda code: _("The document type %(code)s is used twice.", code=code),
+        )
+
+    seen_codes: dict[str, str] = {}
+    seen_slugs: dict[str, str] = {}
+    for procedure, name, lines in procedures:
+        if procedure.code in seen_codes:
+            problems.append(
+                Problem(
+                    name,
+                    lines.line_for(("code",)),
+                    _(
+                        "The procedure code %(code)s is also used in %(other)s.",
+                        code=procedure.code,
+                        other=seen_codes[procedure.code],
+                    ),
+                )
+            )
+        seen_codes[procedure.code] = name
+        slug = procedure.slug_or_default()
+        if slug in seen_slugs:
+            problems.append(
+                Problem(
+                    name,
+                    lines.line_for(("slug",)),
+                    _(
+                        "The web address %(slug)s is also used in %(other)s; give one of them a slug.",
+                        slug=slug,
+                        other=seen_slugs[slug],
+                    ),
+                )
+            )
+        seen_slugs[slug] = name
+        if sector_codes and procedure.sector not in sector_codes:
+            problems.append(
+                Problem(
+                    name,
+                    lines.line_for(("sector",)),
+                    _("The sector %(code)s is not in catalogue.yaml.", code=procedure.sector),
+                )
+            )
+        for key, codes in (
+            ("receiving_agency", [procedure.receiving_agency]),
+            ("processing_agencies", procedure.processing_agencies),
+        ):
+            for index, code in enumerate(codes):
+                loc = (key,) if key == "receiving_agency" else (key, index)
+                if agency_codes and code not in agency_codes:
+                    problems.append(
+                        Problem(name, lines.line_for(loc), _("The agency %(code)s is not in agencies.yaml.", code=code))
+                    )
+        for index, document in enumerate(procedure.documents):
+            if catalogue is not None and document.type not in document_codes:
+                problems.append(
+                    Problem(
+                        name,
+                        lines.line_for(("documents", index, "type")),
+                        _("The document type %(code)s is not in catalogue.yaml.", code=document.type),
+                    )
+                )
+        if procedure.processing_time.same_day_cutoff and procedure.processing_time.working_days:
+            problems.append(
+                Problem(
+                    name,
+                    lines.line_for(("processing_time", "same_day_cutoff")),
+                    _("A same-day cut-off only applies when working_days is 0."),
+                )
+            )

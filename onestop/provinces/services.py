@@ -1,0 +1,316 @@
+"""Applying a validated pack to the database in one transaction.
+
+Loading is idempotent: rows are matched by their codes and only changed values are written, so a
+second load of the same pack reports no change. Nothing filed is ever deleted: agencies and procedures
+that leave the pack are deactivated, and an edited procedure gets a new version while applications
+keep the one they were filed under.
+"""
+
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import delete, select
+
+from onestop.accounts.models import Role, User
+from onestop.extensions import db
+from onestop.models import utcnow
+from onestop.procedures.models import DocumentType, Procedure, ProcedureAgency, ProcedureVersion, Sector
+from onestop.provinces.models import Agency, CalendarDay, DayKind, Province
+from onestop.provinces.pack import Pack, PackInvalid, Problem
+from onestop.text import fold
+
+
+@dataclass
+class LoadReport:
+    province: str
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    deactivated: dict[str, int] = field(default_factory=dict)
+
+    def count(self, bucket: dict[str, int], kind: str) -> None:
+        bucket[kind] = bucket.get(kind, 0) + 1
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.deactivated)
+
+
+def _assign(row, **values) -> bool:
+    """Set only the values that differ; say whether anything did."""
+    changed = False
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    return changed
+
+
+def _upsert(report: LoadReport, label: str, existing, make, **values):
+    if existing is None:
+        row = make(**values)
+        db.session.add(row)
+        report.count(report.created, label)
+        return row
+    if _assign(existing, **values):
+        report.count(report.updated, label)
+    return existing
+
+
+def apply_pack(pack: Pack) -> LoadReport:
+    """Load a validated pack; the caller commits. Raises PackInvalid for conflicts with the database."""
+    spec = pack.province
+    report = LoadReport(province=spec.code)
+    province = db.session.scalar(select(Province).where(Province.code == spec.code))
+    province = _upsert(
+        report,
+        "province",
+        province,
+        Province,
+        code=spec.code,
+        identifier=spec.identifier,
+        name=spec.name,
+        short_name=spec.short_name,
+        timezone=spec.timezone,
+        working_hours=[period.model_dump() for period in spec.working_hours],
+        cutoff_time=spec.cutoff_time,
+        branding=spec.branding.model_dump(exclude={"logo"}),
+        contact=spec.contact.model_dump(),
+        logo=pack.logo,
+        logo_type=pack.logo_type,
+    )
+    db.session.flush()
+
+    agencies = _load_agencies(pack, province, report)
+    _load_calendar(pack, province, report)
+    _load_staff(pack, province, agencies, report)
+    catalogue_changed = _load_catalogue(pack, province, agencies, report)
+    if catalogue_changed:
+        province.catalogue_revision = (province.catalogue_revision or 0) + 1
+    if report.changed:
+        province.loaded_at = utcnow()
+    db.session.flush()
+    return report
+
+
+def _load_agencies(pack: Pack, province: Province, report: LoadReport) -> dict[str, Agency]:
+    existing = {a.code: a for a in db.session.scalars(select(Agency).where(Agency.province_id == province.id))}
+    new_codes = {spec.code for spec in pack.agencies} - set(existing)
+    for spec in pack.agencies:
+        existing[spec.code] = _upsert(
+            report,
+            "agency",
+            existing.get(spec.code),
+            Agency,
+            province_id=province.id,
+            code=spec.code,
+            name=spec.name,
+            kind=spec.kind,
+            address=spec.address,
+            phone=spec.phone,
+            email=spec.email,
+            opening_hours=spec.opening_hours,
+            is_active=True,
+        )
+    db.session.flush()
+    for spec in pack.agencies:
+        parent_id = existing[spec.parent].id if spec.parent else None
+        if _assign(existing[spec.code], parent_id=parent_id) and spec.code not in new_codes:
+            report.count(report.updated, "agency")
+    in_pack = {spec.code for spec in pack.agencies}
+    for code, agency in existing.items():
+        if code not in in_pack and agency.is_active:
+            agency.is_active = False
+            report.count(report.deactivated, "agency")
+    return existing
+
+
+def _load_calendar(pack: Pack, province: Province, report: LoadReport) -> None:
+    wanted = {}
+    for kind, entries in (
+        (DayKind.HOLIDAY, pack.calendar.holidays),
+        (DayKind.DAY_OFF, pack.calendar.days_off),
+        (DayKind.WORKING_DAY, pack.calendar.working_days),
+    ):
+        for entry in entries:
+            wanted[entry.date] = (kind, entry)
+    existing = {d.day: d for d in db.session.scalars(select(CalendarDay).where(CalendarDay.province_id == province.id))}
+    for day, (kind, entry) in wanted.items():
+        _upsert(
+            report,
+            "calendar day",
+            existing.get(day),
+            CalendarDay,
+            province_id=province.id,
+            day=day,
+            kind=kind.value,
+            name=entry.name,
+            source=entry.source,
+        )
+    gone = [day for day in existing if day not in wanted]
+    if gone:
+        db.session.execute(delete(CalendarDay).where(CalendarDay.province_id == province.id, CalendarDay.day.in_(gone)))
+        for _day in gone:
+            report.count(report.deactivated, "calendar day")
+
+
+def _load_staff(pack: Pack, province: Province, agencies: dict[str, Agency], report: LoadReport) -> None:
+    emails = [spec.email for spec in pack.staff]
+    existing = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))} if emails else {}
+    problems = []
+    for spec in pack.staff:
+        user = existing.get(spec.email)
+        if user is not None and user.role == Role.CITIZEN:
+            file, line = pack.origins[("staff", spec.email)]
+            problems.append(
+                Problem(file, line, _("The e-mail %(email)s belongs to a citizen account.", email=spec.email))
+            )
+            continue
+        agency = agencies[spec.agency] if spec.agency else None
+        if user is not None and user.province_id not in (None, province.id):
+            file, line = pack.origins[("staff", spec.email)]
+            problems.append(
+                Problem(file, line, _("The e-mail %(email)s belongs to staff of another province.", email=spec.email))
+            )
+            continue
+        _upsert(
+            report,
+            "staff",
+            user,
+            User,
+            email=spec.email,
+            full_name=spec.full_name,
+            phone=spec.phone,
+            role=spec.role,
+            agency_id=agency.id if agency else None,
+            province_id=province.id,
+        )
+    if problems:
+        raise PackInvalid(problems)
+
+
+def _load_catalogue(pack: Pack, province: Province, agencies: dict[str, Agency], report: LoadReport) -> bool:
+    before = sum(report.created.values()) + sum(report.updated.values()) + sum(report.deactivated.values())
+    sectors = {s.code: s for s in db.session.scalars(select(Sector).where(Sector.province_id == province.id))}
+    for spec in pack.catalogue.sectors:
+        sectors[spec.code] = _upsert(
+            report, "sector", sectors.get(spec.code), Sector, province_id=province.id, code=spec.code, name=spec.name
+        )
+    types = {t.code: t for t in db.session.scalars(select(DocumentType).where(DocumentType.province_id == province.id))}
+    for spec in pack.catalogue.document_types:
+        types[spec.code] = _upsert(
+            report,
+            "document type",
+            types.get(spec.code),
+            DocumentType,
+            province_id=province.id,
+            code=spec.code,
+            name=spec.name,
+            description=spec.description or {},
+        )
+    db.session.flush()
+
+    procedures = {p.code: p for p in db.session.scalars(select(Procedure).where(Procedure.province_id == province.id))}
+    sector_names = {code: s.name for code, s in sectors.items()}
+    for spec in pack.procedures:
+        definition = spec.definition()
+        content_hash = spec.content_hash()
+        procedure = procedures.get(spec.code)
+        latest = procedure.versions[-1] if procedure is not None and procedure.versions else None
+        values = {
+            "province_id": province.id,
+            "code": spec.code,
+            "slug": definition["slug"],
+            "sector_id": sectors[spec.sector].id,
+            "receiving_agency_id": agencies[spec.receiving_agency].id,
+            "online_level": spec.online_level,
+            "processing_days": spec.processing_time.working_days,
+            "name": spec.name,
+            "summary": spec.summary,
+            "search_name": _padded(" ".join(spec.name.values())),
+            "search_text": _padded(
+                " ".join(
+                    [
+                        *spec.name.values(),
+                        spec.code,
+                        *spec.keywords,
+                        *spec.summary.values(),
+                        *sector_names[spec.sector].values(),
+                        *agencies[spec.receiving_agency].name.values(),
+                    ]
+                )
+            ),
+            "featured": spec.featured,
+            "is_active": True,
+            "definition": definition,
+        }
+        if procedure is None:
+            procedure = Procedure(**values, version=1)
+            db.session.add(procedure)
+            db.session.flush()
+            db.session.add(
+                ProcedureVersion(procedure=procedure, number=1, content_hash=content_hash, definition=definition)
+            )
+            report.count(report.created, "procedure")
+        else:
+            changed = _assign(procedure, **values)
+            if latest is None or latest.content_hash != content_hash:
+                number = (latest.number if latest else 0) + 1
+                db.session.add(
+                    ProcedureVersion(
+                        procedure=procedure, number=number, content_hash=content_hash, definition=definition
+                    )
+                )
+                procedure.version = number
+                changed = True
+            if changed:
+                procedure.updated_at = utcnow()
+                report.count(report.updated, "procedure")
+        _link_agencies(procedure, {agencies[c].id for c in [spec.receiving_agency, *spec.processing_agencies]})
+
+    in_pack = {spec.code for spec in pack.procedures}
+    for code, procedure in procedures.items():
+        if code not in in_pack and procedure.is_active:
+            procedure.is_active = False
+            report.count(report.deactivated, "procedure")
+    after = sum(report.created.values()) + sum(report.updated.values()) + sum(report.deactivated.values())
+    return after != before
+
+
+def _link_agencies(procedure: Procedure, agency_ids: set[int]) -> None:
+    current = set(
+        db.session.scalars(select(ProcedureAgency.agency_id).where(ProcedureAgency.procedure_id == procedure.id))
+    )
+    if current == agency_ids:
+        return
+    db.session.execute(
+        delete(ProcedureAgency).where(
+            ProcedureAgency.procedure_id == procedure.id, ProcedureAgency.agency_id.in_(current - agency_ids)
+        )
+    )
+    db.session.add_all(ProcedureAgency(procedure_id=procedure.id, agency_id=a) for a in agency_ids - current)
+
+
+def _padded(text: str) -> str:
+    """Folded words between single spaces, with a space at each end so that LIKE '% word%' finds a word start."""
+    return f" {fold(text)} "
+
+
+def load_pack_from(path) -> LoadReport:
+    from onestop.provinces.pack import read_pack
+
+    return apply_pack(read_pack(path))
+
+
+def served_province(code: str | None = None) -> Province:
+    """The province this installation serves: the one named, else PROVINCE, else the first loaded."""
+    from flask import current_app
+
+    from onestop.errors import NotFound
+
+    code = code or current_app.config["PROVINCE"]
+    query = select(Province)
+    query = query.where(Province.code == code) if code else query.order_by(Province.id).limit(1)
+    province = db.session.scalar(query)
+    if province is None:
+        raise NotFound(_("No province has been loaded yet. Run: flask --app wsgi province load provinces/demo"))
+    return province

@@ -1,0 +1,17 @@
+from flask import Blueprint, Response, request
+
+from onestop.provinces.services import served_province
+
+bp = Blueprint("provinces", __name__)
+
+
+@bp.get("/branding/logo")
+def logo():
+    province = served_province()
+    if not province.logo:
+        return Response(status=404)
+    response = Response(province.logo, mimetype=province.logo_type)
+    response.set_etag(f"{province.id}-{province.loaded_at.timestamp():.0f}")
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400
+    return response.make_conditional(request)
