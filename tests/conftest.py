@@ -1,0 +1,181 @@
+"""Shared fixtures: one app per test session on SQLite or PostgreSQL (TEST_DATABASE_URL), migrated
+from an empty schema, and a clean database for every test.
+
+Factories follow Indico's callable style: `create_citizen(...)` returns a saved user.
+"""
+
+import os
+import re
+from pathlib import Path
+
+import flask_migrate
+import pytest
+from sqlalchemy import text
+
+from onestop import create_app
+from onestop.config import TestConfig
+from onestop.extensions import db, limiter
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_PACK = ROOT / "provinces" / "demo"
+PASSWORD = "correct horse 42"
+
+
+def _config(database_url: str, tmp: Path) -> dict:
+    config = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    config.update(SQLALCHEMY_DATABASE_URI=database_url, BLOB_DIR=str(tmp / "blobs"))
+    return config
+
+
+def _empty_database() -> None:
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("onestop")
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp / 'test.db'}"
+    app = create_app(_config(url, tmp))
+    with app.app_context():
+        _empty_database()
+        # The suite runs on the schema the migrations build, so the migrations are tested on both databases.
+        flask_migrate.upgrade()
+    return app
+
+
+def _truncate_all() -> None:
+    tables = [t.name for t in db.metadata.sorted_tables]
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def _clean(request, app):
+    """Every test starts from empty tables, an empty rate-limit store and a fresh app context."""
+    with app.app_context():
+        yield
+        db.session.remove()
+        _truncate_all()
+        limiter.reset()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def demo_pack():
+    from onestop.provinces.pack import read_pack
+
+    return read_pack(DEMO_PACK)
+
+
+@pytest.fixture
+def demo(app, demo_pack):
+    """The demo province loaded; returns the Province."""
+    from onestop.provinces.services import apply_pack
+
+    apply_pack(demo_pack)
+    db.session.commit()
+    from onestop.provinces.services import served_province
+
+    return served_province("MS")
+
+
+# --- factories ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def create_citizen(app):
+    from onestop.accounts.models import Role, User
+    from onestop.models import utcnow
+
+    counter = iter(range(1, 10_000))
+
+    def _create(full_name="Trần Văn Bình", citizen_id=None, email=None, phone=None, confirmed=True, **extra):
+        n = next(counter)
+        user = User(
+            full_name=full_name,
+            citizen_id=citizen_id or f"0010900{n:05d}",
+            email=email if email is not None else f"citizen{n}@example.com",
+            phone=phone,
+            role=Role.CITIZEN,
+            email_confirmed_at=utcnow() if confirmed else None,
+            **extra,
+        )
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return _create
+
+
+@pytest.fixture
+def create_staff(app, demo):
+    from onestop.accounts.models import Role, User
+    from onestop.provinces.models import Agency
+
+    counter = iter(range(1, 10_000))
+
+    def _create(role=Role.CLERK, agency_code="000.00.30.H99", full_name="Cán bộ Thử", email=None):
+        n = next(counter)
+        agency = db.session.scalar(db.select(Agency).where(Agency.code == agency_code)) if agency_code else None
+        user = User(
+            full_name=full_name,
+            email=email or f"staff{n}@minhson.example",
+            role=role,
+            agency_id=agency.id if agency and role != Role.PROVINCE_ADMIN else None,
+            province_id=demo.id,
+        )
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return _create
+
+
+# --- HTTP helpers ------------------------------------------------------------------------------
+
+_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "the page has no CSRF token"
+    return match.group(1) or match.group(2)
+
+
+def submit(client, url: str, data: dict, page: str | None = None, **kwargs):
+    """Open the page holding the form (for its CSRF token), then post the form as a browser would."""
+    form_page = client.get(page or url)
+    return client.post(url, data={**data, "csrf_token": csrf_token(form_page.get_data(as_text=True))}, **kwargs)
+
+
+def login(client, login_name: str, password: str = PASSWORD):
+    return submit(client, "/account/login", {"login": login_name, "password": password})
+
+
+def outbox(channel: str | None = None):
+    from onestop.notifications.models import OutboxMessage
+
+    query = db.select(OutboxMessage).order_by(OutboxMessage.id)
+    if channel:
+        query = query.where(OutboxMessage.channel == channel)
+    return list(db.session.scalars(query))
+
+
+def link_in(body: str) -> str:
+    match = re.search(r"https?://\S+", body)
+    assert match, f"no link in: {body!r}"
+    return match.group(0)
