@@ -24,7 +24,7 @@ translations: .stamp-runtime
 
 extract-messages: .stamp-runtime
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 # Debian packages the browser journeys need: Chromium and fonts with Vietnamese glyphs.
 browser-deps:

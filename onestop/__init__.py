@@ -10,6 +10,7 @@ from onestop.config import Config
 
 def create_app(config: type | Mapping | None = None) -> Flask:
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    app.jinja_env.add_extension("jinja2.ext.do")
     app.config.from_object(Config)
     if isinstance(config, Mapping):
         app.config.from_mapping(config)

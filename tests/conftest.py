@@ -4,12 +4,14 @@ from an empty schema, and a clean database for every test.
 Factories follow Indico's callable style: `create_citizen(...)` returns a saved user.
 """
 
+import contextvars
 import os
 import re
 from pathlib import Path
 
 import flask_migrate
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from onestop import create_app
@@ -19,6 +21,20 @@ from onestop.extensions import db, limiter
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_PACK = ROOT / "provinces" / "demo"
 PASSWORD = "correct horse 42"
+
+
+class IsolatedClient(FlaskClient):
+    """Each request gets its own application context, `g` and database session, as in production.
+
+    Without this, Flask reuses the context the test pushed, so `g` (CSRF token, signed-in user,
+    served province) would leak from one request to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        # The test's own session must see what the request committed.
+        db.session.rollback()
+        return response
 
 
 def _config(database_url: str, tmp: Path) -> dict:
@@ -39,6 +55,7 @@ def app(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("onestop")
     url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp / 'test.db'}"
     app = create_app(_config(url, tmp))
+    app.test_client_class = IsolatedClient
     with app.app_context():
         _empty_database()
         # The suite runs on the schema the migrations build, so the migrations are tested on both databases.

@@ -57,9 +57,16 @@ class RegisterForm(FlaskForm):
         validators=[REQUIRED],
     )
 
-    def validate_phone(self, field) -> None:
-        if not self.email.data and not field.data:
-            raise ValidationError(_l("Give an e-mail address or a mobile number, so that we can reach you."))
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not self.email.data and not self.phone.data and not self.phone.errors and not self.email.errors:
+            # Shown at the phone field, the second of the two ways to reach the citizen.
+            self.phone.errors = [
+                *self.phone.errors,
+                _l("Give an e-mail address or a mobile number, so that we can reach you."),
+            ]
+            return False
+        return valid
 
 
 class LoginForm(FlaskForm):

@@ -170,7 +170,10 @@ def authenticate(login: str, password: str) -> User:
         if user is None:
             # Spend the same time as a real check so that timing does not tell which logins exist.
             check_password_hash(_DUMMY_HASH, password)
-        raise AccountError(_("The login or the password is not right."), "password")
+        raise AccountError(
+            _("The login or the password is not right. Check both, or reset your password if you forgot it."),
+            "password",
+        )
     user.last_login_at = utcnow()
     return user
 
