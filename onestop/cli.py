@@ -3,9 +3,21 @@
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from onestop.extensions import db
+
+_KINDS = {
+    "province": _l("province"),
+    "agency": _l("agencies"),
+    "calendar day": _l("calendar days"),
+    "staff": _l("staff"),
+    "sector": _l("fields"),
+    "document type": _l("document types"),
+    "procedure": _l("procedures"),
+}
 
 province_cli = AppGroup("province", help="Load and inspect province packs.")
 demo_cli = AppGroup("demo", help="Demo data for trying onestop out.")
@@ -22,7 +34,9 @@ def check_pack(path: str) -> None:
     except PackInvalid as invalid:
         _print_problems(invalid)
         raise SystemExit(1) from None
-    click.echo(f"{pack.province.code}: the pack is valid ({len(pack.procedures)} procedures).")
+    click.echo(
+        _("%(code)s: the pack is valid (%(count)d procedures).", code=pack.province.code, count=len(pack.procedures))
+    )
 
 
 @province_cli.command("load")
@@ -37,20 +51,22 @@ def load_pack(path: str) -> None:
     except PackInvalid as invalid:
         db.session.rollback()
         _print_problems(invalid)
-        click.echo("Nothing was loaded.", err=True)
+        click.echo(_("Nothing was loaded."), err=True)
         raise SystemExit(1) from None
     db.session.commit()
     if not report.changed:
-        click.echo(f"{report.province}: no changes.")
+        click.echo(_("%(code)s: no changes.", code=report.province))
         return
-    click.echo(f"{report.province}: loaded.")
+    click.echo(_("%(code)s: loaded.", code=report.province))
     for label, bucket in (
-        ("created", report.created),
-        ("updated", report.updated),
-        ("deactivated", report.deactivated),
+        (_("created"), report.created),
+        (_("updated"), report.updated),
+        (_("deactivated"), report.deactivated),
+        (_("removed"), report.removed),
     ):
         if bucket:
-            click.echo(f"  {label}: " + ", ".join(f"{count} {kind}" for kind, count in sorted(bucket.items())))
+            counts = (f"{count} {_KINDS.get(kind, kind)}" for kind, count in sorted(bucket.items()))
+            click.echo(f"  {label}: " + ", ".join(counts))
 
 
 @province_cli.command("list")
@@ -63,7 +79,7 @@ def list_provinces() -> None:
 
 
 def _print_problems(invalid) -> None:
-    click.echo(f"The pack has {len(invalid.problems)} problem(s):", err=True)
+    click.echo(_("The pack has %(count)d problem(s):", count=len(invalid.problems)), err=True)
     for problem in invalid.problems:
         click.echo(f"  {problem}", err=True)
 

@@ -40,7 +40,7 @@ class Config:
     # Files.
     BLOB_DIR = os.environ.get("BLOB_DIR", str(VAR_DIR / "blobs"))
 
-    # Which loaded province this installation serves (its code); empty means the only one loaded.
+    # Which loaded province this installation serves (its code); empty means the first one loaded.
     PROVINCE = os.environ.get("PROVINCE", "")
     PROVINCES_DIR = os.environ.get("PROVINCES_DIR", str(BASE_DIR / "provinces"))
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_foundation
 Revises: 
-Create Date: 2026-11-24 08:51:23.980150
+Create Date: 2026-11-24 09:03:46.915992
 
 """
 from alembic import op
@@ -51,7 +51,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['parent_id'], ['agency.id'], name=op.f('fk_agency_parent_id_agency')),
     sa.ForeignKeyConstraint(['province_id'], ['province.id'], name=op.f('fk_agency_province_id_province')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_agency')),
-    sa.UniqueConstraint('province_id', 'code', name=op.f('uq_agency_province_id'))
+    sa.UniqueConstraint('province_id', 'code', name=op.f('uq_agency_province_id_code'))
     )
     with op.batch_alter_table('agency', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_agency_province_id'), ['province_id'], unique=False)
@@ -65,7 +65,7 @@ def upgrade():
     sa.Column('source', sa.String(length=300), nullable=False),
     sa.ForeignKeyConstraint(['province_id'], ['province.id'], name=op.f('fk_calendar_day_province_id_province')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_calendar_day')),
-    sa.UniqueConstraint('province_id', 'day', name=op.f('uq_calendar_day_province_id'))
+    sa.UniqueConstraint('province_id', 'day', name=op.f('uq_calendar_day_province_id_day'))
     )
     with op.batch_alter_table('calendar_day', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_calendar_day_province_id'), ['province_id'], unique=False)
@@ -78,7 +78,7 @@ def upgrade():
     sa.Column('description', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['province_id'], ['province.id'], name=op.f('fk_document_type_province_id_province')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_document_type')),
-    sa.UniqueConstraint('province_id', 'code', name=op.f('uq_document_type_province_id'))
+    sa.UniqueConstraint('province_id', 'code', name=op.f('uq_document_type_province_id_code'))
     )
     with op.batch_alter_table('document_type', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_document_type_province_id'), ['province_id'], unique=False)
@@ -90,7 +90,7 @@ def upgrade():
     sa.Column('name', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['province_id'], ['province.id'], name=op.f('fk_sector_province_id_province')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sector')),
-    sa.UniqueConstraint('province_id', 'code', name=op.f('uq_sector_province_id'))
+    sa.UniqueConstraint('province_id', 'code', name=op.f('uq_sector_province_id_code'))
     )
     with op.batch_alter_table('sector', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_sector_province_id'), ['province_id'], unique=False)
@@ -118,8 +118,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['receiving_agency_id'], ['agency.id'], name=op.f('fk_procedure_receiving_agency_id_agency')),
     sa.ForeignKeyConstraint(['sector_id'], ['sector.id'], name=op.f('fk_procedure_sector_id_sector')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_procedure')),
-    sa.UniqueConstraint('province_id', 'code', name=op.f('uq_procedure_province_id')),
-    sa.UniqueConstraint('province_id', 'slug', name=op.f('uq_procedure_province_id'))
+    sa.UniqueConstraint('province_id', 'code', name=op.f('uq_procedure_province_id_code')),
+    sa.UniqueConstraint('province_id', 'slug', name=op.f('uq_procedure_province_id_slug'))
     )
     with op.batch_alter_table('procedure', schema=None) as batch_op:
         batch_op.create_index('ix_procedure_listing', ['province_id', 'is_active', 'filing_count'], unique=False)
@@ -193,7 +193,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['procedure_id'], ['procedure.id'], name=op.f('fk_procedure_version_procedure_id_procedure'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_procedure_version')),
-    sa.UniqueConstraint('procedure_id', 'number', name=op.f('uq_procedure_version_procedure_id'))
+    sa.UniqueConstraint('procedure_id', 'number', name=op.f('uq_procedure_version_procedure_id_number'))
     )
     # ### end Alembic commands ###
 

@@ -26,7 +26,7 @@ _FILLER_PHRASES = ("thu tuc", "hanh chinh", "nhu the nao", "the nao", "o dau", "
 _FILLER_WORDS = frozenset(
     ["toi", "muon", "can", "lam", "cach", "xin", "how", "do", "i", "to", "the", "a", "an", "of", "for", "procedure"]
 )
-_vocabularies: dict[tuple[int, int], tuple[frozenset[str], tuple[str, ...]]] = {}
+_vocabularies: dict[tuple, tuple[frozenset[str], tuple[str, ...]]] = {}
 
 
 @dataclass
@@ -51,7 +51,8 @@ class SearchResult:
 
 
 def _vocabulary(province: Province) -> tuple[frozenset[str], tuple[str, ...]]:
-    key = (province.id, province.catalogue_revision)
+    # loaded_at too: a database rebuilt from scratch can reuse an id and a revision number.
+    key = (province.id, province.catalogue_revision, province.loaded_at)
     cached = _vocabularies.get(key)
     if cached is None:
         texts = db.session.scalars(

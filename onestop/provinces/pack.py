@@ -10,10 +10,21 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from flask_babel import gettext as _
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from onestop.accounts.models import Role
 from onestop.text import fold
@@ -66,9 +77,28 @@ def _require_vietnamese(value: dict) -> dict:
     return value
 
 
+def contrast_with_white(colour: str) -> float:
+    """WCAG 2.1 contrast ratio of a #rrggbb colour against white."""
+
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    luminance = 0.2126 * channel(red) + 0.7152 * channel(green) + 0.0722 * channel(blue)
+    return 1.05 / (luminance + 0.05)
+
+
+def _readable_on_white(colour: str) -> str:
+    # White text sits on the primary colour and the accent marks text: both need WCAG AA contrast.
+    if contrast_with_white(colour) < 4.5:
+        raise ValueError("low_contrast")
+    return colour
+
+
 class Branding(Strict):
-    primary_colour: Colour
-    accent_colour: Colour
+    primary_colour: Annotated[Colour, AfterValidator(_readable_on_white)]
+    accent_colour: Annotated[Colour, AfterValidator(_readable_on_white)]
     logo: str | None = None
 
 
@@ -84,13 +114,27 @@ class WorkingPeriod(Strict):
     start: Clock
     end: Clock
 
+    @model_validator(mode="after")
+    def _ordered(self) -> "WorkingPeriod":
+        if self.start >= self.end:
+            raise ValueError("period_order")
+        return self
+
+
+def _known_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("unknown_timezone") from None
+    return name
+
 
 class ProvinceFile(Strict):
     code: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{2,10}$")]
     identifier: AgencyCode
     name: Text
     short_name: Text
-    timezone: str = "Asia/Ho_Chi_Minh"
+    timezone: Annotated[str, AfterValidator(_known_timezone)] = "Asia/Ho_Chi_Minh"
     working_hours: list[WorkingPeriod] = Field(min_length=1)
     cutoff_time: Clock = "15:00"
     branding: Branding
@@ -99,15 +143,19 @@ class ProvinceFile(Strict):
     _vi = field_validator("name", "short_name")(_require_vietnamese)
 
 
+def _limited(n: int):
+    return Annotated[str, StringConstraints(strip_whitespace=True, max_length=n)]
+
+
 class AgencyEntry(Strict):
     code: AgencyCode
     name: Text
-    kind: Code
+    kind: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
     parent: AgencyCode | None = None
-    address: str = ""
-    phone: str = ""
-    email: str = ""
-    opening_hours: str = ""
+    address: _limited(300) = ""
+    phone: _limited(40) = ""
+    email: _limited(200) = ""
+    opening_hours: _limited(200) = ""
 
     _vi = field_validator("name")(_require_vietnamese)
 
@@ -119,14 +167,26 @@ class AgenciesFile(Strict):
 STAFF_ROLES = tuple(role.value for role in Role if role is not Role.CITIZEN)
 
 
+def _mobile(value: Any) -> Any:
+    if isinstance(value, int):
+        value = f"0{value}"
+    if isinstance(value, str):
+        from onestop.accounts.services import normalise_phone
+
+        return normalise_phone(value)
+    return value
+
+
 class StaffEntry(Strict):
     email: Annotated[
-        str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+        str,
+        StringConstraints(strip_whitespace=True, to_lower=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
     ]
-    full_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2)]
+    full_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
     role: Literal[STAFF_ROLES]  # type: ignore[valid-type]
     agency: AgencyCode | None = None
-    phone: str | None = None
+    # A Vietnamese mobile number, stored as the ten digits people sign in with.
+    phone: Annotated[str, BeforeValidator(_mobile), StringConstraints(pattern=r"^0\d{9}$")] | None = None
 
 
 class StaffFile(Strict):
@@ -136,7 +196,7 @@ class StaffFile(Strict):
 class CalendarEntry(Strict):
     date: date
     name: Text
-    source: str = ""
+    source: _limited(300) = ""
 
 
 class CalendarFile(Strict):
@@ -249,6 +309,10 @@ class Pack:
 class _Lines(dict):
     """Maps a path inside a document, e.g. ('agencies', 3, 'code'), to its 1-based line."""
 
+    def __init__(self):
+        super().__init__()
+        self.repeated_keys: list[tuple[str, int]] = []
+
     def line_for(self, loc: tuple) -> int:
         for cut in range(len(loc), -1, -1):
             line = self.get(tuple(loc[:cut]))
@@ -262,6 +326,9 @@ def _record_lines(node: yaml.Node, path: tuple, lines: _Lines) -> None:
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             child = (*path, key_node.value)
+            if child in lines:
+                # YAML keeps the last of two equal keys silently; a pack author means one of them.
+                lines.repeated_keys.append((key_node.value, key_node.start_mark.line + 1))
             lines[child] = key_node.start_mark.line + 1
             _record_lines(value_node, child, lines)
     elif isinstance(node, yaml.SequenceNode):
@@ -295,6 +362,8 @@ def _read_yaml(path: Path, root: Path, problems: list[Problem]) -> tuple[Any, _L
         loader.dispose()
     lines = _Lines()
     _record_lines(node, (), lines)
+    for key, line in lines.repeated_keys:
+        problems.append(Problem(name, line, _("“%(name)s” is written twice here; keep one.", name=key)))
     return data, lines
 
 
@@ -321,7 +390,19 @@ def _plain_message(error: dict) -> str:
     if kind in {"too_short", "string_too_short"}:
         return _("This must not be empty.")
     if kind == "value_error":
+        reason = str(error.get("ctx", {}).get("error", ""))
+        if reason == "low_contrast":
+            return _(
+                "The colour %(value)s is too light to read against white; use a darker one (contrast 4.5:1 or more).",
+                value=error["input"],
+            )
+        if reason == "period_order":
+            return _("A working period must end after it starts.")
+        if reason == "unknown_timezone":
+            return _("“%(value)s” is not a known time zone, such as Asia/Ho_Chi_Minh.", value=error["input"])
         return _("This text needs a Vietnamese version (vi).")
+    if kind == "string_too_long":
+        return _("This text is too long (at most %(max)s characters).", max=error["ctx"]["max_length"])
     return error["msg"]
 
 
@@ -362,6 +443,10 @@ def read_pack(path: str | Path) -> Pack:
     procedures: list[tuple[ProcedureFile, str, _Lines]] = []
     procedure_dir = root / "procedures"
     files = sorted(procedure_dir.glob("*.yaml")) if procedure_dir.is_dir() else []
+    for stray in sorted(procedure_dir.rglob("*")) if procedure_dir.is_dir() else []:
+        if stray.is_file() and (stray.suffix != ".yaml" or stray.parent != procedure_dir):
+            message = _("Only .yaml files directly in procedures/ are read; rename or move this file.")
+            problems.append(Problem(str(stray.relative_to(root)), 1, message))
     if not files:
         problems.append(Problem("procedures/", 1, _("The pack has no procedure files (procedures/*.yaml).")))
     for file in files:
@@ -489,6 +574,15 @@ def _check_references(
             "staff",
             problems,
             lambda email: _("The e-mail %(email)s is used by two staff members.", email=email),
+        )
+        _duplicates(
+            staff_file.staff,
+            lambda s: s.phone or s.email,
+            "staff.yaml",
+            staff_lines,
+            "staff",
+            problems,
+            lambda phone: _("The phone number %(phone)s is used by two staff members.", phone=phone),
         )
         for index, person in enumerate(staff_file.staff):
             line = staff_lines.line_for(("staff", index, "agency"))

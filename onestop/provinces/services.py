@@ -26,13 +26,14 @@ class LoadReport:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
     deactivated: dict[str, int] = field(default_factory=dict)
+    removed: dict[str, int] = field(default_factory=dict)
 
     def count(self, bucket: dict[str, int], kind: str) -> None:
         bucket[kind] = bucket.get(kind, 0) + 1
 
     @property
     def changed(self) -> bool:
-        return bool(self.created or self.updated or self.deactivated)
+        return bool(self.created or self.updated or self.deactivated or self.removed)
 
 
 def _assign(row, **values) -> bool:
@@ -95,7 +96,9 @@ def apply_pack(pack: Pack) -> LoadReport:
 def _load_agencies(pack: Pack, province: Province, report: LoadReport) -> dict[str, Agency]:
     existing = {a.code: a for a in db.session.scalars(select(Agency).where(Agency.province_id == province.id))}
     new_codes = {spec.code for spec in pack.agencies} - set(existing)
+    updated_codes = set()
     for spec in pack.agencies:
+        before = report.updated.get("agency", 0)
         existing[spec.code] = _upsert(
             report,
             "agency",
@@ -111,10 +114,12 @@ def _load_agencies(pack: Pack, province: Province, report: LoadReport) -> dict[s
             opening_hours=spec.opening_hours,
             is_active=True,
         )
+        if report.updated.get("agency", 0) != before:
+            updated_codes.add(spec.code)
     db.session.flush()
     for spec in pack.agencies:
         parent_id = existing[spec.parent].id if spec.parent else None
-        if _assign(existing[spec.code], parent_id=parent_id) and spec.code not in new_codes:
+        if _assign(existing[spec.code], parent_id=parent_id) and spec.code not in new_codes | updated_codes:
             report.count(report.updated, "agency")
     in_pack = {spec.code for spec in pack.agencies}
     for code, agency in existing.items():
@@ -150,7 +155,7 @@ def _load_calendar(pack: Pack, province: Province, report: LoadReport) -> None:
     if gone:
         db.session.execute(delete(CalendarDay).where(CalendarDay.province_id == province.id, CalendarDay.day.in_(gone)))
         for _day in gone:
-            report.count(report.deactivated, "calendar day")
+            report.count(report.removed, "calendar day")
 
 
 def _load_staff(pack: Pack, province: Province, agencies: dict[str, Agency], report: LoadReport) -> None:
@@ -172,6 +177,14 @@ def _load_staff(pack: Pack, province: Province, agencies: dict[str, Agency], rep
                 Problem(file, line, _("The e-mail %(email)s belongs to staff of another province.", email=spec.email))
             )
             continue
+        if spec.phone:
+            holder = db.session.scalar(select(User).where(User.phone == spec.phone))
+            if holder is not None and holder is not user:
+                file, line = pack.origins[("staff", spec.email)]
+                problems.append(
+                    Problem(file, line, _("The phone number %(phone)s belongs to another account.", phone=spec.phone))
+                )
+                continue
         _upsert(
             report,
             "staff",
@@ -311,6 +324,8 @@ def served_province(code: str | None = None) -> Province:
     query = select(Province)
     query = query.where(Province.code == code) if code else query.order_by(Province.id).limit(1)
     province = db.session.scalar(query)
+    if province is None and code:
+        raise NotFound(_("The province %(code)s has not been loaded. Check the PROVINCE setting.", code=code))
     if province is None:
         raise NotFound(_("No province has been loaded yet. Run: flask --app wsgi province load provinces/demo"))
     return province

@@ -127,7 +127,6 @@ def test_procedure_page_in_plain_language(client, demo):
         "Công dân Việt Nam cần Phiếu lý lịch tư pháp",  # who it is for
         "Điền tờ khai yêu cầu cấp Phiếu lý lịch tư pháp",  # the steps
         "Thẻ căn cước hoặc căn cước công dân",  # documents with their type
-        "the-can-cuoc",
         "200.000 đ",  # the fee
         "Công an tỉnh Minh Sơn",  # where
         "Luật Lý lịch tư pháp số 28/2009/QH12",  # legal basis

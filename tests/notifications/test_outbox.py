@@ -1,0 +1,153 @@
+"""Messages are written with the change they announce and delivered after commit, over real SMTP."""
+
+import email
+import email.policy
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import redis
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from onestop.extensions import db
+from onestop.notifications.models import Channel, OutboxMessage
+from onestop.notifications.outbox import queue_message
+from onestop.notifications.tasks import deliver_message, sweep_outbox
+from tests.conftest import ROOT, outbox, submit
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", port)
+    yield inbox
+    controller.stop()
+
+
+def test_registration_mail_goes_out_over_smtp_in_vietnamese(client, demo, smtp):
+    submit(
+        client,
+        "/account/register",
+        {
+            "full_name": "Lý Thị Lan",
+            "citizen_id": "001190012345",
+            "email": "lan@example.com",
+            "password": "matkhau2026",
+            "password_again": "matkhau2026",
+            "consent": "y",
+        },
+    )
+    [mail] = smtp.messages
+    assert mail["To"] == "lan@example.com"
+    assert mail["Subject"] == "Xác nhận địa chỉ email"
+    body = mail.get_content()
+    assert "Lý Thị Lan" in body and "http://localhost/account/confirm/" in body
+    assert outbox("email")[0].sent_at is not None
+
+
+def test_nothing_is_sent_when_the_change_is_rolled_back(app, demo, smtp):
+    queue_message(Channel.EMAIL, "x@example.com", "body", subject="s")
+    db.session.rollback()
+    assert smtp.messages == [] and outbox() == []
+
+
+def test_a_failed_delivery_stays_unsent_and_the_sweep_retries_it(app, demo, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", free_port())  # nobody listens there
+    message = queue_message(Channel.EMAIL, "x@example.com", "body", subject="s")
+    db.session.commit()
+    row = db.session.get(OutboxMessage, message.id)
+    db.session.refresh(row)
+    assert row.sent_at is None and row.attempts == 1 and row.last_error
+
+    # The server is back; the periodic sweep picks up what is still unsent.
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        monkeypatch.setitem(app.config, "MAIL_PORT", port)
+        row.created_at = row.created_at.replace(year=row.created_at.year - 1)
+        db.session.commit()
+        assert sweep_outbox() == 1
+        db.session.refresh(row)
+        assert row.sent_at is not None and len(inbox.messages) == 1
+        # A task that runs again for a delivered message sends nothing twice.
+        deliver_message(message.id)
+        assert len(inbox.messages) == 1
+    finally:
+        controller.stop()
+
+
+def test_a_real_celery_worker_delivers_the_outbox(app, demo, tmp_path):
+    """Through a real worker process and a real broker (Redis, as in production)."""
+    broker = "redis://127.0.0.1:6379/15"
+    redis.Redis.from_url(broker).flushdb()  # nothing left over from an earlier run
+    celery = app.extensions["celery"]
+    saved = {"task_always_eager": celery.conf.task_always_eager, "broker_url": celery.conf.broker_url}
+    _drop_producers(celery)  # eager calls in earlier tests opened a producer pool on the test broker
+    celery.conf.update(task_always_eager=False, broker_url=broker)
+    env = {
+        **os.environ,
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "CELERY_BROKER_URL": broker,
+        "ONESTOP_VAR_DIR": str(tmp_path),
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "onestop.worker", "worker", "--pool=solo", "-c", "1", "-l", "warning"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        message = queue_message(Channel.SMS, "0912345678", "Mã xác nhận của bạn là 123456.")
+        db.session.commit()
+        deadline = time.monotonic() + 30
+        sent_at = None
+        while time.monotonic() < deadline and sent_at is None:
+            time.sleep(0.5)
+            db.session.rollback()
+            sent_at = db.session.scalar(select(OutboxMessage.sent_at).where(OutboxMessage.id == message.id))
+        if sent_at is None:
+            worker.terminate()
+            pytest.fail(
+                "the worker did not deliver the message:\n" + worker.communicate(timeout=15)[1].decode()[-3000:]
+            )
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        _drop_producers(celery)
+        celery.conf.update(saved)
+
+
+def _drop_producers(celery) -> None:
+    # What Celery itself does after a fork: forget pooled connections so the next use reads broker_url.
+    celery.close()
+    celery.amqp._producer_pool = None
