@@ -75,4 +75,5 @@ def _check_production_secret(app: Flask) -> None:
         return
     if app.config["ONESTOP_ENV"] == "production":
         raise RuntimeError("SECRET_KEY must be set when ONESTOP_ENV=production (see docs/operations.md).")
-    app.logger.warning("Using the demo SECRET_KEY: set SECRET_KEY before serving real users.")
+    if not (app.testing or app.config["DEV_MAILBOX"]):
+        app.logger.warning("Using the demo SECRET_KEY: set SECRET_KEY before serving real users.")
