@@ -5,12 +5,17 @@ Factories follow Indico's callable style: `create_citizen(...)` returns a saved 
 """
 
 import contextvars
+import email
+import email.message
+import email.policy
 import os
 import re
+import socket
 from pathlib import Path
 
 import flask_migrate
 import pytest
+from aiosmtpd.controller import Controller
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
@@ -196,3 +201,45 @@ def link_in(body: str) -> str:
     match = re.search(r"https?://\S+", body)
     assert match, f"no link in: {body!r}"
     return match.group(0)
+
+
+# --- a real SMTP server -------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    # aiosmtpd's start-up self-check connects to the port it was given, so port 0 cannot be used.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Inbox:
+    """aiosmtpd handler keeping every message received, parsed, in arrival order."""
+
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 Message accepted for delivery"
+
+
+def start_smtp(app, monkeypatch) -> tuple[Controller, Inbox]:
+    """Start a real SMTP server on 127.0.0.1 and point the app's mail at it for this test."""
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", port)
+    return controller, inbox
+
+
+@pytest.fixture
+def smtp_server(app, monkeypatch):
+    """Yields the list of messages the app sends during the test, received over real SMTP."""
+    controller, inbox = start_smtp(app, monkeypatch)
+    try:
+        yield inbox.messages
+    finally:
+        controller.stop()

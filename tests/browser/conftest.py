@@ -4,16 +4,11 @@ The live server serves the same session `app` (and so the same database, SQLite 
 the rest of the suite; the autouse `_clean` fixture empties the tables after each journey.
 """
 
-import email
-import email.message
-import email.policy
 import os
-import socket
 import threading
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from werkzeug.serving import make_server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -48,39 +43,6 @@ def live_server(app):
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
-
-
-class _Inbox:
-    """aiosmtpd handler keeping every message received, parsed, in arrival order."""
-
-    def __init__(self):
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    # aiosmtpd's start-up self-check connects to the port it was given, so port 0 cannot be used.
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server(app, monkeypatch):
-    """A real SMTP server on 127.0.0.1; the app sends its mail there for this test. Yields the received messages."""
-    inbox = _Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", port)
-    try:
-        yield inbox.messages
-    finally:
-        controller.stop()
 
 
 @pytest.fixture(scope="session")

@@ -1,53 +1,22 @@
 """Messages are written with the change they announce and delivered after commit, over real SMTP."""
 
-import email
-import email.policy
 import os
-import socket
 import subprocess
 import sys
 import time
 
 import pytest
 import redis
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from onestop.extensions import db
 from onestop.notifications.models import Channel, OutboxMessage
 from onestop.notifications.outbox import queue_message
 from onestop.notifications.tasks import deliver_message, sweep_outbox
-from tests.conftest import ROOT, outbox, submit
+from tests.conftest import ROOT, free_port, outbox, start_smtp, submit
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp(app, monkeypatch):
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", port)
-    yield inbox
-    controller.stop()
-
-
-def test_registration_mail_goes_out_over_smtp_in_vietnamese(client, demo, smtp):
+def test_registration_mail_goes_out_over_smtp_in_vietnamese(client, demo, smtp_server):
     submit(
         client,
         "/account/register",
@@ -60,7 +29,7 @@ def test_registration_mail_goes_out_over_smtp_in_vietnamese(client, demo, smtp):
             "consent": "y",
         },
     )
-    [mail] = smtp.messages
+    [mail] = smtp_server
     assert mail["To"] == "lan@example.com"
     assert mail["Subject"] == "Xác nhận địa chỉ email"
     body = mail.get_content()
@@ -68,10 +37,10 @@ def test_registration_mail_goes_out_over_smtp_in_vietnamese(client, demo, smtp):
     assert outbox("email")[0].sent_at is not None
 
 
-def test_nothing_is_sent_when_the_change_is_rolled_back(app, demo, smtp):
+def test_nothing_is_sent_when_the_change_is_rolled_back(app, demo, smtp_server):
     queue_message(Channel.EMAIL, "x@example.com", "body", subject="s")
     db.session.rollback()
-    assert smtp.messages == [] and outbox() == []
+    assert smtp_server == [] and outbox() == []
 
 
 def test_a_failed_delivery_stays_unsent_and_the_sweep_retries_it(app, demo, monkeypatch):
@@ -84,12 +53,8 @@ def test_a_failed_delivery_stays_unsent_and_the_sweep_retries_it(app, demo, monk
     assert row.sent_at is None and row.attempts == 1 and row.last_error
 
     # The server is back; the periodic sweep picks up what is still unsent.
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
+    controller, inbox = start_smtp(app, monkeypatch)
     try:
-        monkeypatch.setitem(app.config, "MAIL_PORT", port)
         row.created_at = row.created_at.replace(year=row.created_at.year - 1)
         db.session.commit()
         assert sweep_outbox() == 1
