@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export ONESTOP_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: demo test lint format translations extract-messages browser-deps serve-demo clean
+.PHONY: demo test lint format translations extract-messages system-deps serve-demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,12 +26,17 @@ extract-messages: .stamp-runtime
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
-# Debian packages the browser journeys need: Chromium and fonts with Vietnamese glyphs.
-browser-deps:
-	@if ! command -v chromium >/dev/null || ! dpkg -s fonts-noto-core >/dev/null 2>&1; then \
+# Debian packages the tests need: Chromium and fonts with Vietnamese glyphs for the browser journeys,
+# and clamd for the malware-scanning tests. Only what is missing is installed, in one apt-get call.
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	dpkg -s fonts-noto-core >/dev/null 2>&1 || missing="$$missing fonts-noto-core"; \
+	[ -x /usr/sbin/clamd ] || missing="$$missing clamav-daemon"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core >/dev/null; \
-	  else echo "Install Debian's chromium and fonts-noto-core (as root) for the browser tests."; fi; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "Install these Debian packages (as root) for the browser and scanning tests:$$missing"; fi; \
 	fi
 
 demo: .stamp-runtime translations
@@ -51,7 +56,7 @@ serve-demo:
 	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	  ONESTOP_DEMO=1 $(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
-test: .stamp-dev translations browser-deps
+test: .stamp-dev translations system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	bash scripts/run-tests

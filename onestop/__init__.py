@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from onestop.config import Config
+from onestop.config import DEMO_SECRET_KEY, Config
 
 
 def create_app(config: type | Mapping | None = None) -> Flask:
@@ -37,6 +37,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     from onestop.notifications import outbox
     from onestop.notifications import views as notification_views
     from onestop.portal import views as portal_views
+    from onestop.procedures import filing_views
     from onestop.procedures import views as procedure_views
     from onestop.provinces import views as province_views
 
@@ -44,6 +45,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     accounts_views.init_app(app)
     app.register_blueprint(portal_views.bp)
     app.register_blueprint(procedure_views.bp)
+    app.register_blueprint(filing_views.bp)
     app.register_blueprint(province_views.bp)
     app.register_blueprint(accounts_views.bp)
     app.register_blueprint(accounts_views.admin_bp)
@@ -71,7 +73,7 @@ def _commit_once_per_request(app: Flask) -> None:
 
 
 def _check_production_secret(app: Flask) -> None:
-    if app.config["SECRET_KEY"] != Config.SECRET_KEY:
+    if app.config["SECRET_KEY"] != DEMO_SECRET_KEY:
         return
     if app.config["ONESTOP_ENV"] == "production":
         raise RuntimeError("SECRET_KEY must be set when ONESTOP_ENV=production (see docs/operations.md).")

@@ -22,7 +22,10 @@ def init_celery(app: Flask) -> Celery:
         broker_connection_retry_on_startup=True,
         timezone="UTC",
         beat_schedule={
-            "sweep-outbox": {"task": "onestop.notifications.tasks.sweep_outbox", "schedule": 60.0},
+            "sweep-outbox": {
+                "task": "onestop.notifications.tasks.sweep_outbox",
+                "schedule": app.config["OUTBOX_SWEEP_INTERVAL"],
+            },
         },
         include=["onestop.notifications.tasks"],
     )

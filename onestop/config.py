@@ -11,6 +11,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("ONESTOP_VAR_DIR", BASE_DIR / "var"))
 
 
+DEMO_SECRET_KEY = "onestop-demo-secret-change-me"
+
+
 def _bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value is None:
@@ -24,7 +27,7 @@ class Config:
 
     # Secrets and sessions. A random key per process would log everybody out on each restart and
     # break scale-out, so production must set SECRET_KEY; the demo key is refused when DEBUG is off.
-    SECRET_KEY = os.environ.get("SECRET_KEY", "onestop-demo-secret-change-me")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEMO_SECRET_KEY)
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -79,9 +82,31 @@ class Config:
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", f"sqla+sqlite:///{VAR_DIR / 'broker.db'}")
     CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "")
     CELERY_TASK_ALWAYS_EAGER = _bool("CELERY_TASK_ALWAYS_EAGER", False)
+    # How often beat re-queues outbox messages still unsent (and older than OUTBOX_RETRY_AFTER seconds).
+    OUTBOX_SWEEP_INTERVAL = float(os.environ.get("OUTBOX_SWEEP_INTERVAL", "60"))
+    OUTBOX_RETRY_AFTER = int(os.environ.get("OUTBOX_RETRY_AFTER", "60"))
 
     # Catalogue.
     CATALOGUE_PAGE_SIZE = 20
+
+    # Personal data warehouse. Blobs live under BLOB_DIR ("local") or in an S3-compatible bucket ("s3");
+    # empty S3 keys leave boto3 to its own credential chain (instance roles).
+    STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local")
+    S3_BUCKET = os.environ.get("S3_BUCKET", "")
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "")
+    S3_REGION = os.environ.get("S3_REGION", "us-east-1")
+    S3_ACCESS_KEY_ID = os.environ.get("S3_ACCESS_KEY_ID", "")
+    S3_SECRET_ACCESS_KEY = os.environ.get("S3_SECRET_ACCESS_KEY", "")
+    UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+    # clamd scans every upload: a unix socket path or tcp://host:port; empty means no scanning. When set,
+    # a file clamd cannot check is refused. clamd's StreamMaxLength must be at least UPLOAD_MAX_BYTES.
+    CLAMD_SOCKET = os.environ.get("CLAMD_SOCKET", "")
+    CLAMD_TIMEOUT = float(os.environ.get("CLAMD_TIMEOUT", "30"))
+
+    # Filing: posts of uploads and submissions per client address.
+    UPLOAD_RATE_LIMIT = os.environ.get("UPLOAD_RATE_LIMIT", "30 per minute;300 per hour")
+    # A request may carry one upload of UPLOAD_MAX_BYTES plus its form fields.
+    MAX_CONTENT_LENGTH = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024))) + 256 * 1024
 
 
 class DemoConfig(Config):
@@ -103,3 +128,6 @@ class TestConfig(Config):
     CELERY_BROKER_URL = "memory://"
     PUBLIC_URL = "http://localhost"
     DEV_MAILBOX = True
+    # Tests choose their own storage and scanner; a developer's environment must not leak in.
+    STORAGE_BACKEND = "local"
+    CLAMD_SOCKET = ""

@@ -22,6 +22,7 @@ from sqlalchemy import text
 from onestop import create_app
 from onestop.config import TestConfig
 from onestop.extensions import db, limiter
+from onestop.procedures.search import forget_caches
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_PACK = ROOT / "provinces" / "demo"
@@ -87,6 +88,7 @@ def _clean(request, app):
         db.session.remove()
         _truncate_all()
         limiter.reset()
+        forget_caches()
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -57,6 +57,8 @@ class User(UserMixin, db.Model):
     # One pending phone confirmation code at a time, stored hashed.
     phone_code_hash: Mapped[str | None] = mapped_column(String(300))
     phone_code_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the citizen told us once and may be asked again (date of birth, address...), to prefill forms.
+    facts: Mapped[dict] = mapped_column(JSON, default=dict)
     # When the citizen accepted the personal-data notice (shown at registration).
     privacy_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_active: Mapped[bool] = mapped_column(default=True)

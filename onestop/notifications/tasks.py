@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from celery import shared_task
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -33,8 +34,8 @@ def deliver_message(self, message_id: int) -> None:
 
 @shared_task
 def sweep_outbox() -> int:
-    """Queue every message still unsent a minute after it was written."""
-    cutoff = utcnow() - timedelta(minutes=1)
+    """Queue every message still unsent some time after it was written (a crash lost its hand-off)."""
+    cutoff = utcnow() - timedelta(seconds=current_app.config["OUTBOX_RETRY_AFTER"])
     with Session(db.engine) as session:
         ids = session.scalars(
             select(OutboxMessage.id)

@@ -6,8 +6,7 @@ from sqlalchemy import text
 from onestop.extensions import db
 from onestop.i18n import LANG_COOKIE, current_language, localized
 from onestop.portal.context import current_province
-from onestop.procedures import services as procedure_services
-from onestop.procedures.search import most_used
+from onestop.procedures.search import catalogue_index, most_used
 
 bp = Blueprint("portal", __name__)
 
@@ -15,11 +14,7 @@ bp = Blueprint("portal", __name__)
 @bp.get("/")
 def home():
     province = current_province()
-    return render_template(
-        "portal/home.html",
-        popular=most_used(province),
-        sectors=procedure_services.sectors_with_counts(province),
-    )
+    return render_template("portal/home.html", popular=most_used(province), sectors=catalogue_index(province).sectors)
 
 
 @bp.get("/privacy")
@@ -58,11 +53,13 @@ def healthz():
 
 
 def register_template_globals(app: Flask) -> None:
+    # A global rather than context, so that imported macros can use it too.
+    app.jinja_env.globals["localized"] = localized
+
     @app.context_processor
     def _page_context():
         return {
             "province": _province_or_none(),
-            "localized": localized,
             "lang": current_language(),
             "languages": current_app.config["LANGUAGES"],
         }

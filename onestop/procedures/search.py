@@ -1,23 +1,31 @@
 """Catalogue search that forgives missing diacritics and one-letter typos.
 
 Text is folded (no accents, lower case) when a pack loads. A query is folded the same way; each word
-matches the start of a word in a procedure's text. A word that starts no word in the catalogue is
-replaced by the catalogue words one edit away (a letter wrong, missing, extra or swapped), so
-"ly lich tu phpa" still finds "lý lịch tư pháp". Words that match nothing at all are set aside and
-shown to the user, rather than emptying the results.
+must start a word of a procedure's text. A word that starts no word in the catalogue is replaced by
+the catalogue words one edit away (a letter wrong, missing, extra or swapped), so "ly lich tu phpa"
+still finds "lý lịch tư pháp". Words that match nothing at all are set aside and shown to the user,
+rather than emptying the results.
+
+The catalogue only changes when a pack loads, so each process keeps an index of it per catalogue
+revision: the words, the cards a result list shows, the facets. A search then costs no database
+scan. How often procedures are filed changes all the time; those counts, used for ordering, are
+re-read at most once a minute.
 """
 
 import bisect
 import math
+import threading
+import time
 from dataclasses import dataclass, field
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import select
 
 from onestop.extensions import db
-from onestop.procedures.models import Procedure, ProcedureAgency
-from onestop.provinces.models import Province
+from onestop.i18n import localized
+from onestop.procedures.models import Procedure, ProcedureAgency, Sector
+from onestop.provinces.models import Agency, Province
 from onestop.text import words
 
 _MIN_TYPO_LENGTH = 3
@@ -26,7 +34,44 @@ _FILLER_PHRASES = ("thu tuc", "hanh chinh", "nhu the nao", "the nao", "o dau", "
 _FILLER_WORDS = frozenset(
     ["toi", "muon", "can", "lam", "cach", "xin", "how", "do", "i", "to", "the", "a", "an", "of", "for", "procedure"]
 )
-_vocabularies: dict[tuple, tuple[frozenset[str], tuple[str, ...]]] = {}
+FILING_COUNTS_MAX_AGE = 60.0
+
+
+@dataclass(frozen=True)
+class Card:
+    """What a result list shows of a procedure; plain data, shared by every request of a process."""
+
+    id: int
+    slug: str
+    name: dict
+    summary: dict
+    online_level: str
+    processing_days: int
+    agency_name: dict
+    sector_id: int
+    featured: bool
+    search_name: str
+    name_words: frozenset[str]
+
+    def display_name(self) -> str:
+        return localized(self.name)
+
+    def display_agency(self) -> str:
+        return localized(self.agency_name)
+
+
+@dataclass
+class CatalogueIndex:
+    cards: dict[int, Card]
+    by_word: dict[str, frozenset[int]]
+    ordered: tuple[str, ...]
+    agencies_of: dict[int, frozenset[int]]
+    sectors: list[tuple[int, dict, int]]  # id, name, number of procedures
+    agencies: list[tuple[int, dict]]  # id, name
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        return frozenset(self.by_word)
 
 
 @dataclass
@@ -38,7 +83,7 @@ class Filters:
 
 @dataclass
 class SearchResult:
-    procedures: list[Procedure]
+    procedures: list[Card]
     total: int
     page: int
     per_page: int
@@ -50,46 +95,143 @@ class SearchResult:
         return max(1, math.ceil(self.total / self.per_page))
 
 
-def _vocabulary(province: Province) -> tuple[frozenset[str], tuple[str, ...]]:
+_indexes: dict[int, tuple[tuple, CatalogueIndex]] = {}
+_counts: dict[int, tuple[float, dict[int, int]]] = {}
+_lock = threading.Lock()
+
+
+def catalogue_index(province: Province) -> CatalogueIndex:
     # loaded_at too: a database rebuilt from scratch can reuse an id and a revision number.
-    key = (province.id, province.catalogue_revision, province.loaded_at)
-    cached = _vocabularies.get(key)
-    if cached is None:
-        texts = db.session.scalars(
-            select(Procedure.search_text).where(Procedure.province_id == province.id, Procedure.is_active)
+    key = (province.catalogue_revision, province.loaded_at)
+    cached = _indexes.get(province.id)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    index = _build_index(province)
+    with _lock:
+        _indexes[province.id] = (key, index)
+    return index
+
+
+def _build_index(province: Province) -> CatalogueIndex:
+    rows = db.session.execute(
+        select(
+            Procedure.id,
+            Procedure.slug,
+            Procedure.name,
+            Procedure.summary,
+            Procedure.online_level,
+            Procedure.processing_days,
+            Procedure.sector_id,
+            Procedure.featured,
+            Procedure.search_name,
+            Procedure.search_text,
+            Agency.name,
         )
-        vocabulary = frozenset(word for text in texts for word in text.split())
-        cached = (vocabulary, tuple(sorted(vocabulary)))
-        for old in [k for k in _vocabularies if k[0] == province.id]:
-            del _vocabularies[old]
-        _vocabularies[key] = cached
-    return cached
+        .join(Agency, Agency.id == Procedure.receiving_agency_id)
+        .where(Procedure.province_id == province.id, Procedure.is_active)
+    ).all()
+    cards, word_ids = {}, {}
+    for row in rows:
+        cards[row.id] = Card(
+            id=row.id,
+            slug=row.slug,
+            name=row.name,
+            summary=row.summary,
+            online_level=row.online_level,
+            processing_days=row.processing_days,
+            agency_name=row[10],
+            sector_id=row.sector_id,
+            featured=row.featured,
+            search_name=row.search_name,
+            name_words=frozenset(row.search_name.split()),
+        )
+        for word in set(row.search_text.split()):
+            word_ids.setdefault(word, set()).add(row.id)
+    agencies_of: dict[int, set[int]] = {}
+    for procedure_id, agency_id in db.session.execute(
+        select(ProcedureAgency.procedure_id, ProcedureAgency.agency_id).where(ProcedureAgency.procedure_id.in_(cards))
+    ):
+        agencies_of.setdefault(procedure_id, set()).add(agency_id)
+    sector_counts: dict[int, int] = {}
+    for card in cards.values():
+        sector_counts[card.sector_id] = sector_counts.get(card.sector_id, 0) + 1
+    sectors = [
+        (sector.id, sector.name, sector_counts[sector.id])
+        for sector in db.session.scalars(select(Sector).where(Sector.province_id == province.id).order_by(Sector.code))
+        if sector.id in sector_counts
+    ]
+    agency_ids = set().union(*agencies_of.values()) if agencies_of else set()
+    agencies = [
+        (agency_id, name)
+        for agency_id, name in db.session.execute(
+            select(Agency.id, Agency.name).where(Agency.id.in_(agency_ids), Agency.is_active).order_by(Agency.code)
+        )
+    ]
+    return CatalogueIndex(
+        cards=cards,
+        by_word={word: frozenset(ids) for word, ids in word_ids.items()},
+        ordered=tuple(sorted(word_ids)),
+        agencies_of={pid: frozenset(ids) for pid, ids in agencies_of.items()},
+        sectors=sectors,
+        agencies=agencies,
+    )
 
 
-def _starts_a_word(word: str, ordered: tuple[str, ...]) -> bool:
-    index = bisect.bisect_left(ordered, word)
-    return index < len(ordered) and ordered[index].startswith(word)
+def filing_counts(province: Province) -> dict[int, int]:
+    """How often each procedure was filed, re-read at most once a minute."""
+    cached = _counts.get(province.id)
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < FILING_COUNTS_MAX_AGE:
+        return cached[1]
+    counts = dict(
+        db.session.execute(
+            select(Procedure.id, Procedure.filing_count).where(
+                Procedure.province_id == province.id, Procedure.filing_count > 0
+            )
+        ).all()
+    )
+    with _lock:
+        _counts[province.id] = (now, counts)
+    return counts
+
+
+def forget_caches() -> None:
+    """Build the index and read the counts afresh on the next search (tests)."""
+    with _lock:
+        _counts.clear()
+        _indexes.clear()
+
+
+def _prefixed(word: str, ordered: tuple[str, ...]) -> list[str]:
+    """The catalogue words that start with `word`."""
+    start = bisect.bisect_left(ordered, word)
+    end = bisect.bisect_left(ordered, word + "\uffff")
+    return list(ordered[start:end])
 
 
 def expand_query(province: Province, query: str) -> tuple[list[list[str]], dict[str, list[str]], list[str]]:
     """Each query word becomes a group of alternatives; returns (groups, corrections, ignored words)."""
-    vocabulary, ordered = _vocabulary(province)
+    index = catalogue_index(province)
     groups, corrections, ignored = [], {}, []
     text = f" {' '.join(words(query))} "
     for phrase in _FILLER_PHRASES:
         text = text.replace(f" {phrase} ", " ")
-    for word in dict.fromkeys(text.split()):
-        if word in _FILLER_WORDS and word not in vocabulary:
+    query_words = list(dict.fromkeys(text.split()))
+    for position, word in enumerate(query_words):
+        if word in _FILLER_WORDS and word not in index.by_word:
             continue
-        if _starts_a_word(word, ordered):
-            groups.append([word])
+        # Whole words, except the last one, which may still be being typed.
+        is_last = position == len(query_words) - 1
+        if word in index.by_word or (is_last and _prefixed(word, index.ordered)):
+            # The word as typed leads its group: the phrase bonus below looks for it.
+            groups.append([word] if not is_last else list(dict.fromkeys([word, *_prefixed(word, index.ordered)])))
             continue
         near = []
         if len(word) >= _MIN_TYPO_LENGTH:
             near = [
                 match
                 for match, _distance, _index in process.extract(
-                    word, vocabulary, scorer=OSA.distance, score_cutoff=1, limit=8
+                    word, index.ordered, scorer=OSA.distance, score_cutoff=1, limit=8
                 )
             ]
         if near:
@@ -100,60 +242,51 @@ def expand_query(province: Province, query: str) -> tuple[list[list[str]], dict[
     return groups, corrections, ignored
 
 
-def _like_any(column, alternatives: list[str]):
-    return or_(*[column.like(f"% {_escape(word)}%", escape="\\") for word in alternatives])
-
-
-def _escape(word: str) -> str:
-    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def search_procedures(
     province: Province, query: str = "", filters: Filters | None = None, page: int = 1, per_page: int = 20
 ) -> SearchResult:
     filters = filters or Filters()
-    conditions = [Procedure.province_id == province.id, Procedure.is_active]
-    if filters.sector_id:
-        conditions.append(Procedure.sector_id == filters.sector_id)
-    if filters.online_level:
-        conditions.append(Procedure.online_level == filters.online_level)
-    if filters.agency_id:
-        conditions.append(
-            Procedure.id.in_(select(ProcedureAgency.procedure_id).where(ProcedureAgency.agency_id == filters.agency_id))
-        )
-
+    index = catalogue_index(province)
     groups, corrections, ignored = expand_query(province, query) if query.strip() else ([], {}, [])
     if query.strip() and not groups:
         return SearchResult([], 0, 1, per_page, corrections, ignored)
 
-    score = literal(0)
+    matched: set[int] | None = None
     for alternatives in groups:
-        conditions.append(_like_any(Procedure.search_text, alternatives))
-        score = score + case((_like_any(Procedure.search_name, alternatives), 3), else_=1)
-    if len(groups) > 1:
-        phrase = " ".join(group[0] for group in groups)
-        score = score + case((Procedure.search_name.like(f"% {_escape(phrase)}%", escape="\\"), 10), else_=0)
+        ids: set[int] = set()
+        for word in alternatives:
+            ids |= index.by_word.get(word, frozenset())
+        matched = ids if matched is None else matched & ids
+    candidates = index.cards.values() if matched is None else (index.cards[i] for i in matched)
+    found = [card for card in candidates if _passes(card, filters, index)]
 
-    where = and_(*conditions)
-    total = db.session.scalar(select(func.count()).select_from(Procedure).where(where))
+    phrase = " " + " ".join(group[0] for group in groups) if len(groups) > 1 else None
+    counts = filing_counts(province)
+
+    def rank(card: Card):
+        score = 0
+        for alternatives in groups:
+            score += 3 if not card.name_words.isdisjoint(alternatives) else 1
+        if phrase and phrase in card.search_name:
+            score += 10
+        return (-score, -counts.get(card.id, 0), not card.featured, card.search_name)
+
+    found.sort(key=rank)
+    total = len(found)
     page = max(1, min(page, max(1, math.ceil(total / per_page))))
-    rows = db.session.scalars(
-        select(Procedure)
-        .where(where)
-        .order_by(score.desc(), Procedure.filing_count.desc(), Procedure.featured.desc(), Procedure.search_name)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    ).all()
-    return SearchResult(list(rows), total, page, per_page, corrections, ignored)
+    return SearchResult(found[(page - 1) * per_page : page * per_page], total, page, per_page, corrections, ignored)
 
 
-def most_used(province: Province, limit: int = 8) -> list[Procedure]:
+def _passes(card: Card, filters: Filters, index: CatalogueIndex) -> bool:
+    if filters.sector_id and card.sector_id != filters.sector_id:
+        return False
+    if filters.online_level and card.online_level != filters.online_level:
+        return False
+    return not (filters.agency_id and filters.agency_id not in index.agencies_of.get(card.id, ()))
+
+
+def most_used(province: Province, limit: int = 8) -> list[Card]:
     """The procedures filed most often; the pack's featured ones lead until filings accumulate."""
-    return list(
-        db.session.scalars(
-            select(Procedure)
-            .where(Procedure.province_id == province.id, Procedure.is_active)
-            .order_by(Procedure.filing_count.desc(), Procedure.featured.desc(), Procedure.search_name)
-            .limit(limit)
-        )
-    )
+    counts = filing_counts(province)
+    cards = catalogue_index(province).cards.values()
+    return sorted(cards, key=lambda c: (-counts.get(c.id, 0), not c.featured, c.search_name))[:limit]

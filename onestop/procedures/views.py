@@ -4,9 +4,10 @@ from flask_babel import gettext as _
 from onestop.extensions import db, limiter
 from onestop.portal.context import current_province
 from onestop.procedures import services
+from onestop.procedures.filing import find_for_lookup
 from onestop.procedures.forms import StatusLookupForm
 from onestop.procedures.models import OnlineLevel
-from onestop.procedures.search import Filters, search_procedures
+from onestop.procedures.search import Filters, catalogue_index, search_procedures
 from onestop.provinces.models import Agency
 
 bp = Blueprint("procedures", __name__)
@@ -30,13 +31,14 @@ def catalogue():
     result = search_procedures(
         province, query, filters, page=_int_arg("page") or 1, per_page=current_app.config["CATALOGUE_PAGE_SIZE"]
     )
+    index = catalogue_index(province)
     return render_template(
         "procedures/catalogue.html",
         query=query,
         filters=filters,
         result=result,
-        sectors=services.sectors_with_counts(province),
-        agencies=services.agencies_with_procedures(province),
+        sectors=index.sectors,
+        agencies=index.agencies,
         levels=[(OnlineLevel.FULL, _("Fully online")), (OnlineLevel.PARTIAL, _("Partly online"))],
     )
 
@@ -66,6 +68,8 @@ def status_lookup():
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return render_template("procedures/status.html", form=form, searched=False), status
-    # Applications arrive with online filing; until then no code can match. A wrong pair and an
-    # unknown code get the same answer, so that a lookup never reveals that a code exists.
-    return render_template("procedures/status.html", form=form, searched=True, application=None), 404
+    # A wrong pair and an unknown code get the same answer: a lookup never reveals that a code exists.
+    application = find_for_lookup(form.code.data, form.secret.data)
+    if application is None:
+        return render_template("procedures/status.html", form=form, searched=True, application=None), 404
+    return render_template("procedures/status_found.html", application=application)

@@ -18,12 +18,15 @@ class Province(db.Model):
     name: Mapped[dict] = mapped_column(JSON)
     short_name: Mapped[dict] = mapped_column(JSON)
     branding: Mapped[dict] = mapped_column(JSON, default=dict)
-    logo: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Only the logo route reads the bytes; every request loads the province.
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     logo_type: Mapped[str | None] = mapped_column(String(40))
     working_hours: Mapped[list] = mapped_column(JSON, default=list)
     cutoff_time: Mapped[str] = mapped_column(String(5), default="15:00")
     timezone: Mapped[str] = mapped_column(String(40), default="Asia/Ho_Chi_Minh")
     contact: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Administrative units (province → district → commune/ward) that addresses are picked from.
+    units: Mapped[list] = mapped_column(JSON, default=list)
     # Bumped whenever a pack load changes the catalogue; search caches key on it.
     catalogue_revision: Mapped[int] = mapped_column(default=0)
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -32,6 +35,21 @@ class Province(db.Model):
 
     def display_name(self) -> str:
         return localized(self.name)
+
+    def address_units(self) -> list[tuple[str, str, str]]:
+        """Every unit an address can be in, as (code, name, the names of the units above it)."""
+        found: list[tuple[str, str, str]] = []
+
+        def walk(units: list, above: list[str]) -> None:
+            for unit in units:
+                name = localized(unit["name"])
+                if unit.get("children"):
+                    walk(unit["children"], [*above, name])
+                else:
+                    found.append((unit["code"], name, ", ".join(reversed(above))))
+
+        walk(self.units or [], [])
+        return found
 
 
 class Agency(db.Model):

@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from onestop.accounts.models import Role
+from onestop.procedures.formspec import Condition, FormSpec, form_problems
 from onestop.text import fold
 
 AGENCY_CODE = r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$"
@@ -224,6 +225,8 @@ class CatalogueFile(Strict):
 class DocumentEntry(Strict):
     type: Code
     required: bool = True
+    # Required only when an answer calls for it (e.g. an authorisation when filing for someone else).
+    required_when: Condition | None = None
     note: Text | None = None
 
 
@@ -270,6 +273,7 @@ class ProcedureFile(Strict):
     faq: list[FaqEntry] = []
     keywords: list[str] = []
     featured: bool = False
+    form: FormSpec | None = None
 
     _vi = field_validator("name", "summary", "audience")(_require_vietnamese)
 
@@ -287,6 +291,18 @@ class ProcedureFile(Strict):
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+class UnitEntry(Strict):
+    """An administrative unit (province, district, commune/ward); addresses are picked from the leaves."""
+
+    code: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]{1,10}$")]
+    name: Text
+    children: list["UnitEntry"] = []
+
+
+class UnitsFile(Strict):
+    units: list[UnitEntry] = []
+
+
 @dataclass
 class Pack:
     path: Path
@@ -298,6 +314,7 @@ class Pack:
     procedures: list[ProcedureFile]
     logo: bytes | None = None
     logo_type: str | None = None
+    units: list[UnitEntry] = field(default_factory=list)
     # Where each procedure and staff entry came from, for problems found while applying.
     origins: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
 
@@ -400,6 +417,9 @@ def _plain_message(error: dict) -> str:
             return _("A working period must end after it starts.")
         if reason == "unknown_timezone":
             return _("“%(value)s” is not a known time zone, such as Asia/Ho_Chi_Minh.", value=error["input"])
+        form_messages = _form_messages()
+        if reason in form_messages:
+            return form_messages[reason]
         return _("This text needs a Vietnamese version (vi).")
     if kind == "string_too_long":
         return _("This text is too long (at most %(max)s characters).", max=error["ctx"]["max_length"])
@@ -439,6 +459,7 @@ def read_pack(path: str | Path) -> Pack:
     staff_file, staff_lines = load("staff.yaml", StaffFile, optional=True)
     calendar, calendar_lines = load("calendar.yaml", CalendarFile, optional=True)
     catalogue, catalogue_lines = load("catalogue.yaml", CatalogueFile)
+    units_file, units_lines = load("units.yaml", UnitsFile, optional=True)
 
     procedures: list[tuple[ProcedureFile, str, _Lines]] = []
     procedure_dir = root / "procedures"
@@ -488,6 +509,7 @@ def read_pack(path: str | Path) -> Pack:
         procedures,
         problems,
     )
+    _check_forms(procedures, units_file, units_lines, problems)
     if problems:
         raise PackInvalid(problems)
 
@@ -509,6 +531,7 @@ def read_pack(path: str | Path) -> Pack:
         logo=logo,
         logo_type=logo_type,
         origins=origins,
+        units=units_file.units,
     )
 
 
@@ -709,3 +732,59 @@ def _check_references(
                     _("A same-day cut-off only applies when working_days is 0."),
                 )
             )
+
+
+def _form_messages() -> dict[str, str]:
+    return {
+        "condition_test": _("A condition needs exactly one of: equals, not_equals, one_of."),
+        "bad_pattern": _("This pattern is not a valid regular expression."),
+        "choice_options": _("A choice field needs at least two options."),
+        "options_only_for_choice": _("Only a choice field can have options."),
+        "group_fields": _("A repeating group needs its own fields."),
+        "nested_group": _("A repeating group cannot contain another group."),
+        "group_items": _("min_items cannot be larger than max_items."),
+        "fields_only_for_group": _("Only a group field can have fields of its own."),
+        "duplicate_step": _("Two steps of this form have the same id."),
+        "duplicate_field": _("Two fields of this form have the same id."),
+        "unknown_condition_field": _("A condition can only name a field asked before it."),
+        "address_without_units": _("An address field needs the list of administrative units in units.yaml."),
+    }
+
+
+def _check_forms(procedures, units_file, units_lines, problems: list[Problem]) -> None:
+    messages = _form_messages()
+    if units_file is not None:
+        seen: set[str] = set()
+
+        def walk(units, path):
+            for index, unit in enumerate(units):
+                if unit.code in seen:
+                    problems.append(
+                        Problem(
+                            "units.yaml",
+                            units_lines.line_for((*path, index)),
+                            _("The unit code %(code)s is used twice.", code=unit.code),
+                        )
+                    )
+                seen.add(unit.code)
+                walk(unit.children, (*path, index, "children"))
+
+        walk(units_file.units, ("units",))
+    has_units = bool(units_file and units_file.units)
+    for procedure, name, lines in procedures:
+        if procedure.form is None:
+            continue
+        conditions = [
+            (("documents", index, "required_when"), document.required_when)
+            for index, document in enumerate(procedure.documents)
+            if document.required_when
+        ]
+        for loc, reason in form_problems(procedure.form, conditions):
+            problems.append(Problem(name, lines.line_for(loc), messages[reason]))
+        if not has_units:
+            for s_index, step in enumerate(procedure.form.steps):
+                for f_index, spec in enumerate(step.fields):
+                    inner = [spec, *spec.fields]
+                    if any(f.type == "address" for f in inner):
+                        loc = ("form", "steps", s_index, "fields", f_index)
+                        problems.append(Problem(name, lines.line_for(loc), messages["address_without_units"]))

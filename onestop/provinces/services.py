@@ -78,6 +78,7 @@ def apply_pack(pack: Pack) -> LoadReport:
         contact=spec.contact.model_dump(),
         logo=pack.logo,
         logo_type=pack.logo_type,
+        units=[unit.model_dump(mode="json") for unit in pack.units],
     )
     db.session.flush()
 

@@ -1,0 +1,190 @@
+"""Checks every uploaded file passes before its bytes are stored.
+
+The type is read from the content, never from the name or the browser's claim; PDFs and images are
+opened to prove they are what they say; the scanner, when configured, must say the file is clean.
+Nothing is stored until every check has passed, and a file that could not be scanned is refused.
+"""
+
+import enum
+import os
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from PIL import Image
+from pypdf import PdfReader
+
+from onestop.datastore.backends.base import CHUNK_SIZE, BlobStorage
+from onestop.datastore.scanning import Scanner, ScannerUnavailable
+from onestop.errors import InvalidInput
+
+# Uploads above this size wait on disk rather than in memory while they are checked.
+SPOOL_MAX_SIZE = 1024 * 1024
+FILENAME_MAX_LENGTH = 200
+
+PDF = "application/pdf"
+JPEG = "image/jpeg"
+PNG = "image/png"
+
+_MAGIC = [(b"%PDF-", PDF), (b"\xff\xd8\xff", JPEG), (b"\x89PNG\r\n\x1a\n", PNG)]
+_PILLOW_FORMATS = {JPEG: "JPEG", PNG: "PNG"}
+_EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
+
+
+class RejectionReason(enum.StrEnum):
+    TOO_LARGE = "too_large"
+    EMPTY = "empty"
+    TYPE = "type"
+    ENCRYPTED_PDF = "encrypted_pdf"
+    MALFORMED_PDF = "malformed_pdf"
+    MALFORMED_IMAGE = "malformed_image"
+    INFECTED = "infected"
+    SCANNER_UNAVAILABLE = "scanner_unavailable"
+
+
+def _messages(limit: str) -> dict[RejectionReason, str]:
+    # Built at raise time so the message is in the language of the request.
+    return {
+        RejectionReason.TOO_LARGE: _(
+            "The file is larger than %(limit)s MB. Scan it at a lower resolution or split it.", limit=limit
+        ),
+        RejectionReason.EMPTY: _("The file is empty. Choose the file again and check that it opens on your device."),
+        RejectionReason.TYPE: _(
+            "Only PDF, JPEG and PNG files are accepted. Save or scan your document in one of these formats."
+        ),
+        RejectionReason.ENCRYPTED_PDF: _("This PDF is protected by a password. Upload a copy without a password."),
+        RejectionReason.MALFORMED_PDF: _("This PDF file is damaged and cannot be opened. Save or scan it again."),
+        RejectionReason.MALFORMED_IMAGE: _(
+            "This image is damaged and cannot be opened. Take the photo or scan the document again."
+        ),
+        RejectionReason.INFECTED: _(
+            "This file contains a virus and was not accepted. Check your device with antivirus software "
+            "and upload a clean copy."
+        ),
+        RejectionReason.SCANNER_UNAVAILABLE: _(
+            "We could not check this file for viruses just now. Please try again in a few minutes."
+        ),
+    }
+
+
+class UploadRejected(InvalidInput):
+    """An upload refused for `reason`, with a message telling the citizen what to do instead."""
+
+    def __init__(self, reason: RejectionReason, *, max_bytes: int = 0, detail: str = ""):
+        limit = format_decimal(round(max_bytes / (1024 * 1024), 1)) if max_bytes else ""
+        super().__init__(_messages(limit)[reason])
+        self.reason = reason
+        # For logs only: what the parser or scanner said (a signature name, a parse error).
+        self.detail = detail
+
+
+@dataclass
+class ReceivedFile:
+    sha256: str
+    size: int
+    content_type: str
+    filename: str
+
+
+def receive_upload(
+    stream: BinaryIO, filename: str, storage: BlobStorage, *, max_bytes: int, scanner: Scanner | None
+) -> ReceivedFile:
+    """Check an uploaded file and store it; raises UploadRejected, and then nothing is stored."""
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_SIZE) as spool:
+        size = _copy_at_most(stream, spool, max_bytes)
+        if size == 0:
+            raise UploadRejected(RejectionReason.EMPTY)
+        spool.seek(0)
+        content_type = sniff_content_type(spool.read(8))
+        if content_type is None:
+            raise UploadRejected(RejectionReason.TYPE)
+        spool.seek(0)
+        if content_type == PDF:
+            _check_pdf(spool)
+        else:
+            _check_image(spool, content_type)
+        if scanner is not None:
+            spool.seek(0)
+            _check_clean(spool, scanner)
+        spool.seek(0)
+        blob = storage.put(spool)
+    return ReceivedFile(
+        sha256=blob.sha256, size=blob.size, content_type=content_type, filename=clean_filename(filename, content_type)
+    )
+
+
+def sniff_content_type(head: bytes) -> str | None:
+    """The accepted type the file's first bytes announce, or None."""
+    for magic, content_type in _MAGIC:
+        if head.startswith(magic):
+            return content_type
+    return None
+
+
+def clean_filename(filename: str, content_type: str) -> str:
+    """A name safe to show and to offer for download: the base name, no control or direction characters."""
+    name = unicodedata.normalize("NFC", filename or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    # Category C covers control and format characters, such as the right-to-left override that
+    # makes "gpj.exe" display as "exe.jpg".
+    name = "".join(ch for ch in name if not unicodedata.category(ch).startswith("C"))
+    name = name.strip().lstrip(".").strip()
+    if not name:
+        return "document" + _EXTENSIONS[content_type]
+    if len(name) > FILENAME_MAX_LENGTH:
+        stem, extension = os.path.splitext(name)
+        if not 1 < len(extension) <= 10:
+            stem, extension = name, ""
+        name = stem[: FILENAME_MAX_LENGTH - len(extension)].rstrip() + extension
+    return name
+
+
+def _copy_at_most(source: BinaryIO, target: BinaryIO, max_bytes: int) -> int:
+    # Read at most one byte past the limit: enough to know the file is too large, without
+    # pulling in the rest of it.
+    size = 0
+    while chunk := source.read(min(CHUNK_SIZE, max_bytes + 1 - size)):
+        size += len(chunk)
+        if size > max_bytes:
+            raise UploadRejected(RejectionReason.TOO_LARGE, max_bytes=max_bytes)
+        target.write(chunk)
+    return size
+
+
+def _check_pdf(spool: BinaryIO) -> None:
+    try:
+        reader = PdfReader(spool)
+        if reader.is_encrypted:
+            raise UploadRejected(RejectionReason.ENCRYPTED_PDF)
+        pages = len(reader.pages)
+    except UploadRejected:
+        raise
+    except Exception as error:
+        # pypdf raises many kinds of errors on damaged files; any of them means the file cannot be used.
+        raise UploadRejected(RejectionReason.MALFORMED_PDF, detail=repr(error)) from error
+    if pages == 0:
+        raise UploadRejected(RejectionReason.MALFORMED_PDF, detail="no pages")
+
+
+def _check_image(spool: BinaryIO, content_type: str) -> None:
+    try:
+        with Image.open(spool) as image:
+            image_format = image.format
+            image.verify()
+    except Exception as error:
+        # Pillow, too, raises many kinds of errors on damaged files (OSError, SyntaxError, ...).
+        raise UploadRejected(RejectionReason.MALFORMED_IMAGE, detail=repr(error)) from error
+    if image_format != _PILLOW_FORMATS[content_type]:
+        raise UploadRejected(RejectionReason.MALFORMED_IMAGE, detail=f"{image_format} inside a {content_type}")
+
+
+def _check_clean(spool: BinaryIO, scanner: Scanner) -> None:
+    try:
+        result = scanner.scan(spool)
+    except ScannerUnavailable as error:
+        raise UploadRejected(RejectionReason.SCANNER_UNAVAILABLE, detail=str(error)) from error
+    if not result.clean:
+        raise UploadRejected(RejectionReason.INFECTED, detail=result.signature or "")

@@ -1,0 +1,360 @@
+"""Filing rules: drafts saved step by step, documents attached or reused, submission, withdrawal, lookup.
+
+Services take the acting user as a parameter, check it against the application, change rows, write
+the history event and outbox messages, and flush; the request commits.
+"""
+
+import secrets
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from onestop.accounts.models import User
+from onestop.datastore.models import Blob, Document, Provenance
+from onestop.errors import InvalidInput, NotAllowed, NotFound
+from onestop.extensions import db
+from onestop.models import utcnow
+from onestop.notifications.models import Channel
+from onestop.notifications.outbox import queue_message
+from onestop.procedures.filling import StepResult, visible_steps
+from onestop.procedures.formspec import Condition, FormSpec
+from onestop.procedures.models import (
+    Application,
+    ApplicationCounter,
+    ApplicationDocument,
+    ApplicationEvent,
+    ApplicationState,
+    Procedure,
+    ProcedureVersion,
+)
+
+# Application codes and PINs are read aloud and typed: no 0/O or 1/I to confuse.
+PIN_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+PIN_LENGTH = 6
+FACT_KEYS = ("birth_date", "address", "gender")
+
+
+class FilingError(InvalidInput):
+    pass
+
+
+def form_of(application: Application) -> FormSpec | None:
+    spec = application.definition.get("form")
+    return FormSpec.model_validate(spec) if spec else None
+
+
+def _record(application: Application, actor: User | None, action: str, from_state, to_state, reason: str = ""):
+    db.session.add(
+        ApplicationEvent(
+            application=application,
+            actor_id=actor.id if actor else None,
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            reason=reason,
+        )
+    )
+
+
+def start_application(procedure: Procedure, user: User) -> Application:
+    """Resume this citizen's draft of the procedure, or open a new one pinned to the current version."""
+    if not user.is_verified or user.is_staff:
+        raise NotAllowed(_("Confirm your e-mail address or phone number before filing."))
+    if not procedure.is_active or not procedure.definition.get("form"):
+        raise NotAllowed(_("This procedure cannot be filed online yet."))
+    draft = db.session.scalar(
+        select(Application)
+        .where(
+            Application.submitter_id == user.id,
+            Application.procedure_id == procedure.id,
+            Application.state == ApplicationState.DRAFT,
+        )
+        .order_by(Application.updated_at.desc())
+        .limit(1)
+    )
+    if draft is not None:
+        return draft
+    version = db.session.scalar(
+        select(ProcedureVersion).where(
+            ProcedureVersion.procedure_id == procedure.id, ProcedureVersion.number == procedure.version
+        )
+    )
+    application = Application(
+        procedure=procedure,
+        procedure_version=version,
+        receiving_agency_id=procedure.receiving_agency_id,
+        applicant_id=user.id,
+        submitter_id=user.id,
+        state=ApplicationState.DRAFT,
+        answers={},
+        completed_steps=[],
+    )
+    db.session.add(application)
+    _record(application, user, "create", None, ApplicationState.DRAFT)
+    db.session.flush()
+    return application
+
+
+def get_own_application(user: User, application_id: int) -> Application:
+    """The application if this citizen filed it or it is filed for them; otherwise as if it did not exist."""
+    application = db.session.get(Application, application_id)
+    if application is None or user.id not in (application.applicant_id, application.submitter_id):
+        raise NotFound(_("There is no such application in your account."))
+    return application
+
+
+def _require_draft(application: Application) -> None:
+    if application.state_enum is not ApplicationState.DRAFT:
+        raise FilingError(_("This application has already been sent and can no longer be changed here."))
+
+
+def save_step(application: Application, user: User, step_id: str, result: StepResult) -> None:
+    _require_draft(application)
+    answers = dict(application.answers)
+    answers.update(result.values)
+    application.answers = answers
+    application.completed_steps = sorted({*application.completed_steps, step_id})
+    application.updated_at = utcnow()
+
+
+def next_step_id(application: Application) -> str | None:
+    """The first step the citizen still has to answer, given the answers so far; None when all are done."""
+    form = form_of(application)
+    for step in visible_steps(form, application.answers):
+        if step.id not in application.completed_steps:
+            return step.id
+    return None
+
+
+def document_slots(application: Application) -> list[dict]:
+    """The procedure's document list with, for each, whether it is required for these answers."""
+    slots = []
+    for document in application.definition.get("documents", []):
+        required = document.get("required", True)
+        condition = document.get("required_when")
+        if condition is not None:
+            required = Condition.model_validate(condition).holds(application.answers)
+        slots.append({**document, "is_required": required})
+    return slots
+
+
+def missing_documents(application: Application) -> list[dict]:
+    attached = {link.document_type_code for link in application.documents}
+    return [slot for slot in document_slots(application) if slot["is_required"] and slot["type"] not in attached]
+
+
+def reusable_documents(user: User, type_code: str, today: date) -> list[Document]:
+    """Documents of this type the citizen already holds and that are still valid."""
+    rows = db.session.scalars(
+        select(Document)
+        .where(Document.owner_id == user.id, Document.document_type_code == type_code)
+        .order_by(Document.created_at.desc())
+    )
+    return [document for document in rows if document.is_valid_on(today)]
+
+
+def _check_slot(application: Application, type_code: str) -> None:
+    if type_code not in {slot["type"] for slot in document_slots(application)}:
+        raise FilingError(_("This procedure does not ask for that kind of document."))
+
+
+def add_document(
+    owner: User, type_code: str, received, title: str, added_by: User | None = None, **details
+) -> Document:
+    """A new document in the owner's warehouse for bytes already in the blob store."""
+    blob = db.session.get(Blob, received.sha256)
+    if blob is None:
+        blob = Blob(sha256=received.sha256, size=received.size, content_type=received.content_type)
+        db.session.add(blob)
+    document = Document(
+        owner_id=owner.id,
+        document_type_code=type_code,
+        title=title,
+        blob_sha256=received.sha256,
+        filename=received.filename,
+        provenance=details.pop("provenance", Provenance.UPLOADED),
+        added_by_id=(added_by or owner).id,
+        **details,
+    )
+    db.session.add(document)
+    db.session.flush()
+    return document
+
+
+def attach_new_document(application: Application, user: User, type_code: str, received, title: str) -> Document:
+    _require_draft(application)
+    _check_slot(application, type_code)
+    owner = db.session.get(User, application.applicant_id)
+    document = add_document(owner, type_code, received, title, added_by=user, source_application_id=application.id)
+    _attach(application, type_code, document)
+    return document
+
+
+def attach_existing_document(application: Application, user: User, type_code: str, document_id: int) -> Document:
+    _require_draft(application)
+    _check_slot(application, type_code)
+    document = db.session.get(Document, document_id)
+    if document is None or document.owner_id != application.applicant_id:
+        raise NotFound(_("There is no such document in your warehouse."))
+    if document.document_type_code != type_code:
+        raise FilingError(_("This document is not of the kind asked for here."))
+    if not document.is_valid_on(date.today()):
+        raise FilingError(_("This document has expired. Upload a valid one."))
+    _attach(application, type_code, document)
+    return document
+
+
+def _attach(application: Application, type_code: str, document: Document) -> None:
+    if any(link.document_id == document.id for link in application.documents):
+        return
+    application.documents.append(ApplicationDocument(document_id=document.id, document_type_code=type_code))
+    application.updated_at = utcnow()
+
+
+def detach_document(application: Application, user: User, link_id: int) -> None:
+    _require_draft(application)
+    for link in list(application.documents):
+        if link.id == link_id:
+            application.documents.remove(link)
+            application.updated_at = utcnow()
+            return
+    raise NotFound(_("This document is not attached to the application."))
+
+
+def _local_day(application: Application, when: datetime) -> date:
+    timezone = application.procedure.receiving_agency.province.timezone or "Asia/Ho_Chi_Minh"
+    return when.astimezone(ZoneInfo(timezone)).date()
+
+
+def _next_code(application: Application, when: datetime) -> str:
+    """AGENCY-YYMMDD-NNNN: the agency's code, the day received, its sequence that day (Circular 01/2018)."""
+    day = _local_day(application, when)
+    agency_id = application.receiving_agency_id
+    try:
+        with db.session.begin_nested():
+            db.session.add(ApplicationCounter(agency_id=agency_id, day=day, last=0))
+    except IntegrityError:
+        pass  # another submission opened today's counter first
+    # An atomic increment: concurrent submissions each get their own number.
+    number = db.session.execute(
+        update(ApplicationCounter)
+        .where(ApplicationCounter.agency_id == agency_id, ApplicationCounter.day == day)
+        .values(last=ApplicationCounter.last + 1)
+        .returning(ApplicationCounter.last)
+    ).scalar_one()
+    return f"{application.receiving_agency.code}-{day:%y%m%d}-{number:04d}"
+
+
+def submit_application(application: Application, user: User) -> str | None:
+    """Send a complete draft to the agency. Returns the lookup PIN, or None if it was already sent.
+
+    Idempotent: a double click or a retried request finds the application already submitted and
+    changes nothing, so it is filed once.
+    """
+    if application.state_enum is ApplicationState.SUBMITTED:
+        return None
+    _require_draft(application)
+    if next_step_id(application) is not None:
+        raise FilingError(_("Some questions are not answered yet."))
+    missing = missing_documents(application)
+    if missing:
+        raise FilingError(_("Some required documents are not attached yet."))
+    now = utcnow()
+    pin = "".join(secrets.choice(PIN_ALPHABET) for _ in range(PIN_LENGTH))
+    application.code = _next_code(application, now)
+    application.lookup_pin_hash = generate_password_hash(pin)
+    application.state = ApplicationState.SUBMITTED
+    application.submitted_at = now
+    application.updated_at = now
+    _record(application, user, "submit", ApplicationState.DRAFT, ApplicationState.SUBMITTED)
+    procedure = application.procedure
+    procedure.filing_count = (procedure.filing_count or 0) + 1
+    _remember_facts(application)
+    _announce_submission(application, user, pin)
+    db.session.flush()
+    return pin
+
+
+def _remember_facts(application: Application) -> None:
+    """Provide information once: the applicant's date of birth, address... prefill their next filing."""
+    form = form_of(application)
+    applicant = db.session.get(User, application.applicant_id)
+    facts = dict(applicant.facts or {})
+    for _step, spec in form.all_fields():
+        if spec.prefill in FACT_KEYS and application.answers.get(spec.id) not in (None, ""):
+            facts[spec.prefill] = application.answers[spec.id]
+    applicant.facts = facts
+
+
+def _announce_submission(application: Application, user: User, pin: str) -> None:
+    if not user.email:
+        return
+    link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("filing.timeline", application_id=application.id)
+    queue_message(
+        Channel.EMAIL,
+        user.email,
+        subject=_("Application %(code)s received", code=application.code),
+        body=_(
+            "Hello %(name)s,\n\nYour application for “%(procedure)s” was sent to %(agency)s.\n\n"
+            "Application code: %(code)s\nLookup PIN: %(pin)s\n\n"
+            "The agency will check it and tell you when the result is due. Follow it here:\n%(link)s\n",
+            name=user.full_name,
+            procedure=application.procedure.display_name(),
+            agency=application.receiving_agency.display_name(),
+            code=application.code,
+            pin=pin,
+            link=link,
+        ),
+        user_id=user.id,
+    )
+
+
+def can_withdraw(application: Application) -> bool:
+    # Issue 5 adds the states in which processing has started; until then, a sent application can be withdrawn.
+    return application.state_enum in (ApplicationState.DRAFT, ApplicationState.SUBMITTED)
+
+
+def withdraw_application(application: Application, user: User, reason: str) -> None:
+    if user.id not in (application.applicant_id, application.submitter_id):
+        raise NotFound(_("There is no such application in your account."))
+    if not can_withdraw(application):
+        raise FilingError(_("This application can no longer be withdrawn: the agency has started processing it."))
+    previous = application.state
+    application.state = ApplicationState.WITHDRAWN
+    application.updated_at = utcnow()
+    _record(application, user, "withdraw", previous, ApplicationState.WITHDRAWN, reason.strip()[:1000])
+
+
+def my_applications(user: User) -> list[Application]:
+    return list(
+        db.session.scalars(
+            select(Application)
+            .where((Application.submitter_id == user.id) | (Application.applicant_id == user.id))
+            .order_by(Application.updated_at.desc())
+        )
+    )
+
+
+def find_for_lookup(code: str, secret: str) -> Application | None:
+    """An application by its code and the applicant's citizen ID number or the receipt's PIN; else None."""
+    code = "".join(code.split()).upper()
+    secret = "".join(secret.split()).upper()
+    application = db.session.scalar(select(Application).where(Application.code == code))
+    if application is None:
+        # Spend the time a real check takes, so that timing does not tell which codes exist.
+        check_password_hash(_DUMMY, secret)
+        return None
+    applicant = db.session.get(User, application.applicant_id)
+    if secret.isdigit():
+        return application if secrets.compare_digest(secret, applicant.citizen_id or "") else None
+    if application.lookup_pin_hash and check_password_hash(application.lookup_pin_hash, secret):
+        return application
+    return None
+
+
+_DUMMY = generate_password_hash("not a pin")

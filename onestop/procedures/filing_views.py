@@ -1,0 +1,351 @@
+"""The citizen's filing pages: one step per page, documents, check your answers, receipt, timeline."""
+
+from datetime import date
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from onestop.errors import NotFound
+from onestop.extensions import db, limiter
+from onestop.i18n import localized
+from onestop.portal.context import current_province
+from onestop.procedures import filing
+from onestop.procedures.filling import (
+    as_inputs,
+    display_value,
+    group_size,
+    prefill_values,
+    read_step,
+    visible_fields,
+    visible_steps,
+)
+from onestop.procedures.models import ApplicationState, DocumentType, ResultDelivery
+from onestop.procedures.services import get_procedure
+
+bp = Blueprint("filing", __name__)
+
+_PIN = "receipt_pin"
+
+
+def _known_facts(user) -> dict:
+    return {
+        "full_name": user.full_name,
+        "citizen_id": user.citizen_id,
+        "phone": user.phone,
+        "email": user.email,
+        **(user.facts or {}),
+    }
+
+
+def _steps_for(application) -> tuple[list, int]:
+    steps = visible_steps(filing.form_of(application), application.answers)
+    return steps, len(steps) + (2 if application.definition.get("documents") else 1)
+
+
+def _after_step(application, step_id: str):
+    if request.args.get("change"):
+        return redirect(url_for("filing.review", application_id=application.id))
+    following = filing.next_step_id(application)
+    if following:
+        return redirect(url_for("filing.step", application_id=application.id, step_id=following))
+    if application.definition.get("documents"):
+        return redirect(url_for("filing.documents", application_id=application.id))
+    return redirect(url_for("filing.review", application_id=application.id))
+
+
+@bp.post("/procedures/<slug>/apply")
+@login_required
+def start(slug: str):
+    procedure = get_procedure(current_province(), slug)
+    application = filing.start_application(procedure, current_user)
+    step_id = filing.next_step_id(application)
+    if step_id is None:
+        return redirect(url_for("filing.review", application_id=application.id))
+    return redirect(url_for("filing.step", application_id=application.id, step_id=step_id))
+
+
+@bp.route("/applications/<int:application_id>/steps/<step_id>", methods=["GET", "POST"])
+@login_required
+def step(application_id: int, step_id: str):
+    application = filing.get_own_application(current_user, application_id)
+    if application.state_enum is not ApplicationState.DRAFT:
+        return redirect(url_for("filing.timeline", application_id=application.id))
+    steps, total = _steps_for(application)
+    current = next((s for s in steps if s.id == step_id), None)
+    if current is None:
+        raise NotFound()
+    units = current_province().address_units()
+    if request.method == "POST":
+        action = request.form.get("action", "continue")
+        result = read_step(current, request.form, application.answers, {code for code, *_ in units}, date.today())
+        sizes = dict(result.group_sizes)
+        if action.startswith(("add:", "remove:")):
+            # Adding or removing an item of a repeating group: keep everything typed, no checks yet.
+            _, group, *rest = action.split(":")
+            raw = dict(result.raw)
+            if action.startswith("add:"):
+                sizes[group] = sizes.get(group, 1) + 1
+            else:
+                raw, sizes[group] = _without_item(raw, group, int(rest[0]), sizes.get(group, 1))
+            return _render_step(application, current, steps, total, raw, {}, sizes, units)
+        if result.errors:
+            return _render_step(application, current, steps, total, result.raw, result.errors, sizes, units), 422
+        if result.revealed:
+            return _render_step(application, current, steps, total, result.raw, {}, sizes, units)
+        filing.save_step(application, current_user, current.id, result)
+        return _after_step(application, current.id)
+    answers = {**prefill_values(current, application.answers, _known_facts(current_user)), **application.answers}
+    sizes = {spec.id: group_size(spec, None, application.answers) for spec in current.fields if spec.type == "group"}
+    return _render_step(application, current, steps, total, as_inputs(current, answers), {}, sizes, units)
+
+
+def _without_item(raw: dict, group: str, index: int, size: int) -> tuple[dict, int]:
+    kept, prefix = {}, f"{group}-"
+    for name, value in raw.items():
+        if not name.startswith(prefix):
+            kept[name] = value
+            continue
+        _, position, rest = name.split("-", 2)
+        position = int(position)
+        if position < index:
+            kept[name] = value
+        elif position > index:
+            kept[f"{group}-{position - 1}-{rest}"] = value
+    return kept, max(size - 1, 1)
+
+
+def _render_step(application, current, steps, total, values, errors, sizes, units):
+    visible = visible_fields(current, {**application.answers, **_typed_choices(current, values)})
+    return render_template(
+        "filing/step.html",
+        application=application,
+        step=current,
+        fields=visible,
+        number=[s.id for s in steps].index(current.id) + 1,
+        total=total,
+        values=values,
+        errors=errors,
+        sizes=sizes,
+        units=units,
+    )
+
+
+def _typed_choices(step, values: dict) -> dict:
+    """Answers typed on this page that conditions of later fields on the same page may depend on."""
+    typed = {}
+    for spec in step.fields:
+        if spec.type == "yes_no" and values.get(spec.id) in ("yes", "no"):
+            typed[spec.id] = values[spec.id] == "yes"
+        elif spec.type == "choice" and values.get(spec.id):
+            typed[spec.id] = values[spec.id]
+    return typed
+
+
+def _document_types(application) -> dict[str, DocumentType]:
+    codes = [slot["type"] for slot in application.definition.get("documents", [])]
+    rows = db.session.scalars(
+        db.select(DocumentType).where(
+            DocumentType.province_id == application.procedure.province_id, DocumentType.code.in_(codes)
+        )
+    )
+    return {row.code: row for row in rows}
+
+
+@bp.route("/applications/<int:application_id>/documents", methods=["GET", "POST"])
+@login_required
+@limiter.limit(lambda: current_app.config["UPLOAD_RATE_LIMIT"], methods=["POST"])
+def documents(application_id: int):
+    application = filing.get_own_application(current_user, application_id)
+    if application.state_enum is not ApplicationState.DRAFT:
+        return redirect(url_for("filing.timeline", application_id=application.id))
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        try:
+            errors = _handle_document_action(application)
+        except RequestEntityTooLarge:
+            limit = current_app.config["UPLOAD_MAX_BYTES"] // (1024 * 1024)
+            errors = {
+                "upload": _(
+                    "The file is larger than %(limit)s MB. Scan it at a lower resolution or split it.", limit=limit
+                )
+            }
+        if not errors:
+            return redirect(url_for("filing.documents", application_id=application.id))
+        status = 422
+    steps, total = _steps_for(application)
+    today = date.today()
+    slots = filing.document_slots(application)
+    reusable = {
+        slot["type"]: [
+            document
+            for document in filing.reusable_documents(current_user, slot["type"], today)
+            if all(link.document_id != document.id for link in application.documents)
+        ]
+        for slot in slots
+    }
+    return (
+        render_template(
+            "filing/documents.html",
+            application=application,
+            slots=slots,
+            types=_document_types(application),
+            reusable=reusable,
+            attached=application.documents,
+            errors=errors,
+            number=len(steps) + 1,
+            total=total,
+            max_mb=current_app.config["UPLOAD_MAX_BYTES"] // (1024 * 1024),
+        ),
+        status,
+    )
+
+
+def _handle_document_action(application) -> dict[str, str]:
+    from onestop.datastore.backends import storage_from_config
+    from onestop.datastore.scanning import scanner_from_config
+    from onestop.datastore.uploads import UploadRejected, receive_upload
+
+    action = request.form.get("action", "")
+    type_code = request.form.get("type", "")
+    if action == "remove":
+        filing.detach_document(application, current_user, int(request.form.get("link", "0") or 0))
+        return {}
+    if action == "reuse":
+        document_id = request.form.get("document", "")
+        if not document_id.isdigit():
+            return {f"reuse-{type_code}": _("Choose a document to reuse.")}
+        filing.attach_existing_document(application, current_user, type_code, int(document_id))
+        flash(_("The document from your warehouse was attached."), "success")
+        return {}
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return {f"file-{type_code}": _("Choose a file to upload.")}
+    try:
+        received = receive_upload(
+            upload.stream,
+            upload.filename,
+            storage_from_config(current_app.config),
+            max_bytes=current_app.config["UPLOAD_MAX_BYTES"],
+            scanner=scanner_from_config(current_app.config),
+        )
+    except UploadRejected as rejected:
+        return {f"file-{type_code}": rejected.message}
+    types = _document_types(application)
+    title = types[type_code].display_name() if type_code in types else upload.filename
+    filing.attach_new_document(application, current_user, type_code, received, title)
+    flash(_("The file was uploaded and attached."), "success")
+    return {}
+
+
+@bp.route("/applications/<int:application_id>/review", methods=["GET"])
+@login_required
+def review(application_id: int):
+    application = filing.get_own_application(current_user, application_id)
+    if application.state_enum is not ApplicationState.DRAFT:
+        return redirect(url_for("filing.timeline", application_id=application.id))
+    return _render_review(application)
+
+
+def _render_review(application, error: str | None = None, status: int = 200):
+    form = filing.form_of(application)
+    unit_names = {
+        code: f"{name}, {above}" if above else name for code, name, above in current_province().address_units()
+    }
+    steps = visible_steps(form, application.answers)
+    summary = []
+    for step in steps:
+        rows = []
+        for spec in visible_fields(step, application.answers):
+            value = application.answers.get(spec.id)
+            if spec.type == "group":
+                shown = [
+                    "; ".join(
+                        f"{localized(sub.label)}: {display_value(sub, item.get(sub.id), unit_names)}"
+                        for sub in spec.fields
+                    )
+                    for item in value or []
+                ]
+                rows.append((spec, shown))
+            else:
+                rows.append((spec, [display_value(spec, value, unit_names)]))
+        summary.append((step, rows))
+    deliveries = [ResultDelivery(way) for way in application.definition["result"]["delivery"]]
+    return (
+        render_template(
+            "filing/review.html",
+            application=application,
+            summary=summary,
+            unanswered=filing.next_step_id(application),
+            missing=filing.missing_documents(application),
+            types=_document_types(application),
+            deliveries=deliveries,
+            error=error,
+        ),
+        status,
+    )
+
+
+@bp.post("/applications/<int:application_id>/submit")
+@login_required
+@limiter.limit(lambda: current_app.config["UPLOAD_RATE_LIMIT"])
+def submit(application_id: int):
+    application = filing.get_own_application(current_user, application_id)
+    delivery = request.form.get("delivery", "")
+    allowed = application.definition["result"]["delivery"]
+    if application.state_enum is ApplicationState.DRAFT:
+        if delivery not in allowed:
+            return _render_review(application, _("Choose how you want to receive the result."), 422)
+        application.result_delivery = delivery
+    try:
+        pin = filing.submit_application(application, current_user)
+    except filing.FilingError as error:
+        return _render_review(application, error.message, 422)
+    if pin:
+        session[_PIN] = {"application": application.id, "pin": pin}
+    return redirect(url_for("filing.receipt", application_id=application.id))
+
+
+@bp.get("/applications/<int:application_id>/receipt")
+@login_required
+def receipt(application_id: int):
+    application = filing.get_own_application(current_user, application_id)
+    if application.state_enum is ApplicationState.DRAFT:
+        return redirect(url_for("filing.review", application_id=application.id))
+    shown = session.get(_PIN) or {}
+    pin = shown.get("pin") if shown.get("application") == application.id else None
+    return render_template("filing/receipt.html", application=application, pin=pin)
+
+
+@bp.get("/applications")
+@login_required
+def mine():
+    applications = filing.my_applications(current_user)
+    drafts = [a for a in applications if a.state_enum is ApplicationState.DRAFT]
+    others = [a for a in applications if a.state_enum is not ApplicationState.DRAFT]
+    return render_template("filing/mine.html", drafts=drafts, others=others, resume=filing.next_step_id)
+
+
+@bp.get("/applications/<int:application_id>")
+@login_required
+def timeline(application_id: int):
+    application = filing.get_own_application(current_user, application_id)
+    return render_template(
+        "filing/timeline.html", application=application, can_withdraw=filing.can_withdraw(application)
+    )
+
+
+@bp.route("/applications/<int:application_id>/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw(application_id: int):
+    application = filing.get_own_application(current_user, application_id)
+    if request.method == "POST":
+        try:
+            filing.withdraw_application(application, current_user, request.form.get("reason", ""))
+        except filing.FilingError as error:
+            return render_template("filing/withdraw.html", application=application, error=error.message), 422
+        flash(_("The application was withdrawn."), "success")
+        return redirect(url_for("filing.timeline", application_id=application.id))
+    return render_template("filing/withdraw.html", application=application, error=None)

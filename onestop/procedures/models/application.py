@@ -1,0 +1,126 @@
+import enum
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from onestop.extensions import db
+from onestop.models import UTCDateTime, utcnow
+from onestop.procedures.models.catalogue import Procedure, ProcedureVersion
+from onestop.provinces.models import Agency
+
+
+class ApplicationState(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def title(self) -> str:
+        return str(STATE_TITLES[self])
+
+
+STATE_TITLES = {
+    ApplicationState.DRAFT: _l("Draft, not yet sent"),
+    ApplicationState.SUBMITTED: _l("Sent, waiting for the agency to check it"),
+    ApplicationState.WITHDRAWN: _l("Withdrawn"),
+}
+
+
+class ResultDelivery(enum.StrEnum):
+    ONLINE = "online"
+    COUNTER = "counter"
+    POST = "post"
+
+
+class Application(db.Model):
+    """An application (hồ sơ): a draft until submitted, then handled by the agency under its code."""
+
+    __tablename__ = "application"
+    __table_args__ = (
+        Index("ix_application_applicant_updated", "applicant_id", "updated_at"),
+        Index("ix_application_agency_state", "receiving_agency_id", "state", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The human-typable code of Circular 01/2018 Art 19 (agency code, date, sequence), given at submission.
+    code: Mapped[str | None] = mapped_column(String(60), unique=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id"), index=True)
+    # Pinned at creation: a later edit of the procedure never changes what this application was filed under.
+    procedure_version_id: Mapped[int] = mapped_column(ForeignKey("procedure_version.id"))
+    receiving_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    submitter_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    state: Mapped[ApplicationState] = mapped_column(String(30), default=ApplicationState.DRAFT)
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    completed_steps: Mapped[list] = mapped_column(JSON, default=list)
+    result_delivery: Mapped[ResultDelivery] = mapped_column(String(20), default=ResultDelivery.ONLINE)
+    lookup_pin_hash: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Optimistic locking: two requests changing the same application cannot both win.
+    row_version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+    procedure: Mapped[Procedure] = relationship()
+    procedure_version: Mapped[ProcedureVersion] = relationship()
+    receiving_agency: Mapped[Agency] = relationship()
+    events: Mapped[list["ApplicationEvent"]] = relationship(
+        back_populates="application", order_by="ApplicationEvent.id", cascade="all, delete-orphan"
+    )
+    documents: Mapped[list["ApplicationDocument"]] = relationship(
+        back_populates="application", cascade="all, delete-orphan", order_by="ApplicationDocument.id"
+    )
+
+    @property
+    def state_enum(self) -> ApplicationState:
+        return ApplicationState(self.state)
+
+    @property
+    def definition(self) -> dict:
+        return self.procedure_version.definition
+
+
+class ApplicationEvent(db.Model):
+    """One line of an application's history: who did what, from which state to which, and why."""
+
+    __tablename__ = "application_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    from_state: Mapped[str | None] = mapped_column(String(30))
+    to_state: Mapped[str] = mapped_column(String(30))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    application: Mapped[Application] = relationship(back_populates="events")
+
+
+class ApplicationDocument(db.Model):
+    """A warehouse document attached to an application for one of the procedure's document slots."""
+
+    __tablename__ = "application_document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)
+    document_type_code: Mapped[str] = mapped_column(String(60))
+    attached_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    application: Mapped[Application] = relationship(back_populates="documents")
+    document: Mapped["Document"] = relationship()  # noqa: F821  (onestop.datastore.models)
+
+
+class ApplicationCounter(db.Model):
+    """The per-agency, per-day sequence behind application codes; never reused."""
+
+    __tablename__ = "application_counter"
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)
