@@ -88,6 +88,10 @@ class Config:
 
     # Catalogue.
     CATALOGUE_PAGE_SIZE = 20
+    # How long each process may reuse the served province's row (name, colours, catalogue revision).
+    PROVINCE_CACHE_SECONDS = float(os.environ.get("PROVINCE_CACHE_SECONDS", "5"))
+    # Rendered public pages are kept for anonymous visitors (onestop/portal/cache.py); off only to measure.
+    PAGE_CACHE_DISABLED = _bool("PAGE_CACHE_DISABLED", False)
 
     # Personal data warehouse. Blobs live under BLOB_DIR ("local") or in an S3-compatible bucket ("s3");
     # empty S3 keys leave boto3 to its own credential chain (instance roles).
@@ -128,6 +132,8 @@ class TestConfig(Config):
     CELERY_BROKER_URL = "memory://"
     PUBLIC_URL = "http://localhost"
     DEV_MAILBOX = True
+    # Tests change the province between requests; tests/portal/test_province_snapshot.py turns it on.
+    PROVINCE_CACHE_SECONDS = 0
     # Tests choose their own storage and scanner; a developer's environment must not leak in.
     STORAGE_BACKEND = "local"
     CLAMD_SOCKET = ""

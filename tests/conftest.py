@@ -22,6 +22,8 @@ from sqlalchemy import text
 from onestop import create_app
 from onestop.config import TestConfig
 from onestop.extensions import db, limiter
+from onestop.portal.cache import forget_pages
+from onestop.portal.context import forget_province
 from onestop.procedures.search import forget_caches
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,6 +91,8 @@ def _clean(request, app):
         _truncate_all()
         limiter.reset()
         forget_caches()
+        forget_pages()
+        forget_province()
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from sqlalchemy import text
 
 from onestop.extensions import db
 from onestop.i18n import LANG_COOKIE, current_language, localized
+from onestop.portal.cache import cached_for_visitors
 from onestop.portal.context import current_province
 from onestop.procedures.search import catalogue_index, most_used
 
@@ -12,6 +13,7 @@ bp = Blueprint("portal", __name__)
 
 
 @bp.get("/")
+@cached_for_visitors
 def home():
     province = current_province()
     return render_template("portal/home.html", popular=most_used(province), sectors=catalogue_index(province).sectors)

@@ -89,11 +89,14 @@ def step(application_id: int, step_id: str):
                 sizes[group] = sizes.get(group, 1) + 1
             else:
                 raw, sizes[group] = _without_item(raw, group, int(rest[0]), sizes.get(group, 1))
-            return _render_step(application, current, steps, total, raw, {}, sizes, units)
+            return _render_step(application, current, steps, total, raw, {}, sizes, units, result.values)
         if result.errors:
-            return _render_step(application, current, steps, total, result.raw, result.errors, sizes, units), 422
+            page = _render_step(
+                application, current, steps, total, result.raw, result.errors, sizes, units, result.values
+            )
+            return page, 422
         if result.revealed:
-            return _render_step(application, current, steps, total, result.raw, {}, sizes, units)
+            return _render_step(application, current, steps, total, result.raw, {}, sizes, units, result.values)
         filing.save_step(application, current_user, current.id, result)
         return _after_step(application, current.id)
     answers = {**prefill_values(current, application.answers, _known_facts(current_user)), **application.answers}
@@ -116,8 +119,9 @@ def _without_item(raw: dict, group: str, index: int, size: int) -> tuple[dict, i
     return kept, max(size - 1, 1)
 
 
-def _render_step(application, current, steps, total, values, errors, sizes, units):
-    visible = visible_fields(current, {**application.answers, **_typed_choices(current, values)})
+def _render_step(application, current, steps, total, values, errors, sizes, units, typed=None):
+    # Conditions see what was just typed on this page, so a field it reveals is shown.
+    visible = visible_fields(current, {**application.answers, **(typed or {})})
     return render_template(
         "filing/step.html",
         application=application,
@@ -130,17 +134,6 @@ def _render_step(application, current, steps, total, values, errors, sizes, unit
         sizes=sizes,
         units=units,
     )
-
-
-def _typed_choices(step, values: dict) -> dict:
-    """Answers typed on this page that conditions of later fields on the same page may depend on."""
-    typed = {}
-    for spec in step.fields:
-        if spec.type == "yes_no" and values.get(spec.id) in ("yes", "no"):
-            typed[spec.id] = values[spec.id] == "yes"
-        elif spec.type == "choice" and values.get(spec.id):
-            typed[spec.id] = values[spec.id]
-    return typed
 
 
 def _document_types(application) -> dict[str, DocumentType]:

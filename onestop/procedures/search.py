@@ -18,6 +18,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from markupsafe import Markup, escape
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from sqlalchemy import select
@@ -69,9 +70,32 @@ class CatalogueIndex:
     sectors: list[tuple[int, dict, int]]  # id, name, number of procedures
     agencies: list[tuple[int, dict]]  # id, name
 
+    options_html: dict[tuple[str, str], str] = field(default_factory=dict)
+    # Cards by popularity, for listings without a query, kept while the filing counts are unchanged.
+    popular: tuple[int, list[Card]] | None = None
+
     @property
     def vocabulary(self) -> frozenset[str]:
         return frozenset(self.by_word)
+
+    def filter_options(self, facet: str, lang: str, selected: int | None) -> Markup:
+        """The <option> list of a filter, rendered once per catalogue revision and language.
+
+        A province can have hundreds of agencies; rendering their names on every search cost more
+        than the search itself.
+        """
+        key = (facet, lang)
+        html = self.options_html.get(key)
+        if html is None:
+            rows = self.sectors if facet == "sector" else [(i, name, None) for i, name in self.agencies]
+            html = "".join(
+                f'<option value="{i}">{escape(localized(name, lang))}{f" ({count})" if count else ""}</option>'
+                for i, name, count in rows
+            )
+            self.options_html[key] = html
+        if selected:
+            html = html.replace(f'<option value="{selected}">', f'<option value="{selected}" selected>', 1)
+        return Markup(html)
 
 
 @dataclass
@@ -177,6 +201,16 @@ def _build_index(province: Province) -> CatalogueIndex:
     )
 
 
+def by_popularity(province: Province) -> list[Card]:
+    """All cards, filed most often first, then the pack's featured ones, then by name."""
+    index = catalogue_index(province)
+    counts = filing_counts(province)
+    if index.popular is None or index.popular[0] != id(counts):
+        ordered = sorted(index.cards.values(), key=lambda c: (-counts.get(c.id, 0), not c.featured, c.search_name))
+        index.popular = (id(counts), ordered)
+    return index.popular[1]
+
+
 def filing_counts(province: Province) -> dict[int, int]:
     """How often each procedure was filed, re-read at most once a minute."""
     cached = _counts.get(province.id)
@@ -251,14 +285,17 @@ def search_procedures(
     if query.strip() and not groups:
         return SearchResult([], 0, 1, per_page, corrections, ignored)
 
-    matched: set[int] | None = None
-    for alternatives in groups:
+    if not groups:
+        found = [card for card in by_popularity(province) if _passes(card, filters, index)]
+        return _page_of(found, page, per_page, corrections, ignored)
+
+    matched: set[int] = set()
+    for position, alternatives in enumerate(groups):
         ids: set[int] = set()
         for word in alternatives:
             ids |= index.by_word.get(word, frozenset())
-        matched = ids if matched is None else matched & ids
-    candidates = index.cards.values() if matched is None else (index.cards[i] for i in matched)
-    found = [card for card in candidates if _passes(card, filters, index)]
+        matched = ids if position == 0 else matched & ids
+    found = [index.cards[i] for i in matched if _passes(index.cards[i], filters, index)]
 
     phrase = " " + " ".join(group[0] for group in groups) if len(groups) > 1 else None
     counts = filing_counts(province)
@@ -272,6 +309,10 @@ def search_procedures(
         return (-score, -counts.get(card.id, 0), not card.featured, card.search_name)
 
     found.sort(key=rank)
+    return _page_of(found, page, per_page, corrections, ignored)
+
+
+def _page_of(found: list[Card], page: int, per_page: int, corrections, ignored) -> SearchResult:
     total = len(found)
     page = max(1, min(page, max(1, math.ceil(total / per_page))))
     return SearchResult(found[(page - 1) * per_page : page * per_page], total, page, per_page, corrections, ignored)
@@ -287,6 +328,4 @@ def _passes(card: Card, filters: Filters, index: CatalogueIndex) -> bool:
 
 def most_used(province: Province, limit: int = 8) -> list[Card]:
     """The procedures filed most often; the pack's featured ones lead until filings accumulate."""
-    counts = filing_counts(province)
-    cards = catalogue_index(province).cards.values()
-    return sorted(cards, key=lambda c: (-counts.get(c.id, 0), not c.featured, c.search_name))[:limit]
+    return by_popularity(province)[:limit]

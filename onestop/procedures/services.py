@@ -1,6 +1,7 @@
 """Reading the catalogue: a procedure by its address and the document types it asks for."""
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from onestop.errors import NotFound
 from onestop.extensions import db
@@ -10,7 +11,9 @@ from onestop.provinces.models import Province
 
 def get_procedure(province: Province, slug: str) -> Procedure:
     procedure = db.session.scalar(
-        select(Procedure).where(Procedure.province_id == province.id, Procedure.slug == slug, Procedure.is_active)
+        select(Procedure)
+        .where(Procedure.province_id == province.id, Procedure.slug == slug, Procedure.is_active)
+        .options(joinedload(Procedure.sector), joinedload(Procedure.receiving_agency), selectinload(Procedure.agencies))
     )
     if procedure is None:
         raise NotFound()

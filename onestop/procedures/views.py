@@ -1,14 +1,14 @@
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 
-from onestop.extensions import db, limiter
+from onestop.extensions import limiter
+from onestop.portal.cache import cached_for_visitors
 from onestop.portal.context import current_province
 from onestop.procedures import services
 from onestop.procedures.filing import find_for_lookup
 from onestop.procedures.forms import StatusLookupForm
 from onestop.procedures.models import OnlineLevel
 from onestop.procedures.search import Filters, catalogue_index, search_procedures
-from onestop.provinces.models import Agency
 
 bp = Blueprint("procedures", __name__)
 
@@ -19,6 +19,7 @@ def _int_arg(name: str) -> int | None:
 
 
 @bp.get("/procedures")
+@cached_for_visitors
 def catalogue():
     province = current_province()
     query = request.args.get("q", "").strip()[:200]
@@ -37,17 +38,17 @@ def catalogue():
         query=query,
         filters=filters,
         result=result,
-        sectors=index.sectors,
-        agencies=index.agencies,
+        index=index,
         levels=[(OnlineLevel.FULL, _("Fully online")), (OnlineLevel.PARTIAL, _("Partly online"))],
     )
 
 
 @bp.get("/procedures/<slug>")
+@cached_for_visitors
 def procedure(slug: str):
     province = current_province()
     procedure = services.get_procedure(province, slug)
-    processing = [db.session.get(Agency, a.id) for a in procedure.agencies if a.id != procedure.receiving_agency_id]
+    processing = [agency for agency in procedure.agencies if agency.id != procedure.receiving_agency_id]
     return render_template(
         "procedures/procedure.html",
         procedure=procedure,
