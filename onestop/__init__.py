@@ -34,6 +34,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     errors.register_error_handlers(app)
 
     from onestop.accounts import views as accounts_views
+    from onestop.datastore import views as datastore_views
     from onestop.notifications import outbox
     from onestop.notifications import views as notification_views
     from onestop.portal import views as portal_views
@@ -50,6 +51,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     app.register_blueprint(accounts_views.bp)
     app.register_blueprint(accounts_views.admin_bp)
     app.register_blueprint(notification_views.bp)
+    app.register_blueprint(datastore_views.bp)
 
     from onestop import cli
 

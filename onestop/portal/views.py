@@ -1,6 +1,7 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
+from flask_babel import format_datetime
 from sqlalchemy import text
 
 from onestop.extensions import db
@@ -57,6 +58,8 @@ def healthz():
 def register_template_globals(app: Flask) -> None:
     # A global rather than context, so that imported macros can use it too.
     app.jinja_env.globals["localized"] = localized
+    # Dates as people in Vietnam write them, in the province's time zone: 24/11/2026 16:38.
+    app.jinja_env.filters["when"] = lambda moment: format_datetime(moment, "dd/MM/yyyy HH:mm")
 
     @app.context_processor
     def _page_context():

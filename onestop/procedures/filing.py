@@ -15,7 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from onestop.accounts.models import User
-from onestop.datastore.models import Blob, Document, Provenance
+from onestop.datastore.models import Document
+from onestop.datastore.services import add_document
 from onestop.errors import InvalidInput, NotAllowed, NotFound
 from onestop.extensions import db
 from onestop.models import utcnow
@@ -161,29 +162,6 @@ def reusable_documents(user: User, type_code: str, today: date) -> list[Document
 def _check_slot(application: Application, type_code: str) -> None:
     if type_code not in {slot["type"] for slot in document_slots(application)}:
         raise FilingError(_("This procedure does not ask for that kind of document."))
-
-
-def add_document(
-    owner: User, type_code: str, received, title: str, added_by: User | None = None, **details
-) -> Document:
-    """A new document in the owner's warehouse for bytes already in the blob store."""
-    blob = db.session.get(Blob, received.sha256)
-    if blob is None:
-        blob = Blob(sha256=received.sha256, size=received.size, content_type=received.content_type)
-        db.session.add(blob)
-    document = Document(
-        owner_id=owner.id,
-        document_type_code=type_code,
-        title=title,
-        blob_sha256=received.sha256,
-        filename=received.filename,
-        provenance=details.pop("provenance", Provenance.UPLOADED),
-        added_by_id=(added_by or owner).id,
-        **details,
-    )
-    db.session.add(document)
-    db.session.flush()
-    return document
 
 
 def attach_new_document(application: Application, user: User, type_code: str, received, title: str) -> Document:

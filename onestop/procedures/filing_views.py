@@ -5,6 +5,7 @@ from datetime import date
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from onestop.errors import NotFound
@@ -96,7 +97,9 @@ def step(application_id: int, step_id: str):
             )
             return page, 422
         if result.revealed:
-            return _render_step(application, current, steps, total, result.raw, {}, sizes, units, result.values)
+            return _render_step(
+                application, current, steps, total, result.raw, {}, sizes, units, result.values, revealed=True
+            )
         filing.save_step(application, current_user, current.id, result)
         return _after_step(application, current.id)
     answers = {**prefill_values(current, application.answers, _known_facts(current_user)), **application.answers}
@@ -119,7 +122,7 @@ def _without_item(raw: dict, group: str, index: int, size: int) -> tuple[dict, i
     return kept, max(size - 1, 1)
 
 
-def _render_step(application, current, steps, total, values, errors, sizes, units, typed=None):
+def _render_step(application, current, steps, total, values, errors, sizes, units, typed=None, revealed=False):
     # Conditions see what was just typed on this page, so a field it reveals is shown.
     visible = visible_fields(current, {**application.answers, **(typed or {})})
     return render_template(
@@ -133,6 +136,7 @@ def _render_step(application, current, steps, total, values, errors, sizes, unit
         errors=errors,
         sizes=sizes,
         units=units,
+        revealed=revealed,
     )
 
 
@@ -275,6 +279,7 @@ def _render_review(application, error: str | None = None, status: int = 200):
             missing=filing.missing_documents(application),
             types=_document_types(application),
             deliveries=deliveries,
+            total=_steps_for(application)[1],
             error=error,
         ),
         status,
@@ -296,6 +301,10 @@ def submit(application_id: int):
         pin = filing.submit_application(application, current_user)
     except filing.FilingError as error:
         return _render_review(application, error.message, 422)
+    except StaleDataError:
+        # A second click raced the first and lost: the application was filed once, by the first.
+        db.session.rollback()
+        return redirect(url_for("filing.receipt", application_id=application_id))
     if pin:
         session[_PIN] = {"application": application.id, "pin": pin}
     return redirect(url_for("filing.receipt", application_id=application.id))

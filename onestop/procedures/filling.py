@@ -197,13 +197,15 @@ def _read_one(spec: FieldSpec, name: str, data: MultiDict, result: StepResult, u
 
 
 def _missing(spec: FieldSpec, name: str, result: StepResult):
+    # The message names the question: in the error summary it stands alone, away from its field.
+    label = localized(spec.label)
     if spec.required:
         if spec.type in ("choice", "yes_no"):
-            result.errors[name] = _("Choose one of the options.")
+            result.errors[name] = _("Choose an answer for “%(label)s”.", label=label)
         elif spec.type == "address":
-            result.errors[name] = _("Choose the commune or ward from the list.")
+            result.errors[name] = _("Choose the commune or ward for “%(label)s”.", label=label)
         else:
-            result.errors[name] = _("Answer this question.")
+            result.errors[name] = _("Answer “%(label)s”.", label=label)
     return None
 
 
