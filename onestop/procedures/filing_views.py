@@ -125,8 +125,15 @@ def _without_item(raw: dict, group: str, index: int, size: int) -> tuple[dict, i
 def _render_step(application, current, steps, total, values, errors, sizes, units, typed=None, revealed=False):
     # Conditions see what was just typed on this page, so a field it reveals is shown.
     visible = visible_fields(current, {**application.answers, **(typed or {})})
+    position = [s.id for s in steps].index(current.id)
+    back = (
+        url_for("filing.step", application_id=application.id, step_id=steps[position - 1].id)
+        if position
+        else url_for("procedures.procedure", slug=application.procedure.slug)
+    )
     return render_template(
         "filing/step.html",
+        back=back,
         application=application,
         step=current,
         fields=visible,
@@ -194,6 +201,7 @@ def documents(application_id: int):
             errors=errors,
             number=len(steps) + 1,
             total=total,
+            last_step=steps[-1].id if steps else None,
             max_mb=current_app.config["UPLOAD_MAX_BYTES"] // (1024 * 1024),
         ),
         status,

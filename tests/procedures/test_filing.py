@@ -342,3 +342,17 @@ def test_two_simultaneous_submits_file_once(signed_in, citizen):
     assert locations == [f"/applications/{application_id}/receipt"] * 4
     assert db.session.scalar(select(func.count()).where(ApplicationEvent.action == "submit")) == 1
     assert db.session.scalar(select(func.count()).where(Application.code.is_not(None))) == 1
+
+
+def test_every_filing_page_has_a_way_back(signed_in):
+    application_id = fill_all_steps(signed_in)
+    base = f"/applications/{application_id}"
+    pages = {
+        f"{base}/steps/applicant": f'href="/procedures/{LLTP}"',
+        f"{base}/steps/certificate": f'href="{base}/steps/applicant"',
+        f"{base}/documents": f'href="{base}/steps/residence"',
+        f"{base}/review": f'href="{base}/documents"',
+    }
+    for url, back in pages.items():
+        html = signed_in.get(url).get_data(as_text=True)
+        assert f'<a class="back" {back}' in html, url
