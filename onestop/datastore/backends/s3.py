@@ -8,6 +8,7 @@ from typing import BinaryIO
 
 import boto3
 from botocore.client import BaseClient
+from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
 
 from onestop.datastore.backends.base import CHUNK_SIZE, BlobNotFound, StoredBlob, checked_sha256, iter_chunks
@@ -52,6 +53,9 @@ class S3Storage:
             region_name=self._region,
             aws_access_key_id=self._access_key,
             aws_secret_access_key=self._secret_key,
+            # Object stores answer 500 or 503 ("slow down") under load and expect the client to retry
+            # with backoff; the legacy default gives up after two retries.
+            config=BotoConfig(retries={"mode": "standard", "max_attempts": 8}),
         )
 
     def key(self, sha256: str) -> str:
