@@ -356,3 +356,32 @@ def test_every_filing_page_has_a_way_back(signed_in):
     for url, back in pages.items():
         html = signed_in.get(url).get_data(as_text=True)
         assert f'<a class="back" {back}' in html, url
+
+
+def test_simultaneous_filings_are_all_counted(signed_in, client, create_citizen):
+    """How often a procedure is filed orders the home page: concurrent submissions must all count."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from onestop.procedures.models import Procedure
+
+    clients = [signed_in]
+    for n in range(3):
+        other = client.application.test_client()
+        login(other, create_citizen(citizen_id=f"00109005432{n}").email)
+        clients.append(other)
+    ready = []
+    for each in clients:
+        application_id = fill_all_steps(each)
+        upload(each, application_id, "the-can-cuoc", pdf_bytes())
+        review = each.get(f"/applications/{application_id}/review").get_data(as_text=True)
+        ready.append((each, application_id, re.search(r'name="csrf_token" value="([^"]+)"', review)[1]))
+
+    def post(item):
+        each, application_id, token = item
+        return each.post(f"/applications/{application_id}/submit", data={"csrf_token": token, "delivery": "online"})
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert all(r.status_code == 302 for r in pool.map(post, ready))
+    count = db.session.scalar(select(Procedure.filing_count).where(Procedure.code == "MS.LLTP.01"))
+    assert count == 4
+    assert len(set(db.session.scalars(select(Application.code)))) == 4
