@@ -216,8 +216,7 @@ def profile():
 
 
 def _staff_required() -> User:
-    if not current_user.is_authenticated:
-        return None
+    """Back-office pages: signed-in staff only (the routes also carry login_required)."""
     if not current_user.is_staff:
         raise NotAllowed(_("This part of the site is for agency staff."))
     return current_user

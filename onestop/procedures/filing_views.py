@@ -147,8 +147,8 @@ def _render_step(application, current, steps, total, values, errors, sizes, unit
     )
 
 
-def _document_types(application) -> dict[str, DocumentType]:
-    codes = [slot["type"] for slot in application.definition.get("documents", [])]
+def _document_types(application, codes: list[str] | None = None) -> dict[str, DocumentType]:
+    codes = codes or [slot["type"] for slot in application.definition.get("documents", [])]
     rows = db.session.scalars(
         db.select(DocumentType).where(
             DocumentType.province_id == application.procedure.province_id, DocumentType.code.in_(codes)
@@ -238,7 +238,7 @@ def _handle_document_action(application) -> dict[str, str]:
         )
     except UploadRejected as rejected:
         return {f"file-{type_code}": rejected.message}
-    types = _document_types(application)
+    types = _document_types(application, [type_code])
     title = types[type_code].display_name() if type_code in types else upload.filename
     filing.attach_new_document(application, current_user, type_code, received, title)
     flash(_("The file was uploaded and attached."), "success")

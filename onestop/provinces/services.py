@@ -309,12 +309,6 @@ def _padded(text: str) -> str:
     return f" {fold(text)} "
 
 
-def load_pack_from(path) -> LoadReport:
-    from onestop.provinces.pack import read_pack
-
-    return apply_pack(read_pack(path))
-
-
 def served_province(code: str | None = None) -> Province:
     """The province this installation serves: the one named, else PROVINCE, else the first loaded."""
     from flask import current_app

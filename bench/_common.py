@@ -1,0 +1,142 @@
+"""Helpers shared by the benchmark scripts: the database, the servers, the header line, measurements.
+
+The scripts run as `.venv/bin/python bench/<name>.py`, so they import this module as `_common`.
+"""
+
+import http.client
+import math
+import os
+import platform
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def reset_postgres(url: str) -> None:
+    """Create the database if missing, else empty its public schema."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        sys.exit("--database-url takes a PostgreSQL URL; without it the benchmark uses a temporary SQLite file.")
+    if "bench" not in (parsed.database or ""):
+        sys.exit(f"Refusing to empty {parsed.database!r}: the benchmark database's name must contain 'bench'.")
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": parsed.database})
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    admin.dispose()
+    engine = create_engine(parsed, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def run_flask(env: dict, *args: str) -> None:
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", *args]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(command[2:])} failed:\n{done.stdout}\n{done.stderr}")
+    print(f"  flask {' '.join(args)}: " + (done.stdout.strip().replace("\n", "\n  ") or "ok"))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Server:
+    name: str
+    port: int
+    process: subprocess.Popen
+    log: Path
+
+
+def start_server(name: str, target: str, env: dict, folder: Path, settings: list[str]) -> Server:
+    """gunicorn serving `target` with `settings` (workers, threads), logging into folder."""
+    port = free_port()
+    log = folder / f"gunicorn-{name}.log"
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        *settings,
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--error-logfile",
+        str(log),
+        target,
+    ]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return Server(name, port, process, log)
+
+
+def wait_until_answering(server: Server, path: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            break
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+            connection.request("GET", path)
+            if connection.getresponse().status == 200:
+                connection.close()
+                return
+            connection.close()
+        except OSError:
+            pass
+        time.sleep(0.2)
+    log = server.log.read_text(errors="replace") if server.log.exists() else ""
+    raise RuntimeError(f"the {server.name} server did not answer on {path}:\n{log[-3000:]}")
+
+
+def stop_server(server: Server) -> None:
+    if server.process.poll() is None:
+        server.process.terminate()
+        try:
+            server.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait()
+
+
+@dataclass
+class Measurement:
+    name: str
+    latencies: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+    failures: list[str] = field(default_factory=list)
+
+    def percentile(self, fraction: float) -> float:
+        ordered = sorted(self.latencies)
+        if not ordered:
+            return math.nan
+        rank = max(1, math.ceil(fraction * len(ordered)))  # Nearest rank.
+        return ordered[rank - 1] * 1000
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.seconds
+
+
+def commit() -> str:
+    done = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True)
+    return done.stdout.strip() or "unknown"
+
+
+def header() -> str:
+    """Date, commit, Python, CPUs and load average: what a result must be read with."""
+    return (
+        f"{time.strftime('%Y-%m-%d %H:%M %Z')}; commit {commit()}; Python {platform.python_version()}; "
+        f"{os.cpu_count()} CPUs; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
