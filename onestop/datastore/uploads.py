@@ -9,6 +9,7 @@ import enum
 import os
 import tempfile
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -188,3 +189,17 @@ def _check_clean(spool: BinaryIO, scanner: Scanner) -> None:
         raise UploadRejected(RejectionReason.SCANNER_UNAVAILABLE, detail=str(error)) from error
     if not result.clean:
         raise UploadRejected(RejectionReason.INFECTED, detail=result.signature or "")
+
+
+def receive_with_settings(stream: BinaryIO, filename: str, config: Mapping) -> ReceivedFile:
+    """receive_upload with the installation's storage, size limit and scanner: what every upload page uses."""
+    from onestop.datastore.backends import storage_from_config
+    from onestop.datastore.scanning import scanner_from_config
+
+    return receive_upload(
+        stream,
+        filename,
+        storage_from_config(config),
+        max_bytes=config["UPLOAD_MAX_BYTES"],
+        scanner=scanner_from_config(config),
+    )

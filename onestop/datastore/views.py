@@ -16,10 +16,8 @@ from wtforms.validators import DataRequired, Optional
 
 from onestop.accounts.services import AccountError
 from onestop.datastore import services
-from onestop.datastore.backends import storage_from_config
 from onestop.datastore.models import Provenance
-from onestop.datastore.scanning import scanner_from_config
-from onestop.datastore.uploads import UploadRejected, receive_upload
+from onestop.datastore.uploads import UploadRejected, receive_with_settings
 from onestop.extensions import limiter
 from onestop.forms import REQUIRED, max_length
 from onestop.portal.context import current_province
@@ -173,13 +171,7 @@ def upload():
         return _render_upload(form, 422) if form.is_submitted() else _render_upload(form)
     chosen = form.file.data
     try:
-        received = receive_upload(
-            chosen.stream,
-            chosen.filename,
-            storage_from_config(current_app.config),
-            max_bytes=current_app.config["UPLOAD_MAX_BYTES"],
-            scanner=scanner_from_config(current_app.config),
-        )
+        received = receive_with_settings(chosen.stream, chosen.filename, current_app.config)
     except UploadRejected as rejected:
         form.file.errors.append(rejected.message)
         return _render_upload(form, 422)

@@ -209,9 +209,7 @@ def documents(application_id: int):
 
 
 def _handle_document_action(application) -> dict[str, str]:
-    from onestop.datastore.backends import storage_from_config
-    from onestop.datastore.scanning import scanner_from_config
-    from onestop.datastore.uploads import UploadRejected, receive_upload
+    from onestop.datastore.uploads import UploadRejected, receive_with_settings
 
     action = request.form.get("action", "")
     type_code = request.form.get("type", "")
@@ -229,13 +227,7 @@ def _handle_document_action(application) -> dict[str, str]:
     if upload is None or not upload.filename:
         return {f"file-{type_code}": _("Choose a file to upload.")}
     try:
-        received = receive_upload(
-            upload.stream,
-            upload.filename,
-            storage_from_config(current_app.config),
-            max_bytes=current_app.config["UPLOAD_MAX_BYTES"],
-            scanner=scanner_from_config(current_app.config),
-        )
+        received = receive_with_settings(upload.stream, upload.filename, current_app.config)
     except UploadRejected as rejected:
         return {f"file-{type_code}": rejected.message}
     types = _document_types(application, [type_code])

@@ -5,11 +5,15 @@ the rest of the suite; the autouse `_clean` fixture empties the tables after eac
 """
 
 import os
+import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
+
+from tests.conftest import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -60,3 +64,59 @@ def browser():
             yield browser
         finally:
             browser.close()
+
+
+# --- shared by the journeys -----------------------------------------------------------------------
+
+SCREENSHOTS = ROOT / "var" / "screenshots"
+MAIL_WAIT = 10.0
+
+
+@pytest.fixture
+def server_trouble():
+    """Server errors (5xx) and uncaught page script errors seen during the journey."""
+    return []
+
+
+@pytest.fixture
+def page(browser, viewport, server_trouble):
+    context = browser.new_context(viewport=viewport, locale="vi-VN")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+
+    def _response(response):
+        if response.status >= 500:
+            server_trouble.append(f"{response.status} {response.request.method} {response.url}")
+
+    page.on("response", _response)
+    page.on("pageerror", lambda error: server_trouble.append(f"script error: {error}"))
+    try:
+        yield page
+    finally:
+        if server_trouble:
+            print("Trouble seen by the browser:", *server_trouble, sep="\n  ")
+        context.close()
+
+
+def assert_no_sideways_scroll(page) -> None:
+    scroll_width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert scroll_width <= inner_width, (
+        f"{page.url} scrolls sideways: content is {scroll_width} px wide in a {inner_width} px window"
+    )
+
+
+def screenshot(page, tmp_path, name: str, device: str) -> None:
+    """Into the test's folder; phone screenshots also into var/screenshots/ for people to look at."""
+    path = tmp_path / f"{name}.png"
+    page.screenshot(path=path, full_page=True)
+    if device == "phone":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, SCREENSHOTS / path.name)
+
+
+def wait_for_mail(messages: list, count: int = 1, timeout: float = MAIL_WAIT) -> list:
+    deadline = time.monotonic() + timeout
+    while len(messages) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(messages) >= count, f"only {len(messages)} of {count} e-mails reached the SMTP server in {timeout:.0f} s"
+    return messages

@@ -10,15 +10,13 @@ tmp_path; the phone ones are also copied to var/screenshots/filing-*.png for peo
 
 import io
 import re
-import shutil
-import time
 
 import pytest
 from PIL import Image, ImageDraw
 from playwright.sync_api import Page, expect
 from pypdf import PdfWriter
 
-from tests.conftest import ROOT
+from tests.browser.conftest import assert_no_sideways_scroll, screenshot, wait_for_mail
 
 pytestmark = pytest.mark.browser
 
@@ -39,57 +37,6 @@ PASSPORT_FILE = "ho-chieu.png"
 CODE = re.compile(r"^000\.00\.02\.H99-\d{6}-\d{4}$")
 # Receipt PINs avoid 0/O and 1/I, which are easily confused when read aloud or typed.
 PIN = re.compile(r"^[23456789ABCDEFGHJKLMNPQRSTUVWXYZ]{6}$")
-SCREENSHOTS = ROOT / "var" / "screenshots"
-MAIL_WAIT = 10.0
-
-
-@pytest.fixture
-def server_trouble():
-    """Server errors (5xx) and uncaught page script errors seen during the journey."""
-    return []
-
-
-@pytest.fixture
-def page(browser, viewport, server_trouble):
-    context = browser.new_context(viewport=viewport, locale="vi-VN")
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-
-    def _response(response):
-        if response.status >= 500:
-            server_trouble.append(f"{response.status} {response.request.method} {response.url}")
-
-    page.on("response", _response)
-    page.on("pageerror", lambda error: server_trouble.append(f"script error: {error}"))
-    try:
-        yield page
-    finally:
-        if server_trouble:
-            print("Trouble seen by the browser:", *server_trouble, sep="\n  ")
-        context.close()
-
-
-def assert_no_sideways_scroll(page: Page) -> None:
-    scroll_width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
-        f"{page.url} scrolls sideways: content is {scroll_width} px wide in a {inner_width} px window"
-    )
-
-
-def screenshot(page: Page, tmp_path, device: str, name: str) -> None:
-    path = tmp_path / f"filing-{device}-{name}.png"
-    page.screenshot(path=path, full_page=True)
-    if device == "phone":
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, SCREENSHOTS / path.name)
-
-
-def wait_for_mail(messages: list, count: int, timeout: float = MAIL_WAIT) -> list:
-    deadline = time.monotonic() + timeout
-    while len(messages) < count and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert len(messages) >= count, f"only {len(messages)} of {count} e-mails reached the SMTP server in {timeout:.0f} s"
-    return messages
 
 
 def local_path(app, link: str) -> str:
@@ -182,7 +129,7 @@ def test_citizen_files_an_application_and_follows_it(
         page.locator(f"#{prefix}_year").fill(year)
     page.locator("#file").set_input_files(id_card_scan)
     assert_no_sideways_scroll(page)
-    screenshot(page, tmp_path, device, "0-warehouse-upload")
+    screenshot(page, tmp_path, f"filing-{device}-0-warehouse-upload", device)
     page.locator("main form button[type=submit]").click()
     expect(page).to_have_url(f"{live_server}/warehouse")
     expect(page.locator("main table")).to_contain_text(ID_CARD_TITLE)
@@ -224,7 +171,7 @@ def test_citizen_files_an_application_and_follows_it(
     expect(page.locator("#address-street")).to_have_value(STREET)
     expect(page.locator("#phone")).to_have_value(PHONE)
     assert_no_sideways_scroll(page)
-    screenshot(page, tmp_path, device, "1-applicant-errors")
+    screenshot(page, tmp_path, f"filing-{device}-1-applicant-errors", device)
 
     page.locator("#birth_date-day").fill("5")
     page.locator("#birth_date-month").fill("6")
@@ -259,7 +206,7 @@ def test_citizen_files_an_application_and_follows_it(
     page.locator("#places-1-to_year").fill("2015")
     expect(page.locator("fieldset.group-item")).to_have_count(2)
     assert_no_sideways_scroll(page)
-    screenshot(page, tmp_path, device, "2-residence-two-places")
+    screenshot(page, tmp_path, f"filing-{device}-2-residence-two-places", device)
 
     page.locator("button[name=action][value='remove:places:0']").click()
     expect(page.locator("fieldset.group-item")).to_have_count(1)
@@ -278,7 +225,7 @@ def test_citizen_files_an_application_and_follows_it(
     expect(reuse_label).to_contain_text(ID_CARD_EXPIRES)
     expect(slot(page, "ho-chieu").locator("form.reuse")).to_have_count(0)
     assert_no_sideways_scroll(page)
-    screenshot(page, tmp_path, device, "3-documents")
+    screenshot(page, tmp_path, f"filing-{device}-3-documents", device)
 
     id_card.locator("form.reuse button[name=action][value=reuse]").click()
     expect(page).to_have_url(f"{application_url}/documents")
@@ -294,7 +241,7 @@ def test_citizen_files_an_application_and_follows_it(
     expect(id_card.locator("form.attached")).to_contain_text(ID_CARD_FILE)
     expect(page.locator("#error-summary")).to_have_count(0)
     assert_no_sideways_scroll(page)
-    screenshot(page, tmp_path, device, "4-documents-attached")
+    screenshot(page, tmp_path, f"filing-{device}-4-documents-attached", device)
     page.locator(f'main a.button[href="{application_url.removeprefix(live_server)}/review"]').click()
 
     # 6. Check your answers; change one answer and come straight back.
@@ -306,7 +253,7 @@ def test_citizen_files_an_application_and_follows_it(
     expect(page.locator("main")).not_to_contain_text("Hà Nội")
     expect(page.locator("#error-summary")).to_have_count(0)
     assert_no_sideways_scroll(page)
-    screenshot(page, tmp_path, device, "5-review")
+    screenshot(page, tmp_path, f"filing-{device}-5-review", device)
 
     page.get_by_role("link", name="Sửa Mục đích sử dụng Phiếu").click()
     expect(page).to_have_url(f"{application_url}/steps/certificate?change=1")
@@ -330,7 +277,7 @@ def test_citizen_files_an_application_and_follows_it(
     assert PIN.match(pin), f"unexpected lookup PIN {pin!r}"
     expect(page.locator("main")).to_contain_text(AGENCY)
     assert_no_sideways_scroll(page)
-    screenshot(page, tmp_path, device, "6-receipt")
+    screenshot(page, tmp_path, f"filing-{device}-6-receipt", device)
 
     wait_for_mail(smtp_server, 2)
     [receipt_mail] = [message for message in smtp_server if code in message["Subject"]]
@@ -362,7 +309,7 @@ def test_citizen_files_an_application_and_follows_it(
     expect(page.locator("main")).to_contain_text(PROCEDURE)
     expect(page.locator("main")).to_contain_text(AGENCY)
     assert_no_sideways_scroll(page)
-    screenshot(page, tmp_path, device, "7-status")
+    screenshot(page, tmp_path, f"filing-{device}-7-status", device)
 
     page.locator('main a[href="/status"]').click()
     page.locator("#code").fill(code)

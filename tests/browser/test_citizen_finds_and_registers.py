@@ -5,13 +5,11 @@ tmp_path; the phone ones are also copied to var/screenshots/ for people to look 
 """
 
 import re
-import shutil
-import time
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from tests.conftest import ROOT
+from tests.browser.conftest import assert_no_sideways_scroll, screenshot, wait_for_mail
 
 pytestmark = pytest.mark.browser
 
@@ -19,57 +17,6 @@ PROCEDURE = "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam"
 FULL_NAME = "Nguyễn Thị Hoa"
 EMAIL = "hoa@example.com"
 PASSWORD = "matkhau2026"
-SCREENSHOTS = ROOT / "var" / "screenshots"
-MAIL_WAIT = 10.0
-
-
-@pytest.fixture
-def server_trouble():
-    """Server errors (5xx) and uncaught page script errors seen during the journey."""
-    return []
-
-
-@pytest.fixture
-def page(browser, viewport, server_trouble):
-    context = browser.new_context(viewport=viewport, locale="vi-VN")
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-
-    def _response(response):
-        if response.status >= 500:
-            server_trouble.append(f"{response.status} {response.request.method} {response.url}")
-
-    page.on("response", _response)
-    page.on("pageerror", lambda error: server_trouble.append(f"script error: {error}"))
-    try:
-        yield page
-    finally:
-        if server_trouble:
-            print("Trouble seen by the browser:", *server_trouble, sep="\n  ")
-        context.close()
-
-
-def assert_no_sideways_scroll(page: Page) -> None:
-    scroll_width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
-        f"{page.url} scrolls sideways: content is {scroll_width} px wide in a {inner_width} px window"
-    )
-
-
-def screenshot(page: Page, tmp_path, device: str, name: str) -> None:
-    path = tmp_path / f"{device}-{name}.png"
-    page.screenshot(path=path, full_page=True)
-    if device == "phone":
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, SCREENSHOTS / path.name)
-
-
-def wait_for_mail(messages: list, timeout: float = MAIL_WAIT) -> list:
-    deadline = time.monotonic() + timeout
-    while not messages and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert messages, f"no e-mail reached the SMTP server within {timeout:.0f} s"
-    return messages
 
 
 @pytest.mark.parametrize(
@@ -91,7 +38,7 @@ def test_citizen_finds_procedure_then_registers_and_signs_in(
     assert box is not None and box["x"] >= 0 and box["y"] >= 0, f"the focused skip link is off screen: {box}"
     page.keyboard.press("Shift+Tab")  # leave the page as a visitor first sees it, for the screenshot
     assert_no_sideways_scroll(page)
-    screenshot(page, tmp_path, device, "1-home")
+    screenshot(page, tmp_path, f"{device}-1-home", device)
 
     # Search without accents; the criminal record certificate comes first.
     expect(page.locator('label[for="q"]')).to_be_visible()
@@ -107,7 +54,7 @@ def test_citizen_finds_procedure_then_registers_and_signs_in(
     expect(page.get_by_role("heading", level=1)).to_have_text(PROCEDURE)
     expect(page.locator("main")).to_contain_text("200.000 đ")
     assert_no_sideways_scroll(page)
-    screenshot(page, tmp_path, device, "2-procedure")
+    screenshot(page, tmp_path, f"{device}-2-procedure", device)
 
     # 2. Register from the header link; a mistyped second password is caught and nothing typed is lost.
     page.locator('header a[href="/account/register"]').click()
@@ -128,7 +75,7 @@ def test_citizen_finds_procedure_then_registers_and_signs_in(
     expect(page.locator("#citizen_id")).to_have_value(citizen_id)
     expect(page.locator("#email")).to_have_value(EMAIL)
     assert_no_sideways_scroll(page)
-    screenshot(page, tmp_path, device, "3-register-errors")
+    screenshot(page, tmp_path, f"{device}-3-register-errors", device)
 
     page.locator("#password").fill(PASSWORD)
     page.locator("#password_again").fill(PASSWORD)
@@ -158,6 +105,6 @@ def test_citizen_finds_procedure_then_registers_and_signs_in(
     expect(page.locator("main")).to_contain_text(FULL_NAME)
     expect(page.locator("main")).to_contain_text(citizen_id)
     assert_no_sideways_scroll(page)
-    screenshot(page, tmp_path, device, "4-account")
+    screenshot(page, tmp_path, f"{device}-4-account", device)
 
     assert server_trouble == []
