@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+GATEWAY_PORT ?= 5001
+# The demo merchant shared by the portal and the mock VNPay gateway (defaults of onestop/payments/vnpay.py).
+export VNPAY_TMN_CODE ?= ONESTOP1
+export VNPAY_HASH_SECRET ?= ONESTOPDEMOSECRETNOTFORPRODUCTION
 export ONESTOP_VAR_DIR ?= $(CURDIR)/var
 
 .PHONY: demo test lint format translations extract-messages system-deps serve-demo clean
@@ -50,10 +54,14 @@ serve-demo:
 	@echo ""
 	@echo "Portal:        http://127.0.0.1:$(PORT)"
 	@echo "Demo mailbox:  http://127.0.0.1:$(PORT)/dev/mailbox   (e-mail and SMS the demo sends)"
+	@echo "Mock VNPay:    http://127.0.0.1:$(GATEWAY_PORT)/gateway/transactions   (TEST payment gateway)"
+	@echo "               merchant VNPAY_TMN_CODE=$(VNPAY_TMN_CODE)  VNPAY_HASH_SECRET=$(VNPAY_HASH_SECRET)"
 	@echo "Stop with Ctrl+C."
 	@ONESTOP_DEMO=1 $(BIN)/celery -A onestop.worker worker --beat --pool=solo --concurrency=1 --loglevel=warning \
 	    --schedule=$(ONESTOP_VAR_DIR)/celerybeat-schedule & worker=$$!; \
-	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  VNPAY_IPN_URL=$${VNPAY_IPN_URL:-http://127.0.0.1:$(PORT)/payments/vnpay/ipn} \
+	    $(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(GATEWAY_PORT) --no-control-socket wsgi_gateway:app & gateway=$$!; \
+	  trap 'kill $$worker $$gateway 2>/dev/null; wait $$worker $$gateway 2>/dev/null' EXIT INT TERM; \
 	  ONESTOP_DEMO=1 $(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
 test: .stamp-dev translations system-deps

@@ -1,0 +1,1 @@
+"""Tests of the VNPay protocol and the mock gateway."""
