@@ -214,18 +214,23 @@ def _next_code(application: Application, when: datetime) -> str:
     """AGENCY-YYMMDD-NNNN: the agency's code, the day received, its sequence that day (Circular 01/2018)."""
     day = _local_day(application, when)
     agency_id = application.receiving_agency_id
-    try:
-        with db.session.begin_nested():
-            db.session.add(ApplicationCounter(agency_id=agency_id, day=day, last=0))
-    except IntegrityError:
-        pass  # another submission opened today's counter first
     # An atomic increment: concurrent submissions each get their own number.
-    number = db.session.execute(
+    increment = (
         update(ApplicationCounter)
         .where(ApplicationCounter.agency_id == agency_id, ApplicationCounter.day == day)
         .values(last=ApplicationCounter.last + 1)
         .returning(ApplicationCounter.last)
-    ).scalar_one()
+    )
+    number = db.session.execute(increment).scalar_one_or_none()
+    if number is None:
+        # The day's first submission opens its counter (once a day per agency, so the rare race
+        # of two first submissions is settled by the primary key and a second increment).
+        try:
+            with db.session.begin_nested():
+                db.session.add(ApplicationCounter(agency_id=agency_id, day=day, last=0))
+        except IntegrityError:
+            pass  # another submission opened it first
+        number = db.session.execute(increment).scalar_one()
     return f"{application.receiving_agency.code}-{day:%y%m%d}-{number:04d}"
 
 
