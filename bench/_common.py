@@ -7,6 +7,7 @@ import http.client
 import math
 import os
 import platform
+import shutil
 import socket
 import subprocess
 import sys
@@ -140,3 +141,21 @@ def header() -> str:
         f"{time.strftime('%Y-%m-%d %H:%M %Z')}; commit {commit()}; Python {platform.python_version()}; "
         f"{os.cpu_count()} CPUs; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
+
+
+def report_failures(failures: list[str], server: Server) -> None:
+    """Print what went wrong and the end of the app's log, where the reason usually is."""
+    print(f"\nFAILURES ({len(failures)}):")
+    for failure in failures[:30]:
+        print(f"  {failure}")
+    log = server.log.read_text(errors="replace").splitlines() if server.log.exists() else []
+    print("Last lines of the onestop server's log:", *log[-20:], sep="\n  ")
+
+
+def clean_up(servers: list[Server], folder: Path, keep: bool) -> None:
+    for server in servers:
+        stop_server(server)
+    if keep:
+        print(f"Kept {folder}")
+    else:
+        shutil.rmtree(folder, ignore_errors=True)

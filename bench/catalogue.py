@@ -18,7 +18,6 @@ import argparse
 import http.client
 import os
 import random
-import shutil
 import sys
 import tempfile
 import threading
@@ -32,11 +31,12 @@ import yaml
 from _common import (
     Measurement,
     Server,
+    clean_up,
     header,
+    report_failures,
     reset_postgres,
     run_flask,
     start_server,
-    stop_server,
     wait_until_answering,
 )
 
@@ -763,21 +763,12 @@ def main() -> int:
         failures = [f"{m.name}: {failure}" for m in measurements for failure in m.failures]
         report(measurements, measurements[0])
         if failures:
-            print(f"\nFAILURES ({len(failures)}):")
-            for failure in sorted(set(failures))[:30]:
-                print(f"  {failure}")
-            log = real.log.read_text(errors="replace").splitlines() if real.log.exists() else []
-            print("Last lines of the onestop server's log:", *log[-20:], sep="\n  ")
+            report_failures(sorted(set(failures)), real)
             return 1
         print("All responses were 200; searches meant to match listed results, the others none.")
         return 0
     finally:
-        for server in servers:
-            stop_server(server)
-        if args.keep:
-            print(f"Kept {folder}")
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
+        clean_up(servers, folder, args.keep)
 
 
 if __name__ == "__main__":

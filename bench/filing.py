@@ -30,7 +30,6 @@ import io
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -45,11 +44,12 @@ from _common import (
     ROOT,
     Measurement,
     Server,
+    clean_up,
     header,
+    report_failures,
     reset_postgres,
     run_flask,
     start_server,
-    stop_server,
     wait_until_answering,
 )
 
@@ -633,21 +633,12 @@ def main() -> int:
             *check_database(args.database_url, measured, warmup, bursted),
         ]
         if failures:
-            print(f"\nFAILURES ({len(failures)}):")
-            for failure in failures[:30]:
-                print(f"  {failure}")
-            log = real.log.read_text(errors="replace").splitlines() if real.log.exists() else []
-            print("Last lines of the onestop server's log:", *log[-20:], sep="\n  ")
+            report_failures(failures, real)
             return 1
         print("All operations succeeded: every upload and submission answered as it should.")
         return 0
     finally:
-        for server in servers:
-            stop_server(server)
-        if args.keep:
-            print(f"Kept {folder}")
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
+        clean_up(servers, folder, args.keep)
 
 
 if __name__ == "__main__":
