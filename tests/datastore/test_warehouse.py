@@ -19,7 +19,7 @@ from onestop.extensions import db
 from onestop.procedures.models import Application
 from tests.conftest import PASSWORD, csrf_token, login, outbox, submit
 from tests.datastore.conftest import image_bytes, pdf_bytes
-from tests.procedures.test_filing import fill_all_steps, send, upload
+from tests.filing import fill_all_steps, send, upload
 
 POLICE = "000.00.02.H99"  # receives the criminal record certificate applications
 DISTRICT = "000.00.30.H99"
