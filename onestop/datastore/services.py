@@ -29,7 +29,7 @@ from onestop.extensions import db
 from onestop.models import utcnow
 from onestop.notifications.models import Channel, OutboxMessage
 from onestop.notifications.outbox import queue_message
-from onestop.procedures.models import Application, ApplicationDocument, ApplicationState, DocumentType
+from onestop.procedures.models import FINAL_STATES, Application, ApplicationDocument, ApplicationState, DocumentType
 from onestop.provinces.models import Agency, Province
 
 # A document this close to its expiry date is flagged, so the citizen renews it before filing.
@@ -38,7 +38,7 @@ CLOSED_ACCOUNT_NAME = "Tài khoản đã đóng"
 # Exports wait in memory up to this size, then on disk.
 EXPORT_SPOOL_MAX_SIZE = 8 * 1024 * 1024
 # Applications in these states are over for the agency; any other non-draft state is still being handled.
-FINISHED_STATES = {ApplicationState.WITHDRAWN}
+FINISHED_STATES = FINAL_STATES
 
 _DOOMED_BLOBS = "onestop.doomed_blobs"
 

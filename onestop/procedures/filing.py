@@ -34,6 +34,7 @@ from onestop.procedures.models import (
     Procedure,
     ProcedureVersion,
 )
+from onestop.procedures.signals import application_changed
 
 # Application codes and PINs are read aloud and typed: no 0/O or 1/I to confuse.
 PIN_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -51,16 +52,21 @@ def form_of(application: Application) -> FormSpec | None:
 
 
 def _record(application: Application, actor: User | None, action: str, from_state, to_state, reason: str = ""):
-    db.session.add(
-        ApplicationEvent(
-            application=application,
-            actor_id=actor.id if actor else None,
-            action=action,
-            from_state=from_state,
-            to_state=to_state,
-            reason=reason,
-        )
+    """Write the history event of a change and tell subscribers (payments, audit...) in the same transaction."""
+    event = ApplicationEvent(
+        application=application,
+        actor_id=actor.id if actor else None,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
     )
+    db.session.add(event)
+    if from_state is not None and from_state != to_state:
+        application_changed.send(
+            application, action=action, from_state=from_state, to_state=to_state, actor=actor, reason=reason
+        )
+    return event
 
 
 def start_application(procedure: Procedure, user: User) -> Application:

@@ -2,6 +2,7 @@
 
 import onestop.datastore.models  # noqa: F401  (Document, which applications attach)
 from onestop.procedures.models.application import (
+    FINAL_STATES,
     Application,
     ApplicationCounter,
     ApplicationDocument,
@@ -19,6 +20,7 @@ from onestop.procedures.models.catalogue import (
 )
 
 __all__ = [
+    "FINAL_STATES",
     "Application",
     "ApplicationCounter",
     "ApplicationDocument",

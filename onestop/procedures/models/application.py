@@ -12,8 +12,17 @@ from onestop.provinces.models import Agency
 
 
 class ApplicationState(enum.StrEnum):
+    """The lifecycle of DESIGN.md; the transitions between these live in onestop.procedures.workflow."""
+
     DRAFT = "draft"
     SUBMITTED = "submitted"
+    SUPPLEMENT_REQUESTED = "supplement_requested"
+    RECEIVED = "received"
+    IN_PROGRESS = "in_progress"
+    AWAITING_APPROVAL = "awaiting_approval"
+    APPROVED = "approved"
+    RETURNED = "returned"
+    REFUSED = "refused"
     WITHDRAWN = "withdrawn"
 
     @property
@@ -24,8 +33,18 @@ class ApplicationState(enum.StrEnum):
 STATE_TITLES = {
     ApplicationState.DRAFT: _l("Draft, not yet sent"),
     ApplicationState.SUBMITTED: _l("Sent, waiting for the agency to check it"),
+    ApplicationState.SUPPLEMENT_REQUESTED: _l("Waiting for you to supply missing items"),
+    ApplicationState.RECEIVED: _l("Accepted, waiting for a specialist"),
+    ApplicationState.IN_PROGRESS: _l("Being processed"),
+    ApplicationState.AWAITING_APPROVAL: _l("Waiting for the leader's approval"),
+    ApplicationState.APPROVED: _l("Approved, result being issued"),
+    ApplicationState.RETURNED: _l("Result issued"),
+    ApplicationState.REFUSED: _l("Refused"),
     ApplicationState.WITHDRAWN: _l("Withdrawn"),
 }
+
+# States from which nothing more happens to the application.
+FINAL_STATES = frozenset({ApplicationState.RETURNED, ApplicationState.REFUSED, ApplicationState.WITHDRAWN})
 
 
 class ResultDelivery(enum.StrEnum):
