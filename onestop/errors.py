@@ -26,6 +26,12 @@ class InvalidInput(OnestopError):
     status_code = 422
 
 
+class Conflict(OnestopError):
+    """Someone else changed the object first; nothing of this request was applied."""
+
+    status_code = 409
+
+
 def _titles() -> dict[int, str]:
     return {
         400: _("The request could not be understood"),

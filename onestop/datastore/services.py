@@ -167,7 +167,11 @@ def _may_read(reader: User, document: Document, application_id: int | None) -> A
         application is None
         or application.state_enum is ApplicationState.DRAFT
         or application.receiving_agency_id != reader.agency_id
-        or not any(link.document_id == document.id for link in application.documents)
+        or not (
+            any(link.document_id == document.id for link in application.documents)
+            or any(message.document_id == document.id for message in application.messages)
+            or document.source_application_id == application.id
+        )
     ):
         raise _not_found()
     return application

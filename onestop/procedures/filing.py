@@ -309,8 +309,11 @@ def _announce_submission(application: Application, user: User, pin: str) -> None
 
 
 def can_withdraw(application: Application) -> bool:
-    # Issue 5 adds the states in which processing has started; until then, a sent application can be withdrawn.
-    return application.state_enum in (ApplicationState.DRAFT, ApplicationState.SUBMITTED)
+    """Before processing starts: a draft, a file not yet accepted, or one sent back for missing items at reception."""
+    state = application.state_enum
+    if state is ApplicationState.SUPPLEMENT_REQUESTED:
+        return application.resume_state == ApplicationState.SUBMITTED
+    return state in (ApplicationState.DRAFT, ApplicationState.SUBMITTED)
 
 
 def withdraw_application(application: Application, user: User, reason: str) -> None:

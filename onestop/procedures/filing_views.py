@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from onestop.errors import NotFound
+from onestop.errors import InvalidInput, NotFound
 from onestop.extensions import db, limiter
 from onestop.i18n import localized
 from onestop.portal.context import current_province
@@ -147,7 +147,7 @@ def _render_step(application, current, steps, total, values, errors, sizes, unit
     )
 
 
-def _document_types(application, codes: list[str] | None = None) -> dict[str, DocumentType]:
+def document_types_of(application, codes: list[str] | None = None) -> dict[str, DocumentType]:
     codes = codes or [slot["type"] for slot in application.definition.get("documents", [])]
     rows = db.session.scalars(
         db.select(DocumentType).where(
@@ -195,7 +195,7 @@ def documents(application_id: int):
             "filing/documents.html",
             application=application,
             slots=slots,
-            types=_document_types(application),
+            types=document_types_of(application),
             reusable=reusable,
             attached=application.documents,
             errors=errors,
@@ -230,7 +230,7 @@ def _handle_document_action(application) -> dict[str, str]:
         received = receive_with_settings(upload.stream, upload.filename, current_app.config)
     except UploadRejected as rejected:
         return {f"file-{type_code}": rejected.message}
-    types = _document_types(application, [type_code])
+    types = document_types_of(application, [type_code])
     title = types[type_code].display_name() if type_code in types else upload.filename
     filing.attach_new_document(application, current_user, type_code, received, title)
     flash(_("The file was uploaded and attached."), "success")
@@ -246,14 +246,14 @@ def review(application_id: int):
     return _render_review(application)
 
 
-def _render_review(application, error: str | None = None, status: int = 200):
+def answer_summary(application) -> list:
+    """[(step, [(field, [lines shown])])]: every visible answer as the citizen and the officers read it."""
     form = filing.form_of(application)
     unit_names = {
         code: f"{name}, {above}" if above else name for code, name, above in current_province().address_units()
     }
-    steps = visible_steps(form, application.answers)
     summary = []
-    for step in steps:
+    for step in visible_steps(form, application.answers):
         rows = []
         for spec in visible_fields(step, application.answers):
             value = application.answers.get(spec.id)
@@ -269,6 +269,11 @@ def _render_review(application, error: str | None = None, status: int = 200):
             else:
                 rows.append((spec, [display_value(spec, value, unit_names)]))
         summary.append((step, rows))
+    return summary
+
+
+def _render_review(application, error: str | None = None, status: int = 200):
+    summary = answer_summary(application)
     deliveries = [ResultDelivery(way) for way in application.definition["result"]["delivery"]]
     return (
         render_template(
@@ -277,7 +282,7 @@ def _render_review(application, error: str | None = None, status: int = 200):
             summary=summary,
             unanswered=filing.next_step_id(application),
             missing=filing.missing_documents(application),
-            types=_document_types(application),
+            types=document_types_of(application),
             deliveries=deliveries,
             total=_steps_for(application)[1],
             error=error,
@@ -334,8 +339,113 @@ def mine():
 @login_required
 def timeline(application_id: int):
     application = filing.get_own_application(current_user, application_id)
-    return render_template(
-        "filing/timeline.html", application=application, can_withdraw=filing.can_withdraw(application)
+    return _render_timeline(application)
+
+
+def _render_timeline(application, error: str | None = None, status: int = 200, form: dict | None = None):
+    from onestop.procedures import clock, workflow
+
+    calendar = clock.calendar_for(application) if application.code else None
+    return (
+        render_template(
+            "filing/timeline.html",
+            application=application,
+            can_withdraw=filing.can_withdraw(application),
+            clock_state=clock.compute(application, calendar) if calendar else None,
+            countdown=clock.countdown(application, calendar) if calendar else None,
+            supplement=workflow.open_supplement(application),
+            event_title=workflow.event_title,
+            internal=workflow.INTERNAL_ACTIONS,
+            message_authors=workflow.message_authors(application),
+            message_action=url_for("filing.message", application_id=application.id),
+            attachment_url=lambda message: url_for("warehouse.download", document_id=message.document_id),
+            error=error,
+            form=form or {},
+        ),
+        status,
+    )
+
+
+@bp.post("/applications/<int:application_id>/messages")
+@login_required
+@limiter.limit(lambda: current_app.config["UPLOAD_RATE_LIMIT"])
+def message(application_id: int):
+    from onestop.datastore.uploads import receive_with_settings
+    from onestop.procedures import workflow
+
+    application = filing.get_own_application(current_user, application_id)
+    try:
+        file = request.files.get("attachment")
+        received = (
+            receive_with_settings(file.stream, file.filename, current_app.config) if file and file.filename else None
+        )
+        workflow.post_message(application, current_user, request.form.get("body", ""), received)
+    except InvalidInput as error:
+        db.session.rollback()
+        application = filing.get_own_application(current_user, application_id)
+        return _render_timeline(application, error.message, 422, request.form.to_dict(flat=True))
+    flash(_("Message sent."))
+    return redirect(url_for("filing.timeline", application_id=application.id) + "#messages")
+
+
+@bp.route("/applications/<int:application_id>/supplement", methods=["GET", "POST"])
+@login_required
+@limiter.limit(lambda: current_app.config["UPLOAD_RATE_LIMIT"], methods=["POST"])
+def supplement(application_id: int):
+    """Supply only what the agency asked for: each requested document (new or from the warehouse), then send."""
+    from onestop.datastore.uploads import receive_with_settings
+    from onestop.procedures import workflow
+
+    application = filing.get_own_application(current_user, application_id)
+    request_ = workflow.open_supplement(application)
+    if request_ is None:
+        return redirect(url_for("filing.timeline", application_id=application.id))
+    errors: dict[str, str] = {}
+    error = None
+    if request.method == "POST":
+        for item in request_.items:
+            if item["kind"] != "document":
+                continue
+            code = item["key"]
+            file = request.files.get(f"file-{code}")
+            reuse = request.form.get(f"reuse-{code}", type=int)
+            try:
+                if file and file.filename:
+                    received = receive_with_settings(file.stream, file.filename, current_app.config)
+                    workflow.supply_document(application, current_user, code, received=received)
+                elif reuse:
+                    workflow.supply_document(application, current_user, code, document_id=reuse)
+            except InvalidInput as rejected:
+                errors[code] = rejected.message
+        if errors:
+            # Keep the papers that were accepted: the page is shown again with a 422 for the others.
+            db.session.commit()
+        if not errors and request.form.get("send"):
+            try:
+                workflow.answer_supplement(application, current_user, request.form.get("note", ""))
+            except InvalidInput as problem:
+                error = problem.message
+            else:
+                flash(_("Thank you. The missing items were sent to the agency."))
+                return redirect(url_for("filing.timeline", application_id=application.id))
+        elif not errors:
+            return redirect(url_for("filing.supplement", application_id=application.id))
+    done = workflow.supplied(application, request_)
+    codes = [item["key"] for item in request_.items if item["kind"] == "document"]
+    status = 422 if errors or error else 200
+    return (
+        render_template(
+            "filing/supplement.html",
+            application=application,
+            request_=request_,
+            done=done,
+            errors=errors,
+            error=error,
+            note=request.form.get("note", ""),
+            types=document_types_of(application, codes) if codes else {},
+            reusable={code: filing.reusable_documents(current_user, code, date.today()) for code in codes},
+        ),
+        status,
     )
 
 

@@ -59,7 +59,11 @@ class Application(db.Model):
     __tablename__ = "application"
     __table_args__ = (
         Index("ix_application_applicant_updated", "applicant_id", "updated_at"),
-        Index("ix_application_agency_state", "receiving_agency_id", "state", "submitted_at"),
+        # The back-office queues page through these with keyset pagination (onestop/office/queues.py).
+        Index("ix_application_agency_state", "receiving_agency_id", "state", "submitted_at", "id"),
+        Index("ix_application_agency_state_due", "receiving_agency_id", "state", "due_on", "id"),
+        Index("ix_application_agency_due", "receiving_agency_id", "due_on", "id"),
+        Index("ix_application_agency_submitted", "receiving_agency_id", "submitted_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,6 +83,19 @@ class Application(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The back office (see onestop/procedures/workflow.py). The agency handling the file is
+    # receiving_agency_id: a transfer moves it, the code stays.
+    holder_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Derived from the clock entries and the province calendar (onestop/procedures/clock.py); kept
+    # here so that queues can filter and sort by it with an index. None while the clock is not running.
+    due_on: Mapped[date | None] = mapped_column(Date)
+    # Where a supplement request returns to when the citizen answers it.
+    resume_state: Mapped[str | None] = mapped_column(String(30))
+    # A leader's decision to make: the specialist's proposal ("approve" or "refuse") and its note.
+    proposal: Mapped[str | None] = mapped_column(String(20))
+    proposal_note: Mapped[str] = mapped_column(Text, default="")
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Optimistic locking: two requests changing the same application cannot both win.
     row_version: Mapped[int] = mapped_column(default=1)
 
@@ -87,11 +104,25 @@ class Application(db.Model):
     procedure: Mapped[Procedure] = relationship()
     procedure_version: Mapped[ProcedureVersion] = relationship()
     receiving_agency: Mapped[Agency] = relationship()
+    applicant: Mapped["User"] = relationship(foreign_keys=[applicant_id], viewonly=True)  # noqa: F821
+    holder: Mapped["User | None"] = relationship(foreign_keys=[holder_id], viewonly=True)  # noqa: F821
     events: Mapped[list["ApplicationEvent"]] = relationship(
         back_populates="application", order_by="ApplicationEvent.id", cascade="all, delete-orphan"
     )
     documents: Mapped[list["ApplicationDocument"]] = relationship(
         back_populates="application", cascade="all, delete-orphan", order_by="ApplicationDocument.id"
+    )
+    clock: Mapped[list["ClockEntry"]] = relationship(
+        back_populates="application", cascade="all, delete-orphan", order_by="ClockEntry.id"
+    )
+    supplements: Mapped[list["SupplementRequest"]] = relationship(
+        back_populates="application", cascade="all, delete-orphan", order_by="SupplementRequest.id"
+    )
+    messages: Mapped[list["ApplicationMessage"]] = relationship(
+        back_populates="application", cascade="all, delete-orphan", order_by="ApplicationMessage.id"
+    )
+    slips: Mapped[list["IssuedSlip"]] = relationship(
+        back_populates="application", cascade="all, delete-orphan", order_by="IssuedSlip.id"
     )
 
     @property
@@ -143,3 +174,86 @@ class ApplicationCounter(db.Model):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     last: Mapped[int] = mapped_column(default=0)
+
+
+class ClockKind(enum.StrEnum):
+    START = "start"  # accepted, or the complete file received again after a supplement: N working days from here
+    SUSPEND = "suspend"  # a supplement request stops the clock
+    EXTEND = "extend"  # an apology slip sets a new due date
+
+
+class ClockEntry(db.Model):
+    """One entry of an application's clock; the due date is derived from these and the calendar."""
+
+    __tablename__ = "clock_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[ClockKind] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    working_days: Mapped[int | None] = mapped_column()
+    # For EXTEND: the new due date promised on the apology slip.
+    due_on: Mapped[date | None] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    application: Mapped[Application] = relationship(back_populates="clock")
+
+
+class SupplementRequest(db.Model):
+    """Everything missing or wrong in a file, asked in one go; answered once by the citizen."""
+
+    __tablename__ = "supplement_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The state it was asked from: "submitted" (at reception) or "in_progress" (during processing).
+    stage: Mapped[str] = mapped_column(String(30))
+    # [{"kind": "document", "key": <document type code>, "title": ..., "note": ...}, {"kind": "step", ...},
+    #  {"kind": "other", "key": "", "title": ..., "note": ...}]
+    items: Mapped[list] = mapped_column(JSON, default=list)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answer_note: Mapped[str] = mapped_column(Text, default="")
+
+    application: Mapped[Application] = relationship(back_populates="supplements")
+
+
+class ApplicationMessage(db.Model):
+    """The thread between the citizen and the officers handling the application."""
+
+    __tablename__ = "application_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    body: Mapped[str] = mapped_column(Text, default="")
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    application: Mapped[Application] = relationship(back_populates="messages")
+    document: Mapped["Document | None"] = relationship()  # noqa: F821  (onestop.datastore.models)
+
+
+class SlipKind(enum.StrEnum):
+    RECEIPT = "receipt"  # Mẫu 01
+    SUPPLEMENT = "supplement"  # Mẫu 02
+    REFUSAL = "refusal"  # Mẫu 03
+    APOLOGY = "apology"  # Mẫu 04
+    CONTROL = "control"  # Mẫu 05 (rendered live, never stored)
+
+
+class IssuedSlip(db.Model):
+    """A slip as issued: the facts printed on it, frozen at the moment it was issued."""
+
+    __tablename__ = "issued_slip"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[SlipKind] = mapped_column(String(20))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    facts: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    application: Mapped[Application] = relationship(back_populates="slips")

@@ -1,0 +1,144 @@
+"""Back-office queues: filtered, sorted lists of an agency's applications, paged with keyset pagination.
+
+Every list is one indexed range scan on `application` (see the indexes in
+onestop/procedures/models/application.py): the agency, optionally the state, then the sort key and
+the id as a tie-breaker. A page is asked for "after" the last row of the previous one, never with
+OFFSET, so page 1,000 costs what page 1 costs.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import joinedload
+
+from onestop.accounts.models import User
+from onestop.extensions import db
+from onestop.procedures.clock import RUNNING_STATES
+from onestop.procedures.models import Application, ApplicationState
+
+PAGE_SIZE = 50
+
+
+class Tab(enum.StrEnum):
+    NEW = "new"  # submitted, waiting for the reception clerk
+    MINE = "mine"  # held by me
+    RECEIVED = "received"  # accepted, waiting for a specialist
+    IN_PROGRESS = "in_progress"
+    APPROVAL = "approval"  # waiting for a leader's decision
+    APPROVED = "approved"  # result to be issued
+    CITIZEN = "citizen"  # waiting for the citizen's missing items
+    OVERDUE = "overdue"
+    FINISHED = "finished"  # returned, refused or withdrawn
+
+
+TAB_STATES = {
+    Tab.NEW: [ApplicationState.SUBMITTED],
+    Tab.RECEIVED: [ApplicationState.RECEIVED],
+    Tab.IN_PROGRESS: [ApplicationState.IN_PROGRESS],
+    Tab.APPROVAL: [ApplicationState.AWAITING_APPROVAL],
+    Tab.APPROVED: [ApplicationState.APPROVED],
+    Tab.CITIZEN: [ApplicationState.SUPPLEMENT_REQUESTED],
+    Tab.FINISHED: [ApplicationState.RETURNED, ApplicationState.REFUSED],
+    Tab.MINE: sorted(RUNNING_STATES),
+    Tab.OVERDUE: sorted(RUNNING_STATES),
+}
+
+
+class Sort(enum.StrEnum):
+    SUBMITTED = "submitted"  # oldest first: first come, first served
+    DUE = "due"  # soonest due first
+
+
+class DueWithin(enum.StrEnum):
+    ANY = ""
+    TODAY = "today"
+    WEEK = "week"
+
+
+@dataclass(frozen=True)
+class QueueQuery:
+    tab: Tab
+    sort: Sort = Sort.SUBMITTED
+    procedure_id: int | None = None
+    due: DueWithin = DueWithin.ANY
+    after: str | None = None  # the cursor: "<sort value>|<id>" of the last row already shown
+
+
+def default_tab(user: User) -> Tab:
+    return {"clerk": Tab.NEW, "specialist": Tab.MINE, "leader": Tab.APPROVAL}.get(str(user.role), Tab.NEW)
+
+
+def _cursor(row: Application, sort: Sort) -> str:
+    value = row.due_on.isoformat() if sort is Sort.DUE else row.submitted_at.isoformat()
+    return f"{value}|{row.id}"
+
+
+def _parse_cursor(cursor: str | None, sort: Sort):
+    if not cursor or "|" not in cursor:
+        return None
+    value, _sep, ident = cursor.rpartition("|")
+    try:
+        key = date.fromisoformat(value) if sort is Sort.DUE else datetime.fromisoformat(value)
+        return key, int(ident)
+    except ValueError:
+        return None
+
+
+def queue_page(
+    user: User, query: QueueQuery, today: date, limit: int = PAGE_SIZE
+) -> tuple[list[Application], str | None]:
+    """One page of the agency's queue for this officer, and the cursor of the next page (or None)."""
+    sort = query.sort
+    # Reception and finished work have no running clock: they are sorted by when they arrived.
+    if query.tab in (Tab.NEW, Tab.CITIZEN, Tab.FINISHED):
+        sort = Sort.SUBMITTED
+    if query.tab is Tab.OVERDUE:
+        sort = Sort.DUE
+    key = Application.due_on if sort is Sort.DUE else Application.submitted_at
+    conditions = [Application.receiving_agency_id == user.agency_id]
+    states = TAB_STATES[query.tab]
+    conditions.append(
+        Application.state.in_([str(state) for state in states])
+        if len(states) > 1
+        else Application.state == str(states[0])
+    )
+    if query.tab is Tab.MINE:
+        conditions.append(Application.holder_id == user.id)
+    if query.tab is Tab.OVERDUE:
+        conditions.append(Application.due_on < today)
+    if query.procedure_id:
+        conditions.append(Application.procedure_id == query.procedure_id)
+    if query.due is DueWithin.TODAY:
+        conditions.append(Application.due_on <= today)
+    elif query.due is DueWithin.WEEK:
+        conditions.append(Application.due_on <= today + timedelta(days=7))
+    if sort is Sort.DUE:
+        conditions.append(Application.due_on.is_not(None))
+    position = _parse_cursor(query.after, sort)
+    if position is not None:
+        value, ident = position
+        conditions.append(or_(key > value, and_(key == value, Application.id > ident)))
+    rows = list(
+        db.session.scalars(
+            select(Application)
+            .where(*conditions)
+            .order_by(key, Application.id)
+            .limit(limit + 1)
+            .options(
+                joinedload(Application.procedure),
+                joinedload(Application.applicant),
+                joinedload(Application.holder),
+            )
+        ).unique()
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (_cursor(rows[-1], sort) if more and rows else None)
+
+
+def overdue(application: Application, today: date) -> bool:
+    return application.due_on is not None and application.state_enum in RUNNING_STATES and application.due_on < today

@@ -1,0 +1,213 @@
+"""Back-office pages: the agency's queues, an application's file, and the forms of each action.
+
+Views parse the form, call one service of onestop/procedures/workflow.py and redirect; the services
+check who may do what. A refused or invalid action re-renders the file with the message and what the
+officer typed, and nothing is changed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from onestop.errors import Conflict, InvalidInput, NotAllowed
+from onestop.extensions import db
+from onestop.office import queues
+from onestop.procedures import clock, workflow
+from onestop.procedures.filing_views import answer_summary, document_types_of
+from onestop.procedures.models import Application, Procedure
+from onestop.procedures.workflow import Action, SupplementItem
+
+bp = Blueprint("office", __name__, url_prefix="/office")
+
+
+@bp.before_request
+def _staff_only():
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    if not current_user.is_staff or current_user.agency_id is None:
+        abort(403)
+    return None
+
+
+def _enum(kind, value, default):
+    try:
+        return kind(value)
+    except ValueError:
+        return default
+
+
+@bp.get("/applications")
+@login_required
+def queue():
+    tab = _enum(queues.Tab, request.args.get("tab", ""), queues.default_tab(current_user))
+    procedure_id = request.args.get("procedure", type=int)
+    query = queues.QueueQuery(
+        tab=tab,
+        sort=_enum(queues.Sort, request.args.get("sort", ""), queues.Sort.SUBMITTED),
+        procedure_id=procedure_id,
+        due=_enum(queues.DueWithin, request.args.get("due", ""), queues.DueWithin.ANY),
+        after=request.args.get("after") or None,
+    )
+    calendar = clock.ProvinceCalendar.for_province(current_user.agency.province)
+    today = clock.local_today(calendar)
+    rows, next_cursor = queues.queue_page(current_user, query, today)
+    procedures = db.session.scalars(
+        db.select(Procedure)
+        .where(Procedure.province_id == current_user.agency.province_id, Procedure.is_active.is_(True))
+        .order_by(Procedure.code)
+    ).all()
+    return render_template(
+        "office/queue.html",
+        query=query,
+        rows=rows,
+        next_cursor=next_cursor,
+        tabs=list(queues.Tab),
+        procedures=procedures,
+        countdowns={row.id: clock.countdown(row, calendar) for row in rows},
+        today=today,
+    )
+
+
+def _file(application: Application, error: str | None = None, status: int = 200, form: dict | None = None):
+    calendar = clock.calendar_for(application)
+    return (
+        render_template(
+            "office/application.html",
+            application=application,
+            summary=answer_summary(application) if application.definition.get("form") else [],
+            types=document_types_of(application),
+            actions={transition.action for transition in workflow.available_actions(current_user, application)},
+            labels={action: workflow.TRANSITIONS[action].label for action in workflow.TRANSITIONS},
+            clock_state=clock.compute(application, calendar),
+            countdown=clock.countdown(application, calendar),
+            specialists=workflow.specialists_of(application),
+            agencies=workflow.transfer_targets(application),
+            choices=workflow.supplement_choices(application),
+            error=error,
+            form=form or {},
+            Action=Action,
+            event_title=workflow.event_title,
+            message_authors=workflow.message_authors(application),
+            message_action=url_for("office.message", application_id=application.id),
+            attachment_url=lambda message: url_for(
+                "warehouse.office_document", document_id=message.document_id, application=application.id
+            ),
+        ),
+        status,
+    )
+
+
+@bp.get("/applications/<int:application_id>")
+@login_required
+def application(application_id: int):
+    return _file(workflow.get_for_staff(current_user, application_id))[0]
+
+
+def _upload(field: str):
+    from onestop.datastore.uploads import receive_with_settings
+
+    file = request.files.get(field)
+    if file is None or not file.filename:
+        return None
+    return receive_with_settings(file.stream, file.filename, current_app.config)
+
+
+def _items(form) -> list[SupplementItem]:
+    items = []
+    for code in form.getlist("document"):
+        items.append(SupplementItem("document", code, "", form.get(f"note-{code}", "")))
+    if form.get("other", "").strip():
+        items.append(SupplementItem("other", "", _("Other points"), form.get("other", "")))
+    return items
+
+
+def _run(application: Application, action: Action):
+    form = request.form
+    version = form.get("version", type=int)
+    match action:
+        case Action.ACCEPT:
+            workflow.accept(application, current_user, version)
+            return _("Accepted. The receipt and appointment slip was issued.")
+        case Action.REQUEST_SUPPLEMENT:
+            workflow.request_supplement(application, current_user, _items(form), version)
+            return _("The citizen was asked for the missing items.")
+        case Action.REFUSE:
+            workflow.refuse(application, current_user, form.get("reason", ""), version)
+            return _("Refused. The refusal slip was issued.")
+        case Action.TRANSFER:
+            workflow.transfer(
+                application, current_user, form.get("agency", type=int) or 0, form.get("note", ""), version
+            )
+            return _("The file was sent to the other agency.")
+        case Action.ASSIGN:
+            workflow.assign(application, current_user, form.get("specialist", type=int) or 0, version)
+            return _("Assigned.")
+        case Action.PROPOSE:
+            workflow.propose(application, current_user, form.get("decision", ""), form.get("note", ""), version)
+            return _("Your proposal was sent to the leader.")
+        case Action.APPROVE:
+            workflow.approve(application, current_user, version)
+            return _("Decision recorded.")
+        case Action.SEND_BACK:
+            workflow.send_back(application, current_user, form.get("comment", ""), version)
+            return _("Sent back to the specialist.")
+        case Action.DELIVER:
+            workflow.deliver(application, current_user, _upload("result"), form.get("title", ""), version)
+            return _("The result was issued to the citizen.")
+        case Action.APOLOGISE:
+            try:
+                new_due = date.fromisoformat(form.get("new_due_on", ""))
+            except ValueError:
+                new_due = None
+            workflow.apologise(application, current_user, new_due, form.get("reason", ""), version)
+            return _("The apology slip with the new date was issued.")
+    abort(404)
+
+
+@bp.post("/applications/<int:application_id>/<action>")
+@login_required
+def act(application_id: int, action: str):
+    try:
+        chosen = Action(action.replace("-", "_"))
+    except ValueError:
+        abort(404)
+    if chosen is Action.ANSWER_SUPPLEMENT:
+        abort(404)
+    application = workflow.get_for_staff(current_user, application_id)
+    typed = request.form.to_dict(flat=True)
+    try:
+        message = _run(application, chosen)
+    except (InvalidInput, Conflict, NotAllowed) as error:
+        db.session.rollback()
+        application = workflow.get_for_staff(current_user, application_id)
+        return _file(application, error.message, error.status_code, typed)
+    except StaleDataError:
+        db.session.rollback()
+        application = workflow.get_for_staff(current_user, application_id)
+        message = _("Someone else changed this application at the same moment. Check its new state and try again.")
+        return _file(application, message, 409, typed)
+    except RequestEntityTooLarge:
+        db.session.rollback()
+        return _file(application, _("The file is too large."), 413, typed)
+    flash(message)
+    return redirect(url_for("office.application", application_id=application.id))
+
+
+@bp.post("/applications/<int:application_id>/messages")
+@login_required
+def message(application_id: int):
+    application = workflow.get_for_staff(current_user, application_id)
+    try:
+        workflow.post_message(application, current_user, request.form.get("body", ""), _upload("attachment"))
+    except InvalidInput as error:  # UploadRejected included
+        db.session.rollback()
+        application = workflow.get_for_staff(current_user, application_id)
+        return _file(application, error.message, 422, request.form.to_dict(flat=True))
+    flash(_("Message sent."))
+    return redirect(url_for("office.application", application_id=application.id) + "#messages")

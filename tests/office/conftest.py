@@ -1,0 +1,49 @@
+"""Back-office fixtures: the demo province's police staff and a criminal-record application sent to them."""
+
+import re
+
+import pytest
+
+from onestop.accounts.models import Role
+from tests.conftest import login
+from tests.filing import fill_all_steps, pdf_bytes, send, upload
+
+POLICE = "000.00.02.H99"
+WARD = "000.00.30.H99"
+
+
+@pytest.fixture
+def staff(create_staff):
+    return {
+        "clerk": create_staff(Role.CLERK, POLICE, "Đặng Thị Lan"),
+        "specialist": create_staff(Role.SPECIALIST, POLICE, "Bùi Văn Nam"),
+        "leader": create_staff(Role.LEADER, POLICE, "Ngô Thanh Sơn"),
+        "ward_clerk": create_staff(Role.CLERK, WARD, "Phạm Thu Trang"),
+    }
+
+
+@pytest.fixture
+def filed(app, demo, create_citizen):
+    """A citizen's criminal-record application, sent to the provincial police; returns (citizen, id)."""
+    citizen = create_citizen(full_name="Nguyễn Thị Mai", email="mai@example.com")
+    client = app.test_client()
+    login(client, citizen.email)
+    application_id = fill_all_steps(client)
+    upload(client, application_id, "the-can-cuoc", pdf_bytes())
+    response = send(client, application_id)
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    return citizen, application_id, client
+
+
+def as_staff(app, user):
+    client = app.test_client()
+    login(client, user.email)
+    return client
+
+
+def act(client, application_id: int, action: str, data: dict | None = None, **kwargs):
+    page = client.get(f"/office/applications/{application_id}")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))[1]
+    return client.post(
+        f"/office/applications/{application_id}/{action}", data={"csrf_token": token, **(data or {})}, **kwargs
+    )
