@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from onestop.accounts.models import User
-from onestop.datastore.models import Document
+from onestop.datastore.models import Document, Provenance
 from onestop.datastore.services import add_document
 from onestop.errors import InvalidInput, NotAllowed, NotFound
 from onestop.extensions import db
@@ -108,6 +108,38 @@ def start_application(procedure: Procedure, user: User) -> Application:
     return application
 
 
+def start_counter_application(procedure: Procedure, clerk: User, citizen: User) -> Application:
+    """A clerk files at the counter for a walk-in citizen, who is the applicant and owns every paper."""
+    if not clerk.is_staff or clerk.role != "clerk" or clerk.agency_id != procedure.receiving_agency_id:
+        raise NotAllowed(
+            _("Only a reception clerk of the agency that receives this procedure can file it at the counter.")
+        )
+    if citizen.is_staff:
+        raise NotAllowed(_("Counter filings are for citizens."))
+    if not procedure.is_active or not procedure.definition.get("form"):
+        raise NotAllowed(_("This procedure cannot be filed online yet."))
+    version = db.session.scalar(
+        select(ProcedureVersion).where(
+            ProcedureVersion.procedure_id == procedure.id, ProcedureVersion.number == procedure.version
+        )
+    )
+    application = Application(
+        procedure=procedure,
+        procedure_version=version,
+        receiving_agency_id=procedure.receiving_agency_id,
+        applicant_id=citizen.id,
+        submitter_id=clerk.id,
+        state=ApplicationState.DRAFT,
+        answers={},
+        completed_steps=[],
+        result_delivery="counter",
+    )
+    db.session.add(application)
+    _record(application, clerk, "create", None, ApplicationState.DRAFT, "counter")
+    db.session.flush()
+    return application
+
+
 def get_own_application(user: User, application_id: int) -> Application:
     """The application if this citizen filed it or it is filed for them; otherwise as if it did not exist."""
     application = db.session.get(Application, application_id)
@@ -175,7 +207,11 @@ def attach_new_document(application: Application, user: User, type_code: str, re
     _require_draft(application)
     _check_slot(application, type_code)
     owner = db.session.get(User, application.applicant_id)
-    document = add_document(owner, type_code, received, title, added_by=user, source_application_id=application.id)
+    # A paper a clerk scans at the counter is the citizen's, marked as digitised by the agency.
+    provenance = Provenance.DIGITISED if user.is_staff else Provenance.UPLOADED
+    document = add_document(
+        owner, type_code, received, title, added_by=user, source_application_id=application.id, provenance=provenance
+    )
     _attach(application, type_code, document)
     return document
 
@@ -286,6 +322,8 @@ def _remember_facts(application: Application) -> None:
 
 
 def _announce_submission(application: Application, user: User, pin: str) -> None:
+    # Filed at the counter by a clerk: the receipt goes to the citizen it is for.
+    user = db.session.get(User, application.applicant_id) if user.is_staff else user
     if not user.email:
         return
     link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("filing.timeline", application_id=application.id)

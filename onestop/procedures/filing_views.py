@@ -102,7 +102,10 @@ def step(application_id: int, step_id: str):
             )
         filing.save_step(application, current_user, current.id, result)
         return _after_step(application, current.id)
-    answers = {**prefill_values(current, application.answers, _known_facts(current_user)), **application.answers}
+    answers = {
+        **prefill_values(current, application.answers, _known_facts(application.applicant)),
+        **application.answers,
+    }
     sizes = {spec.id: group_size(spec, None, application.answers) for spec in current.fields if spec.type == "group"}
     return _render_step(application, current, steps, total, as_inputs(current, answers), {}, sizes, units)
 
@@ -185,7 +188,7 @@ def documents(application_id: int):
     reusable = {
         slot["type"]: [
             document
-            for document in filing.reusable_documents(current_user, slot["type"], today)
+            for document in filing.reusable_documents(application.applicant, slot["type"], today)
             if all(link.document_id != document.id for link in application.documents)
         ]
         for slot in slots
@@ -443,7 +446,7 @@ def supplement(application_id: int):
             error=error,
             note=request.form.get("note", ""),
             types=document_types_of(application, codes) if codes else {},
-            reusable={code: filing.reusable_documents(current_user, code, date.today()) for code in codes},
+            reusable={code: filing.reusable_documents(application.applicant, code, date.today()) for code in codes},
         ),
         status,
     )
