@@ -23,7 +23,7 @@ from onestop.slips.data import (
     SupplementItem,
     SupplementSlip,
 )
-from onestop.slips.render import render_html, render_pdf
+from onestop.slips.render import render_pdf
 
 __all__ = [
     "FORM_VERSION",
@@ -42,7 +42,6 @@ __all__ = [
     "StepMark",
     "SupplementItem",
     "SupplementSlip",
-    "render_html",
     "render_pdf",
     "tracking_book_xlsx",
 ]

@@ -96,10 +96,11 @@ def qr_data_uri(url: str) -> str:
 
 
 class _Renderer:
-    """The Jinja environment and the parsed stylesheet for one set of template folders.
+    """The Jinja environment for one set of template folders, and per thread its WeasyPrint tools.
 
-    WeasyPrint's font configuration is not safe to share between threads (gunicorn threads, Celery
-    pools), so each thread builds its own font configuration and stylesheet once and keeps them.
+    WeasyPrint's font configuration and URL fetcher keep state and are not safe to share between
+    threads (gunicorn threads, Celery pools), so each thread builds its own fetcher, font
+    configuration and parsed stylesheets once and keeps them for every later slip.
     """
 
     def __init__(self, folders: tuple[Path, ...]) -> None:
@@ -111,21 +112,22 @@ class _Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.fetcher = LocalOnlyFetcher(folders)
         self._per_thread = threading.local()
 
-    def stylesheets(self) -> tuple[list[CSS], FontConfiguration]:
-        """Every `slips.css` of the folders, ours first, so that a province's rules win the cascade."""
-        cached = getattr(self._per_thread, "stylesheets", None)
-        if cached is None:
+    def tools(self) -> tuple[LocalOnlyFetcher, list[CSS], FontConfiguration]:
+        """This thread's fetcher, fonts, and every `slips.css` of the folders, ours first, so that a
+        province's rules win the cascade."""
+        tools = getattr(self._per_thread, "tools", None)
+        if tools is None:
+            fetcher = LocalOnlyFetcher(self.folders)
             fonts = FontConfiguration()
             sheets = [
-                CSS(filename=str(folder / STYLESHEET), font_config=fonts, url_fetcher=self.fetcher)
+                CSS(filename=str(folder / STYLESHEET), font_config=fonts, url_fetcher=fetcher)
                 for folder in reversed(self.folders)
                 if (folder / STYLESHEET).is_file()
             ]
-            cached = self._per_thread.stylesheets = (sheets, fonts)
-        return cached
+            tools = self._per_thread.tools = (fetcher, sheets, fonts)
+        return tools
 
     def html(self, slip: Slip) -> str:
         template = self.environment.get_template(_TEMPLATES[type(slip)])
@@ -138,8 +140,8 @@ class _Renderer:
         )
 
     def pdf(self, slip: Slip) -> bytes:
-        sheets, fonts = self.stylesheets()
-        document = HTML(string=self.html(slip), base_url=str(self.folders[0]) + "/", url_fetcher=self.fetcher)
+        fetcher, sheets, fonts = self.tools()
+        document = HTML(string=self.html(slip), base_url=f"{self.folders[0]}/", url_fetcher=fetcher)
         return document.write_pdf(stylesheets=sheets, font_config=fonts)
 
 
@@ -150,11 +152,6 @@ def _renderer(folders: tuple[Path, ...]) -> _Renderer:
 
 def _renderer_for(template_dirs: Sequence[str | Path]) -> _Renderer:
     return _renderer((*(Path(folder).resolve() for folder in template_dirs), TEMPLATE_DIR))
-
-
-def render_html(slip: Slip, template_dirs: Sequence[str | Path] = ()) -> str:
-    """The slip's HTML before it is laid out: for previews and for checking a restyled template."""
-    return _renderer_for(template_dirs).html(slip)
 
 
 def render_pdf(slip: Slip, template_dirs: Sequence[str | Path] = ()) -> bytes:
