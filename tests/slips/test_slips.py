@@ -64,7 +64,10 @@ def test_each_slip_shows_its_form_code_applicant_and_issue_date(rendered, name):
     assert "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG" in text
     issued = "Vị Thanh, ngày 30 tháng 11 năm 2026" if name == "apology" else "Vị Thanh, ngày 24 tháng 11 năm 2026"
     assert issued in text
-    assert len(pypdf.PdfReader(io.BytesIO(rendered[name])).pages) == 1, "a sample slip fits on one A4 page"
+    reader = pypdf.PdfReader(io.BytesIO(rendered[name]))
+    assert len(reader.pages) == 1, "a sample slip fits on one A4 page"
+    assert reader.metadata.title.lower() == f"{title.lower()} — {CODE.lower()}"
+    assert reader.metadata.subject == f"Mã hồ sơ {CODE} — Trung tâm Phục vụ hành chính công, Hậu Giang"
 
 
 def test_receipt_lists_documents_and_the_appointment(rendered):
