@@ -31,16 +31,21 @@ extract-messages: .stamp-runtime
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 # Debian packages the tests need: Chromium and fonts with Vietnamese glyphs for the browser journeys,
-# and clamd for the malware-scanning tests. Only what is missing is installed, in one apt-get call.
+# and clamd for the malware-scanning tests; Pango for WeasyPrint (the slip PDFs), poppler-utils and
+# zbar-tools for the slip tests (text and pictures out of a PDF, the QR code read back). Only what is
+# missing is installed, in one apt-get call.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	dpkg -s fonts-noto-core >/dev/null 2>&1 || missing="$$missing fonts-noto-core"; \
+	dpkg -s libpangoft2-1.0-0 >/dev/null 2>&1 || missing="$$missing libpangoft2-1.0-0"; \
+	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
+	command -v zbarimg >/dev/null || missing="$$missing zbar-tools"; \
 	[ -x /usr/sbin/clamd ] || missing="$$missing clamav-daemon"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-	  else echo "Install these Debian packages (as root) for the browser and scanning tests:$$missing"; fi; \
+	  else echo "Install these Debian packages (as root) for the browser, scanning and slip tests:$$missing"; fi; \
 	fi
 
 demo: .stamp-runtime translations
