@@ -92,6 +92,7 @@ def _file(application: Application, error: str | None = None, status: int = 200,
             error=error,
             form=form or {},
             Action=Action,
+            slip_titles=workflow.SLIP_TITLES,
             event_title=workflow.event_title,
             message_authors=workflow.message_authors(application),
             message_action=url_for("office.message", application_id=application.id),
@@ -278,3 +279,73 @@ def counter_citizen(citizen_id: str, full_name: str, phone: str):
     db.session.add(user)
     db.session.flush()
     return user
+
+
+# --- Slips and the tracking book ---------------------------------------------------------------------------
+
+
+def pdf_response(content: bytes, filename: str):
+    from flask import Response
+
+    return Response(
+        content,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "private, no-store"},
+    )
+
+
+def issued_slip_pdf(application: Application, slip_id: int):
+    from onestop.office import slips as slip_records
+    from onestop.slips.render import render_pdf
+
+    slip = next((slip for slip in application.slips if slip.id == slip_id), None)
+    if slip is None:
+        abort(404)
+    return pdf_response(render_pdf(slip_records.issued_slip(slip)), f"{application.code}-{slip.kind}.pdf")
+
+
+@bp.get("/applications/<int:application_id>/slips/<int:slip_id>.pdf")
+@login_required
+def slip(application_id: int, slip_id: int):
+    return issued_slip_pdf(workflow.get_for_staff(current_user, application_id), slip_id)
+
+
+@bp.get("/applications/<int:application_id>/control.pdf")
+@login_required
+def control(application_id: int):
+    from onestop.office import slips as slip_records
+    from onestop.slips.render import render_pdf
+
+    application = workflow.get_for_staff(current_user, application_id)
+    return pdf_response(render_pdf(slip_records.control_slip(application)), f"{application.code}-kiem-soat.pdf")
+
+
+@bp.get("/tracking-book.xlsx")
+@login_required
+def tracking_book():
+    """The agency's tracking book (Mẫu 06) for a period of acceptance days; this month by default."""
+    from zoneinfo import ZoneInfo
+
+    from flask import Response
+
+    from onestop.office import slips as slip_records
+    from onestop.slips.book import tracking_book_xlsx
+
+    agency = current_user.agency
+    zone = ZoneInfo(agency.province.timezone or "Asia/Ho_Chi_Minh")
+    today = clock.local_today(clock.ProvinceCalendar.for_province(agency.province))
+    try:
+        first = date.fromisoformat(request.args.get("from", "")) if request.args.get("from") else today.replace(day=1)
+        last = date.fromisoformat(request.args.get("to", "")) if request.args.get("to") else today
+    except ValueError:
+        abort(400)
+    if last < first or (last - first).days > 366:
+        abort(400)
+    rows = slip_records.book_rows(agency.id, first, last, zone)
+    title = f"Sổ theo dõi hồ sơ — {agency.display_name()}"
+    content = tracking_book_xlsx(rows, title, (first, last), timezone=str(zone))
+    return Response(
+        content,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="so-theo-doi-{first:%Y%m%d}-{last:%Y%m%d}.xlsx"'},
+    )

@@ -359,6 +359,7 @@ def _render_timeline(application, error: str | None = None, status: int = 200, f
             supplement=workflow.open_supplement(application),
             event_title=workflow.event_title,
             internal=workflow.INTERNAL_ACTIONS,
+            slip_titles=workflow.SLIP_TITLES,
             message_authors=workflow.message_authors(application),
             message_action=url_for("filing.message", application_id=application.id),
             attachment_url=lambda message: url_for("warehouse.download", document_id=message.document_id),
@@ -367,6 +368,15 @@ def _render_timeline(application, error: str | None = None, status: int = 200, f
         ),
         status,
     )
+
+
+@bp.get("/applications/<int:application_id>/slips/<int:slip_id>.pdf")
+@login_required
+def slip(application_id: int, slip_id: int):
+    """A slip the agency issued for this application, as the citizen's own copy."""
+    from onestop.office.views import issued_slip_pdf
+
+    return issued_slip_pdf(filing.get_own_application(current_user, application_id), slip_id)
 
 
 @bp.post("/applications/<int:application_id>/messages")

@@ -238,7 +238,7 @@ def accept(application: Application, actor: User, version: int | None = None) ->
     application.accepted_at = now
     _move(application, actor, Action.ACCEPT, S.RECEIVED)
     _start_clock(application, actor, "accepted")
-    slip = _issue(application, SlipKind.RECEIPT, actor)
+    slip = _issue(application, SlipKind.RECEIPT, actor, processing_days=processing_days(application))
     _tell_citizen(
         application,
         _("Application %(code)s accepted", code=application.code),
@@ -646,6 +646,13 @@ EVENT_TITLES = {
     Action.SEND_BACK: _l("Sent back to the specialist"),
     Action.DELIVER: _l("Result issued"),
     Action.APOLOGISE: _l("Apology and new appointment date"),
+}
+SLIP_TITLES = {
+    SlipKind.RECEIPT: _l("Receipt and appointment slip"),
+    SlipKind.SUPPLEMENT: _l("Request to supplement the file"),
+    SlipKind.REFUSAL: _l("Refusal slip"),
+    SlipKind.APOLOGY: _l("Apology and new appointment slip"),
+    SlipKind.CONTROL: _l("Process-control slip"),
 }
 # Internal steps a citizen is told about without the officers' notes.
 INTERNAL_ACTIONS = {Action.ASSIGN, Action.PROPOSE, Action.SEND_BACK}

@@ -1,0 +1,244 @@
+"""From an application and the facts frozen on its issued slips to the records onestop/slips renders.
+
+The slips are official forms in Vietnamese (Circular 01/2018/TT-VPCP, forms 01–06): the few words
+written here (a default reason, a step's name) are the forms' Vietnamese, not interface strings.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from flask import current_app, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from onestop.accounts.models import User
+from onestop.extensions import db
+from onestop.i18n import localized
+from onestop.procedures.models import Application, IssuedSlip, SlipKind
+from onestop.provinces.models import Agency
+from onestop.slips import data as slips
+
+# A result due "on" a day is due by the end of that working day.
+END_OF_DAY = time(17, 0)
+SUPPLEMENT_REASON = "Hồ sơ chưa đầy đủ hoặc chưa hợp lệ theo quy định của thủ tục hành chính."
+
+
+def _zone(application: Application) -> ZoneInfo:
+    return ZoneInfo(application.receiving_agency.province.timezone or "Asia/Ho_Chi_Minh")
+
+
+def _due(day: date | str | None, zone: ZoneInfo) -> datetime | None:
+    if day is None:
+        return None
+    day = date.fromisoformat(day) if isinstance(day, str) else day
+    return datetime.combine(day, END_OF_DAY, tzinfo=zone)
+
+
+def _at(value: str | datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def status_url(application: Application) -> str:
+    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for("procedures.status_lookup", code=application.code)
+
+
+def _header(
+    application: Application, issued_at: datetime, officer: str, agency: Agency | None = None
+) -> slips.SlipHeader:
+    agency = agency or application.receiving_agency
+    province_name = localized(agency.province.name)
+    return slips.SlipHeader(
+        province_name=province_name,
+        agency_name=localized(agency.name, "vi"),
+        parent_body=localized(agency.parent.name, "vi") if agency.parent else province_name,
+        place_name=province_name.replace("Tỉnh ", "").replace("tỉnh ", ""),
+        issued_at=issued_at,
+        officer_name=officer,
+        application_code=application.code,
+        status_url=status_url(application),
+        timezone=agency.province.timezone or "Asia/Ho_Chi_Minh",
+    )
+
+
+def _party(facts: dict) -> slips.Party:
+    person = facts.get("applicant") or {}
+    return slips.Party(
+        name=person.get("name", ""),
+        citizen_id=person.get("citizen_id", ""),
+        address=person.get("address", ""),
+        phone=person.get("phone", ""),
+        email=person.get("email", ""),
+    )
+
+
+def issued_slip(slip: IssuedSlip) -> slips.Slip:
+    """The record of a slip as it was issued, from the facts frozen on it."""
+    application = slip.application
+    facts = slip.facts
+    zone = _zone(application)
+    common = {
+        "header": _header(application, slip.issued_at, facts.get("officer", "")),
+        "applicant": _party(facts),
+        "procedure_name": facts.get("procedure", ""),
+        "received_at": _at(facts.get("accepted_at")) or application.submitted_at,
+    }
+    match slip.kind:
+        case SlipKind.RECEIPT:
+            return slips.ReceiptSlip(
+                **common,
+                documents=tuple(
+                    slips.ReceivedDocument(document["title"], slips.DocumentForm.ELECTRONIC_COPY)
+                    for document in facts.get("documents", [])
+                ),
+                due_at=_due(facts.get("due_on"), zone),
+                result_delivery=slips.ResultDelivery(facts.get("delivery", "online")),
+                processing_days=facts.get("processing_days"),
+            )
+        case SlipKind.SUPPLEMENT:
+            agency = application.receiving_agency
+            return slips.SupplementSlip(
+                **common,
+                items=tuple(slips.SupplementItem(item["title"], item["note"]) for item in facts.get("items", [])),
+                reason=SUPPLEMENT_REASON,
+                contact=slips.Contact(
+                    name=facts.get("agency", ""),
+                    phone=agency.phone,
+                    email=agency.email,
+                    website=current_app.config["PUBLIC_URL"],
+                ),
+            )
+        case SlipKind.REFUSAL:
+            return slips.RefusalSlip(**common, reason=facts.get("reason", ""))
+        case SlipKind.APOLOGY:
+            return slips.ApologySlip(
+                **common,
+                original_due_at=_due(facts.get("original_due_on"), zone),
+                new_due_at=_due(facts.get("new_due_on"), zone),
+                reason=facts.get("reason", ""),
+            )
+    raise ValueError(f"no slip record for {slip.kind}")
+
+
+# --- The process-control slip (Mẫu 05), drawn live from the history ------------------------------------
+
+STEP_NAMES = {
+    "accept": "Bộ phận Một cửa — tiếp nhận",
+    "assign": "Phân công chuyên viên thụ lý",
+    "propose": "Chuyên viên thụ lý — thẩm định, trình",
+    "send_back": "Lãnh đạo trả lại chuyên viên",
+    "approve": "Lãnh đạo phê duyệt",
+    "deliver": "Trả kết quả",
+    "request_supplement": "Yêu cầu bổ sung hồ sơ",
+    "answer_supplement": "Người nộp bổ sung hồ sơ",
+    "transfer": "Chuyển cơ quan có thẩm quyền",
+    "apologise": "Xin lỗi, hẹn lại ngày trả",
+    "refuse": "Từ chối",
+}
+
+
+def _mark(done_at: datetime, due_at: datetime | None) -> slips.StepMark | None:
+    if due_at is None:
+        return None
+    done_day, due_day = done_at.astimezone(due_at.tzinfo).date(), due_at.date()
+    if done_day < due_day:
+        return slips.StepMark.EARLY
+    return slips.StepMark.ON_TIME if done_day == due_day else slips.StepMark.LATE
+
+
+def control_slip(application: Application) -> slips.ControlSlip:
+    """Each hand-over of the file since acceptance, who handed it to whom, and whether it kept time."""
+    zone = _zone(application)
+    due_at = _due(application.due_on, zone)
+    events = [event for event in application.events if event.action not in ("create",)]
+    names = _names({event.actor_id for event in events if event.actor_id})
+    rows = []
+    previous_at = application.submitted_at
+    previous_by = names.get(application.submitter_id, "") or application.applicant.full_name
+    for event in events:
+        if event.action == "submit":
+            continue
+        actor = names.get(event.actor_id, "")
+        rows.append(
+            slips.ControlRow(
+                step=STEP_NAMES.get(event.action, event.action),
+                handed_by=previous_by,
+                received_by=actor,
+                handed_at=previous_at,
+                due_at=due_at or _due(previous_at.astimezone(zone).date(), zone),
+                done_at=event.created_at,
+                mark=_mark(event.created_at, due_at),
+                note=event.reason[:200] if event.action in ("refuse", "request_supplement", "send_back") else "",
+            )
+        )
+        previous_at, previous_by = event.created_at, actor
+    facts_officer = names.get(application.holder_id, "") if application.holder_id else ""
+    return slips.ControlSlip(
+        header=_header(application, datetime.now(UTC), facts_officer),
+        applicant=_party(
+            {
+                "applicant": {
+                    "name": application.applicant.full_name,
+                    "citizen_id": application.applicant.citizen_id or "",
+                    "phone": application.applicant.phone or "",
+                }
+            }
+        ),
+        procedure_name=application.procedure.display_name(),
+        received_at=application.accepted_at or application.submitted_at,
+        due_at=due_at or _due(application.submitted_at.astimezone(zone).date(), zone),
+        processing_agency=application.receiving_agency.display_name(),
+        rows=tuple(rows),
+    )
+
+
+def _names(ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all())
+
+
+# --- The tracking book (Mẫu 06) ---------------------------------------------------------------------------
+
+
+def book_rows(agency_id: int, first: date, last: date, zone: ZoneInfo) -> list[slips.BookRow]:
+    """Applications the agency accepted between `first` and `last` (local days), in order of acceptance."""
+    start = datetime.combine(first, time.min, tzinfo=zone)
+    end = datetime.combine(last, time.max, tzinfo=zone)
+    applications = db.session.scalars(
+        select(Application)
+        .where(
+            Application.receiving_agency_id == agency_id,
+            Application.accepted_at >= start,
+            Application.accepted_at <= end,
+        )
+        .order_by(Application.accepted_at, Application.id)
+        .options(selectinload(Application.events), selectinload(Application.applicant))
+    ).all()
+    rows = []
+    for number, application in enumerate(applications, start=1):
+        applicant = application.applicant
+        returned = next((e.created_at for e in application.events if e.action in ("deliver", "refuse")), None)
+        approved = next((e.created_at for e in application.events if e.action == "approve"), None)
+        rows.append(
+            slips.BookRow(
+                number=number,
+                application_code=application.code,
+                procedure_name=application.procedure.display_name(),
+                applicant_name=applicant.full_name,
+                applicant_contact=", ".join(
+                    part for part in (str((applicant.facts or {}).get("address", "")), applicant.phone or "") if part
+                ),
+                processing_agency=application.receiving_agency.display_name(),
+                received_at=application.accepted_at,
+                due_at=_due(application.due_on, zone) or application.accepted_at,
+                result_at=approved,
+                returned_at=returned,
+                note=application.state_enum.title,
+            )
+        )
+    return rows
