@@ -7,7 +7,8 @@ a document read that rolls back leaves no record, and a record never exists with
 
 What is captured without callers having to remember: every inserted `ApplicationEvent` (every
 lifecycle transition writes one) and every inserted `DocumentAccess` (every document read writes
-one), by a session hook at flush time. Other services call `record()` (staff account changes).
+one), noted by a session hook at flush time. Other services call `record()` (staff account changes).
+Everything a transaction audited is appended just before it commits (`_append_pending`).
 """
 
 import enum
@@ -158,11 +159,6 @@ def _append(connection: Connection, entries: list[Entry]) -> None:
         connection.execute(update(_head).where(_head.c.id == HEAD_ID).values(**values))
 
 
-def record(action: str, subject_type: str, subject_id: int | None, actor_id: int | None = None, **payload) -> None:
-    """Append one record in the current transaction; it commits or rolls back with the caller's change."""
-    _append(db.session.connection(), [Entry(action, subject_type, subject_id, actor_id, payload)])
-
-
 # --- capture -----------------------------------------------------------------------------------
 
 
@@ -192,18 +188,72 @@ def _entry_for(instance) -> Entry:
 
 
 _CAPTURED = (ApplicationEvent, DocumentAccess)
+_PENDING = "onestop.audit_pending"
+
+
+def _keep(session: Session, entries: list[Entry]) -> None:
+    """Hold entries until the transaction commits, noting the (nested) transaction they belong to."""
+    session.connection()  # begin the transaction now, so that its end (commit or rollback) settles the entries
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_PENDING, []).extend((transaction, entry) for entry in entries)
+
+
+def record(action: str, subject_type: str, subject_id: int | None, actor_id: int | None = None, **payload) -> None:
+    """Audit something in the current transaction: appended when it commits, forgotten if it rolls back."""
+    _keep(db.session(), [Entry(action, subject_type, subject_id, actor_id, payload)])
 
 
 @event.listens_for(db.session, "after_flush")
 def _capture(session: Session, _context) -> None:
-    """Audit the history events and document reads this flush inserted, inside the same transaction."""
-    # `session.new` still lists what this flush inserted, now with primary keys.
+    """Note the history events and document reads this flush inserted, with their new primary keys."""
+    # `session.new` still lists what this flush inserted.
     inserted = sorted(
         (instance for instance in session.new if isinstance(instance, _CAPTURED)),
         key=lambda instance: (_CAPTURED.index(type(instance)), instance.id),
     )
     if inserted:
-        _append(session.connection(), [_entry_for(instance) for instance in inserted])
+        _keep(session, [_entry_for(instance) for instance in inserted])
+
+
+@event.listens_for(db.session, "before_commit")
+def _append_pending(session: Session) -> None:
+    """Append what the transaction audited, as its last statements before COMMIT.
+
+    Taking the chain lock here rather than at each flush holds it for the commit alone: audited
+    requests wait for each other only that long, and a request holding the lock never waits for a
+    row another one has locked, so the lock adds no deadlock.
+    """
+    if session.in_nested_transaction():  # releasing a savepoint: the outer transaction may still roll back
+        return
+    session.flush()  # the commit's own flush comes after this hook: what it would insert must be captured now
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        _append(session.connection(), [entry for _transaction, entry in pending])
+
+
+@event.listens_for(db.session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous_transaction) -> None:
+    """Drop what was audited inside a savepoint that rolled back; the rest of the transaction goes on."""
+    pending = session.info.get(_PENDING)
+    if pending and previous_transaction.nested:
+        session.info[_PENDING] = [
+            (transaction, entry) for transaction, entry in pending if not _within(transaction, previous_transaction)
+        ]
+
+
+@event.listens_for(db.session, "after_transaction_end")
+def _forget_ended(session: Session, transaction) -> None:
+    """A transaction that ended without committing (rollback, close) takes its entries with it."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
+
+
+def _within(transaction, ancestor) -> bool:
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 @event.listens_for(db.session, "before_flush")

@@ -116,7 +116,7 @@ def test_staff_account_changes_in_the_admin_are_audited(client, create_staff):
     assert len(audit_records_for("user", clerk.id)) == 1
 
 
-def test_a_rolled_back_change_leaves_no_record_and_no_gap(app, demo):
+def test_a_rolled_back_transaction_leaves_no_record_and_no_gap(app, demo):
     record("test.kept", "application", 1)
     db.session.commit()
     record("test.undone", "application", 2)
@@ -127,3 +127,22 @@ def test_a_rolled_back_change_leaves_no_record_and_no_gap(app, demo):
     assert [(r.sequence, r.action, r.subject_id) for r in trail] == [(1, "test.kept", 1), (2, "test.kept", 3)]
     assert trail[1].previous_hash == trail[0].hash
     assert verify_chain().is_intact
+
+
+def test_what_a_rolled_back_savepoint_audited_is_dropped_and_the_rest_kept(app, demo):
+    record("test.kept", "application", 1)
+    with pytest.raises(ZeroDivisionError), db.session.begin_nested():
+        record("test.undone", "application", 2)
+        raise ZeroDivisionError
+    with db.session.begin_nested():
+        record("test.kept", "application", 3)
+    db.session.commit()
+    assert [r.subject_id for r in db.session.scalars(select(AuditRecord).order_by(AuditRecord.sequence))] == [1, 3]
+
+
+def test_a_session_closed_without_commit_forgets_what_it_audited(app, demo):
+    record("test.undone", "application", 1)
+    db.session.close()
+    record("test.kept", "application", 2)
+    db.session.commit()
+    assert [r.subject_id for r in db.session.scalars(select(AuditRecord))] == [2]

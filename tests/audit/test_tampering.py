@@ -277,3 +277,26 @@ def test_concurrent_writers_keep_the_chain_a_single_line(app, demo, create_citiz
     assert verification.is_intact and verification.checked == before + WRITERS
     appended = db.session.scalars(select(AuditRecord).where(AuditRecord.sequence > before)).all()
     assert sorted(r.payload.get("writer", -1) for r in appended) == [-1] * 5 + [0, 2, 4, 6, 8]
+
+
+def test_the_chain_is_locked_only_while_a_transaction_commits(app, demo):
+    """A request that has audited something but not committed yet does not hold up the others."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("on SQLite any write holds the database's single write lock until the commit")
+    record("test.slow", "application", 1)
+    finished = threading.Event()
+
+    def other_request() -> None:
+        with app.app_context():
+            record("test.quick", "application", 2)
+            db.session.commit()
+            db.session.remove()
+            finished.set()
+
+    thread = threading.Thread(target=other_request)
+    thread.start()
+    assert finished.wait(timeout=10), "the second transaction waited for the first one's commit"
+    thread.join()
+    db.session.commit()
+    trail = db.session.scalars(select(AuditRecord).order_by(AuditRecord.sequence)).all()
+    assert [r.action for r in trail] == ["test.quick", "test.slow"] and verify_chain().is_intact
