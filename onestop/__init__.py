@@ -33,6 +33,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     security.init_app(app)
     errors.register_error_handlers(app)
 
+    import onestop.audit.services  # noqa: F401  (its session hooks audit every history event and document read)
     from onestop.accounts import views as accounts_views
     from onestop.datastore import views as datastore_views
     from onestop.notifications import outbox

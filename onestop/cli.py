@@ -1,4 +1,4 @@
-"""Command-line entry points: `flask --app wsgi province load PATH`, `flask --app wsgi demo accounts`."""
+"""Command-line entry points: `flask --app wsgi province load PATH`, `demo accounts`, `audit verify`."""
 
 import click
 from flask import Flask
@@ -104,5 +104,8 @@ def demo_accounts(province_code: str | None, password: str) -> None:
 
 
 def register(app: Flask) -> None:
+    from onestop.audit.cli import audit_cli
+
     app.cli.add_command(province_cli)
+    app.cli.add_command(audit_cli)
     app.cli.add_command(demo_cli)

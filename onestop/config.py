@@ -107,6 +107,13 @@ class Config:
     CLAMD_SOCKET = os.environ.get("CLAMD_SOCKET", "")
     CLAMD_TIMEOUT = float(os.environ.get("CLAMD_TIMEOUT", "30"))
 
+    # Audit trail (docs/operations.md, "Audit trail"). With a key, each record's hash is an HMAC-SHA256 that
+    # someone writing to the database cannot recompute; keep it out of the database and never change it.
+    # Records numbered before AUDIT_CHAIN_KEY_SINCE were written without a key (set it when adding a key to
+    # a running installation: the number after `flask audit head` at that moment).
+    AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY", "")
+    AUDIT_CHAIN_KEY_SINCE = int(os.environ.get("AUDIT_CHAIN_KEY_SINCE", "1"))
+
     # Filing: posts of uploads and submissions per client address.
     UPLOAD_RATE_LIMIT = os.environ.get("UPLOAD_RATE_LIMIT", "30 per minute;300 per hour")
     # A request may carry one upload of UPLOAD_MAX_BYTES plus its form fields.

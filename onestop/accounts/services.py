@@ -14,6 +14,7 @@ from sqlalchemy import false, func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from onestop.accounts.models import Role, User
+from onestop.audit.services import record
 from onestop.errors import InvalidInput, NotAllowed, NotFound
 from onestop.extensions import db
 from onestop.models import utcnow
@@ -297,6 +298,7 @@ def create_staff(actor: User, full_name: str, email: str, role: Role, agency: Ag
     )
     db.session.add(user)
     db.session.flush()
+    record("staff.create", "user", user.id, actor.id, role=role, agency_id=user.agency_id)
     request_password_reset(email)
     return user
 
@@ -313,9 +315,14 @@ def update_staff(actor: User, user: User, role: Role, agency: Agency | None, is_
         raise AccountError(_("You cannot change your own role or deactivate yourself."), "role")
     _check_can_manage(actor, Role(user.role), user.agency)
     _check_can_manage(actor, role, agency)
+    before = {"role": user.role, "agency_id": user.agency_id, "is_active": user.is_active}
     user.role = role
     user.agency_id = agency.id if agency and role is not Role.PROVINCE_ADMIN else None
     user.is_active = is_active
+    after = {"role": user.role, "agency_id": user.agency_id, "is_active": user.is_active}
+    changed = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
+    if changed:
+        record("staff.update", "user", user.id, actor.id, **changed)
 
 
 def ensure_demo_accounts(province: Province, password: str) -> list[User]:
