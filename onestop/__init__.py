@@ -37,6 +37,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     from onestop.datastore import views as datastore_views
     from onestop.notifications import outbox
     from onestop.notifications import views as notification_views
+    from onestop.payments import views as payment_views
     from onestop.portal import views as portal_views
     from onestop.procedures import filing_views
     from onestop.procedures import views as procedure_views
@@ -52,6 +53,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     app.register_blueprint(accounts_views.admin_bp)
     app.register_blueprint(notification_views.bp)
     app.register_blueprint(datastore_views.bp)
+    payment_views.init_app(app)
 
     from onestop import cli
 

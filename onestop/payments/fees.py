@@ -34,6 +34,9 @@ The rules (all amounts are whole Vietnamese đồng, `int`, never floats):
   `after_acceptance` (the default, as on most procedure sheets: the one-stop accepts, then the portal
   shows a payment request) or `when_result_ready`. Only `at_submission` makes paying a condition of
   submitting, so by default a fee never blocks submitting.
+- Refunds. `refund` says which share of a paid fee goes back, in percent of what was paid, when the
+  application is refused or withdrawn (100 % by default: the state keeps no right to a fee for a
+  service it did not give). The refunded amount is rounded half up in the citizen's favour.
 
 The module is pure: no Flask, no database, no clock. Names and reasons are the pack's localized `Text`
 dictionaries (or the fixed Vietnamese/English pair below) so the portal renders them in the reader's
@@ -130,6 +133,18 @@ class OnlineReduction(Strict):
         return self.items is None or item_id in self.items
 
 
+class RefundRule(Strict):
+    """The share of a paid fee refunded when the application ends without the service, in percent."""
+
+    refused: Percent = 100
+    withdrawn: Percent = 100
+
+    def refundable(self, paid: int, outcome: Literal["refused", "withdrawn"]) -> int:
+        """What goes back of `paid` đồng; rounding favours the citizen."""
+        share = self.refused if outcome == "refused" else self.withdrawn
+        return paid - (paid * (100 - share)) // 100
+
+
 class FeeSchedule(Strict):
     """The `fees` key of a procedure pack."""
 
@@ -137,6 +152,7 @@ class FeeSchedule(Strict):
     items: list[FeeItem] = []
     exemptions: list[Exemption] = []
     online_reduction: OnlineReduction | None = None
+    refund: RefundRule = RefundRule()
 
     @model_validator(mode="after")
     def _consistent(self) -> FeeSchedule:
