@@ -91,7 +91,7 @@ def upgrade():
     sa.Column('attempt_id', sa.Integer(), nullable=True),
     sa.Column('params', sa.JSON(), nullable=False),
     sa.Column('remote_addr', sa.String(length=64), nullable=False),
-    sa.Column('answer_code', sa.String(length=10), nullable=False),
+    sa.Column('answer', sa.String(length=30), nullable=False),
     sa.Column('outcome', sa.String(length=40), nullable=False),
     sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['attempt_id'], ['payment_attempt.id'], name=op.f('fk_payment_ipn_attempt_id_payment_attempt'), ondelete='SET NULL'),

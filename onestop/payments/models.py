@@ -118,7 +118,7 @@ class IpnCall(db.Model):
     attempt_id: Mapped[int | None] = mapped_column(ForeignKey("payment_attempt.id", ondelete="SET NULL"))
     params: Mapped[dict] = mapped_column(JSON)
     remote_addr: Mapped[str] = mapped_column(String(64), default="")
-    answer_code: Mapped[str] = mapped_column(String(10))
+    answer: Mapped[str] = mapped_column(String(30))  # what we told the gateway (IpnAnswer)
     outcome: Mapped[str] = mapped_column(String(40))  # what the call did: credited, replay, forged...
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

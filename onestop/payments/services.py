@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
@@ -322,7 +322,7 @@ def handle_notification(gateway: PaymentProvider, params: Mapping[str, str], rem
             attempt_id=attempt_id,
             params=dict(params),
             remote_addr=(remote_addr or "")[:64],
-            answer_code=answer.value,
+            answer=answer.value,
             outcome=outcome,
         )
     )
@@ -472,7 +472,12 @@ def quote_from_order(order: PaymentOrder) -> FeeQuote:
 
 
 def _timeline_link(application: Application) -> str:
-    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for("filing.timeline", application_id=application.id)
+    """The application's page under PUBLIC_URL, from a request or from a worker (which has none)."""
+    public_url = current_app.config["PUBLIC_URL"].rstrip("/")
+    if has_request_context():
+        return public_url + url_for("filing.timeline", application_id=application.id)
+    with current_app.test_request_context(base_url=public_url):
+        return public_url + url_for("filing.timeline", application_id=application.id)
 
 
 def _tell(application: Application, subject: str, body: str) -> None:
