@@ -38,7 +38,7 @@ from onestop.procedures.models import Application, ApplicationState
 from onestop.procedures.signals import application_changed
 from tests.conftest import login, outbox, submit
 from tests.filing import answer, start
-from tests.payments.conftest import (
+from tests.paying import (
     SECRET,
     file_criminal_record,
     gateway_result,
