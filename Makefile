@@ -7,6 +7,9 @@ GATEWAY_PORT ?= 5001
 # The demo merchant shared by the portal and the mock VNPay gateway (defaults of onestop/payments/vnpay.py).
 export VNPAY_TMN_CODE ?= ONESTOP1
 export VNPAY_HASH_SECRET ?= ONESTOPDEMOSECRETNOTFORPRODUCTION
+# Where the portal sends payers and its querydr/refund calls: the mock gateway on GATEWAY_PORT.
+export VNPAY_PAY_URL ?= http://127.0.0.1:$(GATEWAY_PORT)/paymentv2/vpcpay.html
+export VNPAY_API_URL ?= http://127.0.0.1:$(GATEWAY_PORT)/merchant_webapi/api/transaction
 export ONESTOP_VAR_DIR ?= $(CURDIR)/var
 
 .PHONY: demo test lint format translations extract-messages system-deps serve-demo clean

@@ -39,6 +39,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     from onestop.notifications import outbox
     from onestop.notifications import views as notification_views
     from onestop.office import views as office_views
+    from onestop.payments import views as payment_views
     from onestop.portal import views as portal_views
     from onestop.procedures import filing_views
     from onestop.procedures import views as procedure_views
@@ -55,6 +56,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     app.register_blueprint(notification_views.bp)
     app.register_blueprint(datastore_views.bp)
     app.register_blueprint(office_views.bp)
+    payment_views.init_app(app)
 
     from onestop import cli
 

@@ -1,6 +1,7 @@
 """Celery wired to the Flask app: every task runs inside an application context."""
 
 from celery import Celery, Task
+from celery.schedules import crontab
 from flask import Flask
 
 
@@ -10,6 +11,7 @@ def init_celery(app: Flask) -> Celery:
             with app.app_context():
                 return self.run(*args, **kwargs)
 
+    reconcile_hour, reconcile_minute = (int(part) for part in app.config["PAYMENT_RECONCILE_UTC"].split(":"))
     celery = Celery(app.import_name, task_cls=FlaskTask)
     celery.conf.update(
         broker_url=app.config["CELERY_BROKER_URL"],
@@ -26,8 +28,16 @@ def init_celery(app: Flask) -> Celery:
                 "task": "onestop.notifications.tasks.sweep_outbox",
                 "schedule": app.config["OUTBOX_SWEEP_INTERVAL"],
             },
+            "sweep-payments": {
+                "task": "onestop.payments.tasks.sweep_payments",
+                "schedule": app.config["PAYMENT_SWEEP_INTERVAL"],
+            },
+            "reconcile-payments": {
+                "task": "onestop.payments.tasks.reconcile",
+                "schedule": crontab(hour=reconcile_hour, minute=reconcile_minute),
+            },
         },
-        include=["onestop.notifications.tasks"],
+        include=["onestop.notifications.tasks", "onestop.payments.tasks"],
     )
     celery.set_default()
     app.extensions["celery"] = celery

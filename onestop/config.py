@@ -7,6 +7,8 @@ to override any of them (the test suite does).
 import os
 from pathlib import Path
 
+from onestop.payments import vnpay
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("ONESTOP_VAR_DIR", BASE_DIR / "var"))
 
@@ -118,6 +120,19 @@ class Config:
     UPLOAD_RATE_LIMIT = os.environ.get("UPLOAD_RATE_LIMIT", "30 per minute;300 per hour")
     # A request may carry one upload of UPLOAD_MAX_BYTES plus its form fields.
     MAX_CONTENT_LENGTH = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024))) + 256 * 1024
+
+    # Payments (docs/operations.md, "Payments"). The defaults point at the mock gateway of `make demo`;
+    # for the real VNPay set the host of both URLs and the merchant's code and secret.
+    PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "vnpay")
+    VNPAY_TMN_CODE = os.environ.get("VNPAY_TMN_CODE", vnpay.DEMO_TMN_CODE)
+    VNPAY_HASH_SECRET = os.environ.get("VNPAY_HASH_SECRET", vnpay.DEMO_HASH_SECRET)
+    VNPAY_PAY_URL = os.environ.get("VNPAY_PAY_URL", "http://127.0.0.1:5001/paymentv2/vpcpay.html")
+    VNPAY_API_URL = os.environ.get("VNPAY_API_URL", "http://127.0.0.1:5001/merchant_webapi/api/transaction")
+    VNPAY_API_TIMEOUT = float(os.environ.get("VNPAY_API_TIMEOUT", "15"))
+    # How often beat re-queues refunds and receipts a crash left unfinished, in seconds.
+    PAYMENT_SWEEP_INTERVAL = float(os.environ.get("PAYMENT_SWEEP_INTERVAL", "300"))
+    # The daily reconciliation of yesterday's transactions, as an hour and minute of UTC (18:30 = 01:30 in Vietnam).
+    PAYMENT_RECONCILE_UTC = os.environ.get("PAYMENT_RECONCILE_UTC", "18:30")
 
 
 class DemoConfig(Config):

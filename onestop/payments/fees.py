@@ -32,8 +32,12 @@ The rules (all amounts are whole Vietnamese đồng, `int`, never floats):
 - A total of 0 is a valid quote: the procedure is free for this applicant.
 - Payment moment. `payment_moment` says when the fee is asked for: `at_submission`,
   `after_acceptance` (the default, as on most procedure sheets: the one-stop accepts, then the portal
-  shows a payment request) or `when_result_ready`. Only `at_submission` makes paying a condition of
-  submitting, so by default a fee never blocks submitting.
+  shows a payment request) or `when_result_ready`. No moment makes paying a condition of submitting:
+  with `at_submission` the fee falls due as the dossier is sent and the receipt page asks for it
+  (surveys found portals that refused unpaid dossiers; onestop never does).
+- Refunds. `refund` says which share of a paid fee goes back, in percent of what was paid, when the
+  application is refused or withdrawn (100 % by default: the state keeps no right to a fee for a
+  service it did not give). The refunded amount is rounded half up in the citizen's favour.
 
 The module is pure: no Flask, no database, no clock. Names and reasons are the pack's localized `Text`
 dictionaries (or the fixed Vietnamese/English pair below) so the portal renders them in the reader's
@@ -130,6 +134,18 @@ class OnlineReduction(Strict):
         return self.items is None or item_id in self.items
 
 
+class RefundRule(Strict):
+    """The share of a paid fee refunded when the application ends without the service, in percent."""
+
+    refused: Percent = 100
+    withdrawn: Percent = 100
+
+    def refundable(self, paid: int, outcome: Literal["refused", "withdrawn"]) -> int:
+        """What goes back of `paid` đồng; rounding favours the citizen."""
+        share = self.refused if outcome == "refused" else self.withdrawn
+        return paid - (paid * (100 - share)) // 100
+
+
 class FeeSchedule(Strict):
     """The `fees` key of a procedure pack."""
 
@@ -137,6 +153,7 @@ class FeeSchedule(Strict):
     items: list[FeeItem] = []
     exemptions: list[Exemption] = []
     online_reduction: OnlineReduction | None = None
+    refund: RefundRule = RefundRule()
 
     @model_validator(mode="after")
     def _consistent(self) -> FeeSchedule:
@@ -160,8 +177,8 @@ class FeeSchedule(Strict):
         return self
 
     @property
-    def blocks_submission(self) -> bool:
-        """Whether the citizen must pay before the dossier can be submitted (only `at_submission`)."""
+    def due_at_submission(self) -> bool:
+        """Whether the fee falls due as the dossier is sent (the receipt page asks for it; sending is not blocked)."""
         return self.payment_moment == "at_submission"
 
 
@@ -201,7 +218,7 @@ class FeeQuote:
         return self.total == 0
 
     @property
-    def blocks_submission(self) -> bool:
+    def due_at_submission(self) -> bool:
         return self.payment_moment == "at_submission"
 
     def explain(self) -> list[str]:

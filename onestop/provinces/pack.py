@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from onestop.accounts.models import Role
+from onestop.payments.fees import FeeSchedule
 from onestop.procedures.formspec import Condition, FormSpec, form_problems
 from onestop.text import fold
 
@@ -230,12 +231,6 @@ class DocumentEntry(Strict):
     note: Text | None = None
 
 
-class FeeEntry(Strict):
-    name: Text
-    amount: Annotated[int, Field(ge=0, strict=True)]
-    note: Text | None = None
-
-
 class ProcessingTime(Strict):
     working_days: Annotated[int, Field(ge=0, le=365, strict=True)]
     # Same-day procedures: received after this time, the result comes the next working day.
@@ -266,7 +261,7 @@ class ProcedureFile(Strict):
     processing_time: ProcessingTime
     steps: list[Text] = Field(min_length=1)
     documents: list[DocumentEntry] = []
-    fees: list[FeeEntry] = []
+    fees: FeeSchedule | None = None
     fee_note: Text | None = None
     result: ResultEntry
     legal_basis: list[str] = Field(min_length=1)
@@ -417,7 +412,7 @@ def _plain_message(error: dict) -> str:
             return _("A working period must end after it starts.")
         if reason == "unknown_timezone":
             return _("“%(value)s” is not a known time zone, such as Asia/Ho_Chi_Minh.", value=error["input"])
-        form_messages = _form_messages()
+        form_messages = {**_form_messages(), **_fee_messages()}
         if reason in form_messages:
             return form_messages[reason]
         return _("This text needs a Vietnamese version (vi).")
@@ -751,6 +746,40 @@ def _form_messages() -> dict[str, str]:
     }
 
 
+def _fee_messages() -> dict[str, str]:
+    return {
+        "duplicate_fee_item": _("Two fee items have the same id."),
+        "unknown_fee_item": _("This names a fee item that is not in items."),
+        "fixed_amount_above_item": _("A fixed amount for an exemption cannot be more than the item's own amount."),
+        "online_amount_items": _("With several fee items, say which items the online reduction applies to."),
+        "exemption_effect": _("An exemption needs exactly one of: free, reduction_percent, fixed_amount."),
+        "online_reduction_effect": _("The online reduction needs exactly one of: percent, amount."),
+        "fee_unknown_field": _("A fee can only depend on a question of this procedure's form."),
+        "fee_per_not_number": _("A fee can only be counted from a number question."),
+        "fee_without_form": _("A fee that depends on answers needs the procedure to have a form."),
+    }
+
+
+def _fee_problems(fees: FeeSchedule, form: FormSpec | None) -> list[tuple[tuple, str]]:
+    """Fee conditions and counted answers must name questions the form asks (counted ones: numbers)."""
+    fields = {spec.id: spec for _step, spec in form.all_fields()} if form else {}
+    reason_missing = "fee_unknown_field" if form else "fee_without_form"
+    found: list[tuple[tuple, str]] = []
+    for index, item in enumerate(fees.items):
+        if item.per is not None:
+            spec = fields.get(item.per.field)
+            if spec is None:
+                found.append((("fees", "items", index, "per", "field"), reason_missing))
+            elif spec.type != "number":
+                found.append((("fees", "items", index, "per", "field"), "fee_per_not_number"))
+        if item.when is not None and item.when.field not in fields:
+            found.append((("fees", "items", index, "when", "field"), reason_missing))
+    for index, exemption in enumerate(fees.exemptions):
+        if exemption.when.field not in fields:
+            found.append((("fees", "exemptions", index, "when", "field"), reason_missing))
+    return found
+
+
 def _check_forms(procedures, units_file, units_lines, problems: list[Problem]) -> None:
     messages = _form_messages()
     if units_file is not None:
@@ -771,7 +800,11 @@ def _check_forms(procedures, units_file, units_lines, problems: list[Problem]) -
 
         walk(units_file.units, ("units",))
     has_units = bool(units_file and units_file.units)
+    fee_messages = _fee_messages()
     for procedure, name, lines in procedures:
+        if procedure.fees is not None:
+            for loc, reason in _fee_problems(procedure.fees, procedure.form):
+                problems.append(Problem(name, lines.line_for(loc), fee_messages[reason]))
         if procedure.form is None:
             continue
         conditions = [

@@ -107,8 +107,8 @@ def test_criminal_record_poor_household_is_free_everything(criminal_record):
 
 
 def test_criminal_record_is_paid_at_submission(criminal_record):
-    assert criminal_record.blocks_submission
-    assert quote(criminal_record, {"copies": 1}, online=True).blocks_submission
+    assert criminal_record.due_at_submission
+    assert quote(criminal_record, {"copies": 1}, online=True).due_at_submission
 
 
 def test_explain_traces_the_computation(criminal_record):
@@ -127,7 +127,7 @@ def test_explain_traces_the_computation(criminal_record):
 def test_residence_at_the_counter_and_online():
     schedule = FeeSchedule.model_validate(RESIDENCE)
     assert schedule.payment_moment == "after_acceptance"  # the default
-    assert not schedule.blocks_submission
+    assert not schedule.due_at_submission
     assert quote(schedule, {}, online=False).total == 20_000  # counter: 20.000
     online = quote(schedule, {}, online=True)
     assert online.total == 10_000  # 20.000 − 10.000

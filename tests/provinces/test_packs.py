@@ -206,7 +206,7 @@ def test_hai_lam_has_its_own_agencies_staff_and_calendar(demo, hailam):
 
 def test_hai_lam_charges_its_own_household_business_fee(demo, hailam):
     def fee(province_code: str) -> int:
-        return procedure(province_code, "1.001612").definition["fees"][0]["amount"]
+        return procedure(province_code, "1.001612").definition["fees"]["items"][0]["amount"]
 
     assert fee("MS") == 100_000
     assert fee("HL") == 50_000
@@ -242,7 +242,7 @@ def test_portal_serves_hai_lam_when_province_is_hl(app, client, demo, hailam, mo
 
 
 def _fee(definition: dict) -> int:
-    return definition["fees"][0]["amount"]
+    return definition["fees"]["items"][0]["amount"]
 
 
 def _summary(definition: dict) -> str:
@@ -405,8 +405,8 @@ def missing_logo(pack: Path) -> list[tuple[str, int]]:
 def several_files(pack: Path) -> list[tuple[str, int]]:
     expected = invalid_yaml(pack) + weekday_as_working_day(pack) + missing_logo(pack)
     name = "procedures/birth-registration.yaml"
-    text = edit(pack, name, "    amount: 0\n", "")
-    expected.append((name, line_of(text, "fees:") + 1))  # the fee entry without an amount
+    text = edit(pack, name, "      amount: 8000\n", "")
+    expected.append((name, line_of(text, "    - id: late_registration")))  # the fee item without an amount
     text = edit(pack, "staff.yaml", 'role: leader, agency: "000.00.02.H99"', 'role: leader, agency: "000.00.09.H99"')
     expected.append(("staff.yaml", line_of(text, "000.00.09.H99")))
     return expected
