@@ -1,6 +1,7 @@
 """Filing benchmark: upload a document and submit the application, against a bare upload endpoint.
 
-    .venv/bin/python bench/filing.py [--database-url URL] [--operations N] [--concurrency C] [--rounds R] [--keep]
+    .venv/bin/python bench/filing.py [--database-url URL] [--broker-url URL] [--operations N] [--concurrency C]
+                                     [--rounds R] [--keep]
 
 It empties the PostgreSQL database named by --database-url (its name must contain "bench"; default
 onestop_bench on 127.0.0.1), builds it with the real commands (`flask --app wsgi db upgrade`,
@@ -21,8 +22,11 @@ bench/bare_app.py as the baseline), signs every citizen in over HTTP, then measu
 
 At the end the database must hold every measured application submitted, with distinct codes, each
 with its own uploaded document. Rate limits are raised to 100000 per second for the servers, so that
-they do not throttle the client. The figures are only meaningful as ratios: absolute numbers depend
-on the machine. See docs/benchmarks.md.
+they do not throttle the client. Both servers get CELERY_BROKER_URL=--broker-url (default Redis at
+redis://127.0.0.1:6379/14), as production runs (DESIGN.md: Redis or RabbitMQ), rather than the
+embedded SQLite broker meant for a demo on one machine; no Celery worker runs, and the messages the
+submissions queued are removed from the broker at the end. The figures are only meaningful as
+ratios: absolute numbers depend on the machine. See docs/benchmarks.md.
 """
 
 import argparse
@@ -54,6 +58,8 @@ from _common import (
 )
 
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/onestop_bench"
+# Database 15 is the test suite's (tests/notifications/test_outbox.py).
+DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/14"
 PROVINCE_CODE = "MS"
 GUNICORN_SETTINGS = ["--workers", "2", "--threads", "2"]
 UNLIMITED = "100000 per second"
@@ -480,6 +486,23 @@ def check_database(url: str, measured: list[Citizen], warmup: list[Citizen], bur
     return problems
 
 
+def drain_broker(url: str) -> None:
+    """Remove the e-mails the submissions queued: no worker consumes them here."""
+    if not url.startswith("redis://"):
+        return
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        dropped = client.llen("celery")
+        client.delete("celery")
+        print(f"Removed {dropped} queued messages from the broker ({url}).")
+    except redis.RedisError as error:
+        print(f"Could not empty the broker queue at {url}: {error}")
+    finally:
+        client.close()
+
+
 # ---------------------------------------------------------------------------------------------
 # Report
 
@@ -525,6 +548,9 @@ def report_memory(bursts: list[Burst]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL, help="PostgreSQL database to empty and use")
+    parser.add_argument(
+        "--broker-url", default=DEFAULT_BROKER_URL, help=f"Celery broker of both servers (default {DEFAULT_BROKER_URL})"
+    )
     parser.add_argument("--operations", type=int, default=200, help="measured operations per server (default 200)")
     parser.add_argument("--concurrency", type=int, default=4, help="client threads (default 4)")
     parser.add_argument("--rounds", type=int, default=5, help="turns the servers are measured in (default 5)")
@@ -549,6 +575,7 @@ def main() -> int:
             "LOGIN_RATE_LIMIT": UNLIMITED,
             "ACCOUNT_RATE_LIMIT": UNLIMITED,
             "UPLOAD_RATE_LIMIT": UNLIMITED,
+            "CELERY_BROKER_URL": args.broker_url,
         }
         for name in ("var", "blobs", "bare-uploads"):
             (folder / name).mkdir()
@@ -639,6 +666,7 @@ def main() -> int:
         return 0
     finally:
         clean_up(servers, folder, args.keep)
+        drain_broker(args.broker_url)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from onestop.config import TestConfig
 from onestop.extensions import db, limiter
 from onestop.portal.cache import forget_pages
 from onestop.portal.context import forget_province
+from onestop.procedures import reference
 from onestop.procedures.search import forget_caches
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,6 +94,7 @@ def _clean(request, app):
         _truncate_all()
         limiter.reset()
         forget_caches()
+        reference.forget()
         forget_pages()
         forget_province()
 

@@ -18,6 +18,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import delete, event, exists, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased, selectinload
 
 from onestop.accounts.models import User
@@ -69,10 +70,7 @@ def add_document(
     owner: User, type_code: str, received, title: str, added_by: User | None = None, **details
 ) -> Document:
     """A new document in the owner's warehouse for bytes already in the blob store."""
-    blob = db.session.get(Blob, received.sha256)
-    if blob is None:
-        blob = Blob(sha256=received.sha256, size=received.size, content_type=received.content_type)
-        db.session.add(blob)
+    _record_blob(received)
     document = Document(
         owner_id=owner.id,
         document_type_code=type_code,
@@ -86,6 +84,21 @@ def add_document(
     db.session.add(document)
     db.session.flush()
     return document
+
+
+def _record_blob(received) -> None:
+    """The blob's row, written once: identical bytes uploaded before, or at the same moment, keep theirs.
+
+    One statement (INSERT ... ON CONFLICT DO NOTHING, PostgreSQL and SQLite alike) instead of a
+    look-up then an insert, which two simultaneous uploads of the same file could both pass.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    db.session.execute(
+        insert(Blob)
+        .values(sha256=received.sha256, size=received.size, content_type=received.content_type, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=[Blob.sha256])
+    )
 
 
 def add_to_warehouse(

@@ -7,7 +7,6 @@ Nothing is stored until every check has passed, and a file that could not be sca
 
 import enum
 import os
-import tempfile
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,8 +21,6 @@ from onestop.datastore.backends.base import CHUNK_SIZE, BlobStorage
 from onestop.datastore.scanning import Scanner, ScannerUnavailable
 from onestop.errors import InvalidInput
 
-# Uploads above this size wait on disk rather than in memory while they are checked.
-SPOOL_MAX_SIZE = 1024 * 1024
 FILENAME_MAX_LENGTH = 200
 
 PDF = "application/pdf"
@@ -93,11 +90,16 @@ class ReceivedFile:
 def receive_upload(
     stream: BinaryIO, filename: str, storage: BlobStorage, *, max_bytes: int, scanner: Scanner | None
 ) -> ReceivedFile:
-    """Check an uploaded file and store it; raises UploadRejected, and then nothing is stored."""
-    with tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_SIZE) as spool:
-        size = _copy_at_most(stream, spool, max_bytes)
+    """Check an uploaded file and store it; raises UploadRejected, and then nothing is stored.
+
+    The bytes are written once, into the storage's staging file, hashed on the way; the checks read
+    them back from there, and only a file that passed them all is kept.
+    """
+    with storage.staging() as staged:
+        size = _copy_at_most(stream, staged, max_bytes)
         if size == 0:
             raise UploadRejected(RejectionReason.EMPTY)
+        spool = staged.file
         spool.seek(0)
         content_type = sniff_content_type(spool.read(8))
         if content_type is None:
@@ -110,8 +112,7 @@ def receive_upload(
         if scanner is not None:
             spool.seek(0)
             _check_clean(spool, scanner)
-        spool.seek(0)
-        blob = storage.put(spool)
+        blob = storage.keep(staged)
     return ReceivedFile(
         sha256=blob.sha256, size=blob.size, content_type=content_type, filename=clean_filename(filename, content_type)
     )

@@ -14,6 +14,7 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from onestop.accounts.models import User
 from onestop.datastore.models import Document, Provenance
@@ -23,6 +24,7 @@ from onestop.extensions import db
 from onestop.models import utcnow
 from onestop.notifications.models import Channel
 from onestop.notifications.outbox import queue_message
+from onestop.procedures import reference
 from onestop.procedures.filling import StepResult, visible_steps
 from onestop.procedures.formspec import Condition, FormSpec
 from onestop.procedures.models import (
@@ -141,8 +143,16 @@ def start_counter_application(procedure: Procedure, clerk: User, citizen: User) 
 
 
 def get_own_application(user: User, application_id: int) -> Application:
-    """The application if this citizen filed it or it is filed for them; otherwise as if it did not exist."""
-    application = db.session.get(Application, application_id)
+    """The application if this citizen filed it or it is filed for them; otherwise as if it did not exist.
+
+    Loaded in one query with what every filing page reads: the definition it was filed under and
+    the attached documents.
+    """
+    application = db.session.get(
+        Application,
+        application_id,
+        options=[joinedload(Application.procedure_version), joinedload(Application.documents)],
+    )
     if application is None or user.id not in (application.applicant_id, application.submitter_id):
         raise NotFound(_("There is no such application in your account."))
     return application
@@ -248,7 +258,7 @@ def detach_document(application: Application, user: User, link_id: int) -> None:
 
 
 def _local_day(application: Application, when: datetime) -> date:
-    timezone = application.procedure.receiving_agency.province.timezone or "Asia/Ho_Chi_Minh"
+    timezone = reference.agency(application.receiving_agency_id).timezone
     return when.astimezone(ZoneInfo(timezone)).date()
 
 
@@ -262,6 +272,8 @@ def _next_code(application: Application, when: datetime) -> str:
         .where(ApplicationCounter.agency_id == agency_id, ApplicationCounter.day == day)
         .values(last=ApplicationCounter.last + 1)
         .returning(ApplicationCounter.last)
+        # No counter row is ever loaded as an object: nothing in the session to keep in step.
+        .execution_options(synchronize_session=False)
     )
     number = db.session.execute(increment).scalar_one_or_none()
     if number is None:
@@ -273,7 +285,7 @@ def _next_code(application: Application, when: datetime) -> str:
         except IntegrityError:
             pass  # another submission opened it first
         number = db.session.execute(increment).scalar_one()
-    return f"{application.receiving_agency.code}-{day:%y%m%d}-{number:04d}"
+    return f"{reference.agency(agency_id).code}-{day:%y%m%d}-{number:04d}"
 
 
 def submit_application(application: Application, user: User) -> str | None:
@@ -303,6 +315,8 @@ def submit_application(application: Application, user: User) -> str | None:
         update(Procedure)
         .where(Procedure.id == application.procedure_id)
         .values(filing_count=Procedure.filing_count + 1)
+        # A Procedure loaded in this session keeps its old count until the commit expires it.
+        .execution_options(synchronize_session=False)
     )
     _remember_facts(application)
     _announce_submission(application, user, pin)
@@ -336,8 +350,8 @@ def _announce_submission(application: Application, user: User, pin: str) -> None
             "Application code: %(code)s\nLookup PIN: %(pin)s\n\n"
             "The agency will check it and tell you when the result is due. Follow it here:\n%(link)s\n",
             name=user.full_name,
-            procedure=application.procedure.display_name(),
-            agency=application.receiving_agency.display_name(),
+            procedure=reference.procedure_name(application.procedure_id),
+            agency=reference.agency(application.receiving_agency_id).display_name(),
             code=application.code,
             pin=pin,
             link=link,

@@ -12,7 +12,7 @@ from onestop.errors import InvalidInput, NotFound
 from onestop.extensions import db, limiter
 from onestop.i18n import localized
 from onestop.portal.context import current_province
-from onestop.procedures import filing
+from onestop.procedures import filing, reference
 from onestop.procedures.filling import (
     as_inputs,
     display_value,
@@ -233,8 +233,8 @@ def _handle_document_action(application) -> dict[str, str]:
         received = receive_with_settings(upload.stream, upload.filename, current_app.config)
     except UploadRejected as rejected:
         return {f"file-{type_code}": rejected.message}
-    types = document_types_of(application, [type_code])
-    title = types[type_code].display_name() if type_code in types else upload.filename
+    province_id = reference.agency(application.receiving_agency_id).province_id
+    title = reference.document_type_name(province_id, type_code) or upload.filename
     filing.attach_new_document(application, current_user, type_code, received, title)
     flash(_("The file was uploaded and attached."), "success")
     return {}

@@ -39,7 +39,8 @@ def receive(data: bytes, filename: str, storage, max_bytes: int = LIMIT) -> Rece
 
 
 def stored_count(storage) -> int:
-    return sum(1 for path in storage.root.rglob("*") if path.is_file() and ".incoming" not in path.parts)
+    # Staging files count too: an upload is written where the store keeps it, and a refused one is removed.
+    return sum(1 for path in storage.root.rglob("*") if path.is_file())
 
 
 def refusal(data: bytes, filename: str, storage, max_bytes: int = LIMIT) -> UploadRejected:

@@ -321,3 +321,23 @@ def test_closing_keeps_filed_applications_and_erases_the_rest(mai, app, citizen)
     assert mai.get("/warehouse").status_code == 302
     for login_name in (email, "001190012345", "0912345678"):
         assert login(mai, login_name).status_code == 422
+
+
+def test_two_citizens_uploading_the_same_file_at_once_both_keep_it(app, citizen, create_citizen):
+    """The blob row is written once even when both uploads reach the database together."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    other = create_citizen(full_name="Lê Văn Nam", citizen_id="001090054321")
+    clients = [signed_in_client(app, user) for user in (citizen, other)]
+    drafts = [fill_all_steps(client) for client in clients]
+    content = pdf_bytes()
+
+    def send_file(index: int) -> int:
+        return upload(clients[index], drafts[index], "the-can-cuoc", content).status_code
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        assert list(pool.map(send_file, range(2))) == [302, 302]
+    sha256 = hashlib.sha256(content).hexdigest()
+    assert db.session.scalar(select(func.count()).select_from(Blob).where(Blob.sha256 == sha256)) == 1
+    owners = db.session.scalars(select(Document.owner_id).where(Document.blob_sha256 == sha256)).all()
+    assert sorted(owners) == sorted([citizen.id, other.id])

@@ -4,8 +4,10 @@ Blobs are addressed by the SHA-256 of their bytes, so a document uploaded twice 
 is kept once and a stored blob can never change under a reference to it.
 """
 
+import hashlib
 import re
 from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol
 
@@ -25,9 +27,40 @@ class StoredBlob:
     size: int
 
 
+class StagedBlob:
+    """Bytes on their way into the store, hashed as they are written.
+
+    An upload is written once, into the file the backend will keep, and checked there: no second
+    copy to hash it, no third to store it. `file` can be read back (seek first) for the checks.
+    """
+
+    def __init__(self, file: BinaryIO, path: str | None = None):
+        self.file = file
+        self.path = path  # Where the file is, for a backend that keeps it by renaming it.
+        self.size = 0
+        self._digest = hashlib.sha256()
+
+    def write(self, chunk: bytes) -> int:
+        self._digest.update(chunk)
+        self.size += len(chunk)
+        return self.file.write(chunk)
+
+    @property
+    def blob(self) -> StoredBlob:
+        return StoredBlob(sha256=self._digest.hexdigest(), size=self.size)
+
+
 class BlobStorage(Protocol):
     def put(self, stream: BinaryIO) -> StoredBlob:
         """Store the stream's bytes once, read in chunks; storing bytes already held writes nothing."""
+        ...
+
+    def staging(self) -> AbstractContextManager[StagedBlob]:
+        """A StagedBlob to write into; its bytes are discarded on leaving unless `keep` stored them."""
+        ...
+
+    def keep(self, staged: StagedBlob) -> StoredBlob:
+        """Store what was written into `staged` (once, as `put` does) and return its digest and size."""
         ...
 
     def open(self, sha256: str) -> BinaryIO:
@@ -52,6 +85,14 @@ def iter_chunks(stream: BinaryIO) -> Iterator[bytes]:
     """The stream's bytes in CHUNK_SIZE pieces, until it is exhausted."""
     while chunk := stream.read(CHUNK_SIZE):
         yield chunk
+
+
+def put_by_staging(storage: BlobStorage, stream: BinaryIO) -> StoredBlob:
+    """`put` for any backend: stage the stream's bytes, then keep them."""
+    with storage.staging() as staged:
+        for chunk in iter_chunks(stream):
+            staged.write(chunk)
+        return storage.keep(staged)
 
 
 def storage_from_config(config: Mapping) -> BlobStorage:

@@ -1,13 +1,13 @@
 """Blobs as files on a local disk: root/ab/cd/<sha256>."""
 
 import contextlib
-import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from onestop.datastore.backends.base import BlobNotFound, StoredBlob, checked_sha256, iter_chunks
+from onestop.datastore.backends.base import BlobNotFound, StagedBlob, StoredBlob, checked_sha256, put_by_staging
 
 
 class LocalStorage:
@@ -28,28 +28,29 @@ class LocalStorage:
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
     def put(self, stream: BinaryIO) -> StoredBlob:
+        return put_by_staging(self, stream)
+
+    @contextlib.contextmanager
+    def staging(self) -> Iterator[StagedBlob]:
         self._incoming.mkdir(parents=True, exist_ok=True)
         fd, temp_name = tempfile.mkstemp(dir=self._incoming)
         try:
-            digest = hashlib.sha256()
-            size = 0
-            with os.fdopen(fd, "wb") as temp:
-                for chunk in iter_chunks(stream):
-                    digest.update(chunk)
-                    size += len(chunk)
-                    temp.write(chunk)
-                temp.flush()
-                os.fsync(temp.fileno())
-            blob = StoredBlob(sha256=digest.hexdigest(), size=size)
-            target = self.path(blob.sha256)
-            if not target.exists():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(temp_name, target)
-                _fsync_directory(target.parent)
-            return blob
+            with os.fdopen(fd, "w+b") as temp:
+                yield StagedBlob(temp, temp_name)
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temp_name)
+
+    def keep(self, staged: StagedBlob) -> StoredBlob:
+        staged.file.flush()
+        os.fsync(staged.file.fileno())
+        blob = staged.blob
+        target = self.path(blob.sha256)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staged.path, target)
+            _fsync_directory(target.parent)
+        return blob
 
     def open(self, sha256: str) -> BinaryIO:
         try:

@@ -1,8 +1,9 @@
 """Blobs as objects in an S3-compatible bucket (AWS S3, MinIO, Ceph, a provincial cloud)."""
 
-import hashlib
+import contextlib
 import io
 import tempfile
+from collections.abc import Iterator
 from functools import cached_property
 from typing import BinaryIO
 
@@ -11,7 +12,14 @@ from botocore.client import BaseClient
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
 
-from onestop.datastore.backends.base import CHUNK_SIZE, BlobNotFound, StoredBlob, checked_sha256, iter_chunks
+from onestop.datastore.backends.base import (
+    CHUNK_SIZE,
+    BlobNotFound,
+    StagedBlob,
+    StoredBlob,
+    checked_sha256,
+    put_by_staging,
+)
 
 # The digest is only known once every byte is read, so the upload waits in a spool: small files stay
 # in memory, larger ones go to a temporary file.
@@ -62,20 +70,21 @@ class S3Storage:
         return self.prefix + checked_sha256(sha256)
 
     def put(self, stream: BinaryIO) -> StoredBlob:
-        digest = hashlib.sha256()
-        size = 0
+        return put_by_staging(self, stream)
+
+    @contextlib.contextmanager
+    def staging(self) -> Iterator[StagedBlob]:
         with tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_SIZE) as spool:
-            for chunk in iter_chunks(stream):
-                digest.update(chunk)
-                size += len(chunk)
-                spool.write(chunk)
-            blob = StoredBlob(sha256=digest.hexdigest(), size=size)
-            # Two uploads of the same bytes at once may both upload: harmless, the object is identical.
-            if not self.exists(blob.sha256):
-                spool.seek(0)
-                self.client.upload_fileobj(
-                    spool, self.bucket, self.key(blob.sha256), ExtraArgs={"ContentType": "application/octet-stream"}
-                )
+            yield StagedBlob(spool)
+
+    def keep(self, staged: StagedBlob) -> StoredBlob:
+        blob = staged.blob
+        # Two uploads of the same bytes at once may both upload: harmless, the object is identical.
+        if not self.exists(blob.sha256):
+            staged.file.seek(0)
+            self.client.upload_fileobj(
+                staged.file, self.bucket, self.key(blob.sha256), ExtraArgs={"ContentType": "application/octet-stream"}
+            )
         return blob
 
     def open(self, sha256: str) -> BinaryIO:
