@@ -183,6 +183,7 @@ def test_an_application_goes_through_every_desk_and_the_citizen_follows_it(
     summary = citizen.get_by_role("alert")
     expect(summary).to_contain_text("Vẫn còn thiếu")
     expect(summary).to_be_focused()
+    expect(citizen.get_by_label("Tải tệp lên")).to_have_attribute("aria-invalid", "true")
     expect(citizen.get_by_label("Trả lời của bạn gửi cơ quan")).to_have_value(ANSWER)
     both_widths(citizen, tmp_path, "5-citizen-supplement-error")
     photo = citizen.get_by_role("region", name=ID_CARD)
@@ -274,9 +275,12 @@ def test_an_application_goes_through_every_desk_and_the_citizen_follows_it(
         f"Bạn đã gửi hồ sơ đến {AGENCY}.",
         "Bạn đã bắt đầu khai hồ sơ.",
     ], steps
+    expect(citizen.get_by_role("main")).not_to_contain_text(PROPOSAL)  # the officers' note stays theirs
+    expect(status_of(citizen).nth(3)).to_contain_text("Không còn ai")
     both_widths(citizen, tmp_path, "10-citizen-timeline-result")
+    ready = citizen.get_by_role("region", name="Kết quả đã sẵn sàng")
+    ready.get_by_role("link", name="Xem giấy tờ của tôi").click()
 
-    citizen.get_by_role("navigation", name="Menu chính").get_by_role("link", name="Kho dữ liệu của tôi").click()
     expect(citizen.get_by_role("table")).to_contain_text(RESULT_TITLE)
     expect(citizen.get_by_role("table")).to_contain_text(AGENCY)
 
