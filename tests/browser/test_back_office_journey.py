@@ -278,6 +278,8 @@ def test_an_application_goes_through_every_desk_and_the_citizen_follows_it(
     expect(citizen.get_by_role("main")).not_to_contain_text(PROPOSAL)  # the officers' note stays theirs
     expect(status_of(citizen).nth(3)).to_contain_text(f"{AGENCY} đã giải quyết xong")
     both_widths(citizen, tmp_path, "10-citizen-timeline-result")
+    stylesheet = citizen.request.get(f"{live_server}/static/css/site.css").body()
+    assert len(citizen.content().encode()) + len(stylesheet) < 100_000  # citizen pages stay light
     ready = citizen.get_by_role("region", name="Kết quả đã sẵn sàng")
     ready.get_by_role("link", name="Xem giấy tờ của tôi").click()
 
