@@ -121,7 +121,9 @@ def _upload(field: str):
 
 def _items(form) -> list[SupplementItem]:
     items = []
-    for code in form.getlist("document"):
+    # A note typed for a document asks for it even if its box was left unticked: nothing typed is lost.
+    noted = [key.removeprefix("note-") for key, value in form.items() if key.startswith("note-") and value.strip()]
+    for code in dict.fromkeys(form.getlist("document") + noted):
         items.append(SupplementItem("document", code, "", form.get(f"note-{code}", "")))
     if form.get("other", "").strip():
         items.append(SupplementItem("other", "", _("Other points"), form.get("other", "")))

@@ -303,7 +303,7 @@ def request_supplement(
     )
     application.supplements.append(request)
     application.resume_state = stage
-    summary = "; ".join(f"{item['title']}: {item['note']}" for item in request.items)
+    summary = "\n".join(f"{item['title']}: {item['note']}" for item in request.items)
     if stage == S.IN_PROGRESS:
         application.clock.append(
             ClockEntry(kind=ClockKind.SUSPEND, at=utcnow(), reason=_("waiting for missing items"), actor_id=actor.id)
@@ -535,7 +535,8 @@ def approve(application: Application, actor: User, version: int | None = None) -
         _issue(application, SlipKind.REFUSAL, actor, reason=reason)
         _tell_refusal(application, reason)
     else:
-        _move(application, actor, Action.APPROVE, S.APPROVED, application.proposal_note)
+        # The specialist's note stays on the proposal: it is internal, and this event is shown to the citizen.
+        _move(application, actor, Action.APPROVE, S.APPROVED)
         _tell_citizen(
             application,
             _("Application %(code)s approved", code=application.code),

@@ -79,23 +79,36 @@ def server_trouble():
 
 
 @pytest.fixture
-def page(browser, viewport, server_trouble):
-    context = browser.new_context(viewport=viewport, locale="vi-VN")
-    context.set_default_timeout(10_000)
-    page = context.new_page()
+def open_page(browser, server_trouble):
+    """Opens pages in browser contexts of their own (one per person, so each has its own session)."""
+    contexts = []
 
-    def _response(response):
-        if response.status >= 500:
-            server_trouble.append(f"{response.status} {response.request.method} {response.url}")
+    def _open(viewport: dict):
+        context = browser.new_context(viewport=viewport, locale="vi-VN")
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
 
-    page.on("response", _response)
-    page.on("pageerror", lambda error: server_trouble.append(f"script error: {error}"))
+        def _response(response):
+            if response.status >= 500:
+                server_trouble.append(f"{response.status} {response.request.method} {response.url}")
+
+        page.on("response", _response)
+        page.on("pageerror", lambda error: server_trouble.append(f"script error: {error}"))
+        return page
+
     try:
-        yield page
+        yield _open
     finally:
         if server_trouble:
             print("Trouble seen by the browser:", *server_trouble, sep="\n  ")
-        context.close()
+        for context in contexts:
+            context.close()
+
+
+@pytest.fixture
+def page(open_page, viewport):
+    return open_page(viewport)
 
 
 def assert_no_sideways_scroll(page) -> None:

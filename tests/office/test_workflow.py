@@ -300,3 +300,14 @@ def test_messages_between_citizen_and_officer(app, staff, filed):
     staff_link = re.search(r'href="([^"]+)">huong-dan.pdf', office)[1].replace("&amp;", "&")
     assert clerk.get(staff_link).status_code == 200
     assert db.session.scalar(db.select(db.func.count(ApplicationEvent.id))) >= 2
+
+
+def test_a_note_typed_for_a_document_asks_for_it_even_if_its_box_was_left_unticked(app, staff, filed):
+    _citizen, application_id, citizen_client = filed
+    clerk = as_staff(app, staff["clerk"])
+    response = act(clerk, application_id, "request-supplement", {"note-ho-chieu": "Thiếu trang thị thực"})
+    assert response.status_code == 302
+    [request] = _app(application_id).supplements
+    assert [(item["key"], item["note"]) for item in request.items] == [("ho-chieu", "Thiếu trang thị thực")]
+    page = citizen_client.get(f"/applications/{application_id}/supplement").get_data(as_text=True)
+    assert "Thiếu trang thị thực" in page
