@@ -41,11 +41,11 @@ def answer(client, url: str, data: dict):
     return submit(client, url, {"action": "continue", **data}, page=url.split("?")[0])
 
 
-def fill_all_steps(client) -> int:
+def fill_all_steps(client, **certificate) -> int:
     url = start(client)
     application_id = int(re.search(r"/applications/(\d+)/", url)[1])
     answer(client, url, APPLICANT)
-    answer(client, f"/applications/{application_id}/steps/certificate", CERTIFICATE)
+    answer(client, f"/applications/{application_id}/steps/certificate", {**CERTIFICATE, **certificate})
     answer(client, f"/applications/{application_id}/steps/residence", {"lived_elsewhere": "no"})
     return application_id
 

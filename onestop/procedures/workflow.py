@@ -559,6 +559,16 @@ def send_back(application: Application, actor: User, comment: str, version: int 
 def deliver(application: Application, actor: User, received, title: str, version: int | None = None) -> Document:
     """Issue the result: the paper goes into the applicant's warehouse and the application is done."""
     _check(actor, application, Action.DELIVER, version)
+    from onestop.payments.services import outstanding_amount
+
+    unpaid = outstanding_amount(application)
+    if unpaid:
+        raise InvalidInput(
+            _(
+                "The fee of %(amount)s đ is not paid yet: the result is issued once the citizen has paid.",
+                amount=f"{unpaid:,}".replace(",", "."),
+            )
+        )
     if received is None:
         raise InvalidInput(_("Attach the result document (PDF) to issue it."))
     owner = db.session.get(User, application.applicant_id)

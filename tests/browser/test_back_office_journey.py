@@ -112,6 +112,8 @@ def file_as_citizen(page: Page, live_server: str, tmp_path) -> str:
     main.get_by_label("Phiếu số 1 (chỉ ghi án tích chưa được xóa)").check()
     main.get_by_label("Số lượng Phiếu").fill("1")
     main.get_by_label("Mục đích sử dụng Phiếu").fill("Bổ sung hồ sơ xin việc")
+    # A fee-exempt applicant: the fee and its payment have their own journey (test_citizen_pays_a_fee.py).
+    main.get_by_label("Trẻ em, người cao tuổi", exact=False).check()
     main.locator(".actions").get_by_role("button", name="Tiếp tục").click()
 
     main.get_by_label("Không").check()

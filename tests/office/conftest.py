@@ -24,11 +24,19 @@ def staff(create_staff):
 
 @pytest.fixture
 def filed(app, demo, create_citizen):
-    """A citizen's criminal-record application, sent to the provincial police; returns (citizen, id)."""
+    """A citizen's criminal-record application, sent to the provincial police; returns (citizen, id).
+
+    The citizen is in a fee-exempt group, so that the result can be issued without a payment; the
+    fee's own rules are tested in tests/payments and in test_workflow's unpaid-fee test.
+    """
+    return file_lltp(app, create_citizen, fee_category="exempt")
+
+
+def file_lltp(app, create_citizen, **certificate):
     citizen = create_citizen(full_name="Nguyễn Thị Mai", email="mai@example.com")
     client = app.test_client()
     login(client, citizen.email)
-    application_id = fill_all_steps(client)
+    application_id = fill_all_steps(client, **certificate)
     upload(client, application_id, "the-can-cuoc", pdf_bytes())
     response = send(client, application_id)
     assert response.status_code == 302, response.get_data(as_text=True)[:300]

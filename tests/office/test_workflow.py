@@ -311,3 +311,25 @@ def test_a_note_typed_for_a_document_asks_for_it_even_if_its_box_was_left_untick
     assert [(item["key"], item["note"]) for item in request.items] == [("ho-chieu", "Thiếu trang thị thực")]
     page = citizen_client.get(f"/applications/{application_id}/supplement").get_data(as_text=True)
     assert "Thiếu trang thị thực" in page
+
+
+def test_a_result_waits_for_the_fee(app, staff, demo, create_citizen):
+    from tests.office.conftest import file_lltp
+
+    _citizen, application_id, _client = file_lltp(app, create_citizen)
+    clerk, leader = as_staff(app, staff["clerk"]), as_staff(app, staff["leader"])
+    specialist = as_staff(app, staff["specialist"])
+    act(clerk, application_id, "accept")
+    act(leader, application_id, "assign", {"specialist": staff["specialist"].id})
+    act(specialist, application_id, "propose", {"decision": "approve", "note": ""})
+    act(leader, application_id, "approve")
+    response = act(
+        clerk,
+        application_id,
+        "deliver",
+        {"title": "Phiếu", "result": (io.BytesIO(pdf_bytes()), "phieu.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert "200.000 đ" in response.get_data(as_text=True)
+    assert _app(application_id).state == "approved"

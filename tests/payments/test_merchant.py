@@ -35,7 +35,6 @@ from onestop.payments.models import (
     RefundState,
 )
 from onestop.procedures.models import Application, ApplicationState
-from onestop.procedures.signals import application_changed
 from tests.conftest import login, outbox, submit
 from tests.filing import answer, start
 from tests.paying import (
@@ -393,20 +392,18 @@ def test_a_withdrawn_paid_application_is_refunded_through_the_gateway(client, de
     assert "Đã hoàn 200.000 đ" in page
 
 
-def test_a_refused_application_is_refunded_in_full(client, demo, create_citizen, gateway):
+def test_a_refused_application_is_refunded_in_full(client, demo, create_citizen, create_staff, gateway):
+    from onestop.accounts.models import Role
+    from tests.office.conftest import act, as_staff
+
     application_id = file_criminal_record(client, create_citizen, demo)
     params = start_paying(client, application_id)
     client.get(pay_on_gateway(gateway, params, ipn_off=True))
-    # TO BE REPLACED by the clerk's HTTP refuse once the back office (onestop/procedures/workflow.py) lands:
-    # the signal is sent as procedures.filing._record sends it, inside the transition's transaction.
-    application = db.session.get(Application, application_id)
-    application.state = ApplicationState.REFUSED
-    application_changed.send(
-        application, action="refuse", from_state="submitted", to_state="refused", actor=None, reason="Sai cơ quan"
-    )
-    db.session.commit()
+    clerk = as_staff(client.application, create_staff(Role.CLERK, "000.00.02.H99", "Đặng Thị Lan"))
+    assert act(clerk, application_id, "refuse", {"reason": "Sai cơ quan"}).status_code == 302
     order = order_for(application_id)
     assert order.state == OrderState.REFUNDED and order.refunds[0].amount == 200_000
+    assert any("hoàn" in m.body.lower() for m in outbox())
 
 
 HOUSEHOLD_OWNER = {
