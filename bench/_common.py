@@ -7,6 +7,7 @@ import http.client
 import math
 import os
 import platform
+import re
 import shutil
 import socket
 import subprocess
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
 
 def reset_postgres(url: str) -> None:
@@ -53,6 +55,13 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def csrf_token(html: str) -> str:
+    match = _CSRF.search(html)
+    if not match:
+        raise RuntimeError("the page has no CSRF token")
+    return match.group(1) or match.group(2)
 
 
 @dataclass

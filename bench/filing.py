@@ -29,7 +29,6 @@ import argparse
 import io
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -45,6 +44,7 @@ from _common import (
     Measurement,
     Server,
     clean_up,
+    csrf_token,
     header,
     report_failures,
     reset_postgres,
@@ -75,7 +75,6 @@ SAMPLE_EVERY = 0.02
 TIMEOUT = 600
 TAG_LENGTH = 48
 BOUNDARY = "onestop-bench-boundary-7MA4YWxkTrZu0gW"
-_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
 
 # ---------------------------------------------------------------------------------------------
@@ -163,13 +162,6 @@ def prepare_citizens(env: dict, count: int) -> tuple[list[Citizen], str, str]:
     prepared = json.loads(done.stdout.strip().splitlines()[-1])
     citizens = [Citizen(c["email"], c["application"]) for c in prepared["citizens"]]
     return citizens, prepared["password"], prepared["document_type"]
-
-
-def csrf_token(html: str) -> str:
-    match = _CSRF.search(html)
-    if not match:
-        raise RuntimeError("the page has no CSRF token")
-    return match.group(1) or match.group(2)
 
 
 def sign_in(base: str, citizens: list[Citizen], password: str, concurrency: int) -> list[str]:
