@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, select, tuple_
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 
 from onestop.accounts.models import User
 from onestop.extensions import db
-from onestop.procedures.models import DECIDED_STATES, RUNNING_STATES, Application, ApplicationState
+from onestop.procedures.models import DECIDED_STATES, RUNNING_STATES, Application, ApplicationState, Procedure
 
 PAGE_SIZE = 50
 
@@ -135,9 +135,12 @@ def queue_statement(user: User, query: QueueQuery, today: date, limit: int = PAG
         .order_by(key, Application.id)
         .limit(limit + 1)
         .options(
-            joinedload(Application.procedure),
+            # A list row shows the procedure's name: its definition (kilobytes of JSON) stays unread.
+            joinedload(Application.procedure).load_only(Procedure.code, Procedure.name),
             joinedload(Application.applicant),
             joinedload(Application.holder),
+            defer(Application.answers),
+            defer(Application.completed_steps),
         )
     )
 
