@@ -4,19 +4,23 @@
                                      [--concurrency C] [--rounds R] [--keep]
 
 It empties the PostgreSQL database named by --database-url (its name must contain "bench"; default
-onestop_bench_queues on 127.0.0.1), builds it with the real commands (`flask --app wsgi db upgrade`,
+onestop_bench_queues on 127.0.0.1) and makes one schema per size in it (`applications_10000`...).
+In each it builds the database with the real commands (`flask --app wsgi db upgrade`,
 `flask --app wsgi province load provinces/demo`), gives the provincial police's clerk, specialist and
-leader (from provinces/demo/staff.yaml) a password (bench/queues_setup.py) and adds 5,000 citizens.
-Then, for each size in turn, it grows the `application` table to that many rows in the database
-server (`INSERT ... SELECT ... generate_series`), runs VACUUM ANALYZE, starts gunicorn on the real app,
-signs the police clerk in over HTTP and measures, in interleaved rounds, N requests to each of:
+leader (from provinces/demo/staff.yaml) a password (bench/queues_setup.py), adds 5,000 citizens, then
+makes the `application` table that size in the database server (`INSERT ... SELECT ...
+generate_series`, with the same random seed, so that a smaller table holds the first rows of a larger
+one) and runs VACUUM ANALYZE. It starts one gunicorn server on the real app per size, signs the
+police clerk in over HTTP on each, and measures N requests to each of these lists, round after round
+going through every list of every size in turn, so that a slow spell of this shared machine hits
+every size alike:
 
 - reception: `GET /office/applications?tab=new`, the first page of the clerk's queue (the target);
 - overdue: `?tab=overdue`, running applications past their due date, soonest due first;
 - in progress by due date: `?tab=in_progress&sort=due`;
 - finished, page 20: `?tab=finished&after=...`, reached by following the "Next page" links;
 - one procedure: `?tab=finished&procedure=ID`, a procedure that is 5% of the police's files;
-- control: `GET /healthz`, which reads no application: how noisy the machine was at that size.
+- control: `GET /healthz`, which reads no application: how noisy the machine was.
 
 The rows: 20% of the applications belong to the provincial police (the rest to the seven others);
 80% of an agency's applications are for its own procedures, the rest for any procedure (transferred
@@ -54,7 +58,6 @@ from _common import (
     reset_postgres,
     run_flask,
     start_server,
-    stop_server,
     wait_until_answering,
 )
 from sqlalchemy import create_engine, text
@@ -207,6 +210,35 @@ def growth_sql(world: World) -> str:
     """
 
 
+def schema_name(size: int) -> str:
+    return f"applications_{size}"
+
+
+def schema_url(url: str, size: int) -> str:
+    """The URL of one size's schema: the app and the commands find their tables by the search path."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    engine = create_engine(parsed, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {schema_name(size)} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {schema_name(size)}"))
+    engine.dispose()
+    return parsed.update_query_dict({"options": f"-csearch_path={schema_name(size)}"}).render_as_string(
+        hide_password=False
+    )
+
+
+def police_count(url: str, world: World) -> int:
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        count = connection.scalar(
+            text("SELECT count(*) FROM application WHERE receiving_agency_id = :a"), {"a": world.agency}
+        )
+    engine.dispose()
+    return count
+
+
 def grow(url: str, world: World, size: int) -> float:
     """Add applications up to `size` rows, then VACUUM ANALYZE; returns the seconds it took."""
     started = time.perf_counter()
@@ -214,7 +246,8 @@ def grow(url: str, world: World, size: int) -> float:
     with engine.begin() as connection:
         current = connection.scalar(text("SELECT count(*) FROM application"))
         if current < size:
-            connection.execute(text("SELECT setseed(:seed)"), {"seed": (size % 9973) / 9973})
+            # The same seed for every size: a smaller table holds the first rows of a larger one.
+            connection.execute(text("SELECT setseed(0.42)"))
             connection.execute(text(growth_sql(world)), {"first": current + 1, "last": size})
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("VACUUM ANALYZE application"))
@@ -386,18 +419,39 @@ def hammer(base: str, cookies, item: QueueList, count: int, concurrency: int) ->
     return measurement
 
 
-def measure(base: str, cookies, lists: list[QueueList], args) -> dict[str, Measurement]:
-    for item in lists:
-        hammer(base, cookies, item, 5 * args.concurrency, args.concurrency)  # warm-up
-    totals = {item.name: Measurement(item.name) for item in lists}
+@dataclass
+class Target:
+    """One size: its schema, its server, the clerk's cookies there and its lists."""
+
+    size: int
+    url: str
+    env: dict
+    world: World
+    server: Server | None = None
+    cookies: object = None
+    lists: list[QueueList] = field(default_factory=list)
+    police: int = 0
+
+
+def measure(targets: list[Target], args) -> dict[int, dict[str, Measurement]]:
+    """Round after round, every list of every size in turn: a slow spell of the machine hits all alike."""
+    for target in targets:
+        base = f"http://127.0.0.1:{target.server.port}"
+        for item in target.lists:
+            hammer(base, target.cookies, item, 5 * args.concurrency, args.concurrency)  # warm-up
+    totals = {t.size: {item.name: Measurement(item.name) for item in t.lists} for t in targets}
     per_round = -(-args.requests // args.rounds)
     for _turn in range(args.rounds):
-        for item in lists:
-            part = hammer(base, cookies, item, per_round, args.concurrency)
-            total = totals[item.name]
-            total.latencies.extend(part.latencies)
-            total.failures.extend(part.failures)
-            total.seconds += part.seconds
+        for position in range(len(targets[0].lists)):
+            for target in targets:
+                item = target.lists[position]
+                part = hammer(
+                    f"http://127.0.0.1:{target.server.port}", target.cookies, item, per_round, args.concurrency
+                )
+                total = totals[target.size][item.name]
+                total.latencies.extend(part.latencies)
+                total.failures.extend(part.failures)
+                total.seconds += part.seconds
     return totals
 
 
@@ -452,7 +506,7 @@ def report_plans(plans: dict[str, list[str]], lines: int) -> list[str]:
 # Report
 
 
-def report(results: dict[int, dict[str, Measurement]], counts: dict[int, int], loads: dict[int, str]) -> bool:
+def report(results: dict[int, dict[str, Measurement]], counts: dict[int, int]) -> bool:
     sizes = sorted(results)
     names = list(results[sizes[0]])
     print()
@@ -470,7 +524,7 @@ def report(results: dict[int, dict[str, Measurement]], counts: dict[int, int], l
         if name == TARGET_LIST:
             met = ratio <= TARGET
     for size in sizes:
-        print(f"  {size:,} rows (police: {counts[size]:,}); load average while measuring: {loads[size]}")
+        print(f"  {size:,} applications, {counts[size]:,} of them at the police")
     print()
     first, last = sizes[0], sizes[-1]
     verdict = "MET" if met else "NOT MET"
@@ -493,11 +547,10 @@ def main() -> int:
         sys.exit("--sizes must grow: the table is only ever added to.")
 
     folder = Path(tempfile.mkdtemp(prefix="onestop-bench-queues-"))
-    servers: list[Server] = []
+    targets: list[Target] = []
     try:
-        env = {
+        base_env = {
             **{key: value for key, value in os.environ.items() if key not in CLEARED_SETTINGS},
-            "DATABASE_URL": args.database_url,
             "ONESTOP_VAR_DIR": str(folder / "var"),
             "BLOB_DIR": str(folder / "blobs"),
             "PROVINCE": PROVINCE_CODE,
@@ -509,60 +562,57 @@ def main() -> int:
         (folder / "var").mkdir()
         print(header())
         reset_postgres(args.database_url)
-        print(f"Database: {args.database_url.split('@')[-1]}")
-        run_flask(env, "db", "upgrade")
-        run_flask(env, "province", "load", "provinces/demo")
-        world = prepare(env, args.database_url)
-        clerk = world.officers["clerk"]["email"]
-        print(f"Police clerk {clerk}, agency id {world.agency}, today {world.today}; {CITIZENS:,} citizens")
-        print(
-            f"gunicorn {' '.join(GUNICORN_SETTINGS)} wsgi:app; client: {args.concurrency} threads, "
-            f"{args.requests} requests per list and size after warm-up, in {args.rounds} interleaved rounds"
-        )
-
-        results: dict[int, dict[str, Measurement]] = {}
-        counts: dict[int, int] = {}
-        loads: dict[int, str] = {}
-        failures: list[str] = []
-        plans: dict[str, list[str]] = {}
+        print(f"Database: {args.database_url.split('@')[-1]}, one schema per size")
         for size in sizes:
-            seconds = grow(args.database_url, world, size)
-            engine = create_engine(args.database_url)
-            with engine.connect() as connection:
-                counts[size] = connection.scalar(
-                    text("SELECT count(*) FROM application WHERE receiving_agency_id = :a"), {"a": world.agency}
-                )
-            engine.dispose()
-            print(f"\n{size:,} applications ({counts[size]:,} at the police), grown and analysed in {seconds:.1f} s")
-            server = start_server(f"onestop-{size}", "wsgi:app", env, folder, GUNICORN_SETTINGS)
-            servers.append(server)
-            wait_until_answering(server, "/healthz")
-            base = f"http://127.0.0.1:{server.port}"
-            session = sign_in(base, clerk, world.password)
+            url = schema_url(args.database_url, size)
+            env = {**base_env, "DATABASE_URL": url}
+            print(f"\nSchema {schema_name(size)}:")
+            run_flask(env, "db", "upgrade")
+            run_flask(env, "province", "load", "provinces/demo")
+            target = Target(size, url, env, prepare(env, url))
+            seconds = grow(url, target.world, size)
+            target.police = police_count(url, target.world)
+            print(
+                f"  {size:,} applications ({target.police:,} at the police), generated and analysed in {seconds:.1f} s"
+            )
+            targets.append(target)
+        world = targets[0].world
+        clerk = world.officers["clerk"]["email"]
+        print(
+            f"\nPolice clerk {clerk}, agency id {world.agency}, today {world.today}; {CITIZENS:,} citizens per schema"
+        )
+        for target in targets:
+            target.server = start_server(f"onestop-{target.size}", "wsgi:app", target.env, folder, GUNICORN_SETTINGS)
+        for target in targets:
+            wait_until_answering(target.server, "/healthz")
+            base = f"http://127.0.0.1:{target.server.port}"
+            session = sign_in(base, clerk, target.world.password)
+            target.cookies = session.cookies
             deep_after = follow_pages(session, base, "/office/applications?tab=finished", DEEP_PAGE)
-            lists = build_lists(world, deep_after)
-            expected_ids(args.database_url, world, lists)
-            started = time.perf_counter()
-            results[size] = measure(base, session.cookies, lists, args)
-            loads[size] = " ".join(f"{x:.2f}" for x in os.getloadavg())
-            print(f"  measured in {time.perf_counter() - started:.1f} s; load average {loads[size]}")
-            for name, measurement in results[size].items():
-                p50, p95 = measurement.percentile(0.5), measurement.percentile(0.95)
-                print(f"  {name:<30} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms")
-                failures += [f"{size:,}: {failure}" for failure in measurement.failures]
-            if size == sizes[-1]:
-                plans = explain(env, world, lists)
-            stop_server(server)
-
-        met = report(results, counts, loads)
-        failures += report_plans(plans, args.plan_lines)
+            target.lists = build_lists(target.world, deep_after)
+            expected_ids(target.url, target.world, target.lists)
+        print(
+            f"{len(targets)} gunicorn servers {' '.join(GUNICORN_SETTINGS)} wsgi:app, one per size; client: "
+            f"{args.concurrency} threads; {args.requests} requests per list and size after warm-up, in "
+            f"{args.rounds} rounds, each round going through every list of every size in turn"
+        )
+        started = time.perf_counter()
+        results = measure(targets, args)
+        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        print(f"Measured in {time.perf_counter() - started:.1f} s; load average {load}")
+        failures = [
+            f"{size:,}: {failure}" for size, lists in results.items() for m in lists.values() for failure in m.failures
+        ]
+        met = report(results, {t.size: t.police for t in targets})
+        largest = targets[-1]
+        failures += report_plans(explain(largest.env, largest.world, largest.lists), args.plan_lines)
         if failures:
-            report_failures(failures, servers[-1])
+            report_failures(failures, largest.server)
             return 1
         print("\nEvery page listed exactly the rows of the plain SQL query, in order; every list used an index.")
         return 0 if met else 2
     finally:
-        clean_up(servers, folder, args.keep)
+        clean_up([t.server for t in targets if t.server], folder, args.keep)
 
 
 if __name__ == "__main__":
