@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,6 +138,17 @@ class Measurement:
     @property
     def throughput(self) -> float:
         return len(self.latencies) / self.seconds
+
+
+def run_clients(client, count: int) -> float:
+    """Run `client` in `count` threads at once; returns the seconds until the last one has ended."""
+    threads = [threading.Thread(target=client) for _ in range(count)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
 
 
 def commit() -> str:

@@ -48,6 +48,7 @@ from _common import (
     header,
     report_failures,
     reset_postgres,
+    run_clients,
     run_flask,
     start_server,
     wait_until_answering,
@@ -295,13 +296,7 @@ def hammer(name: str, operation: Operation, indexes: list[int], concurrency: int
             measurement.latencies.extend(latencies)
             measurement.failures.extend(failures)
 
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    measurement.seconds = time.perf_counter() - started
+    measurement.seconds = run_clients(worker, concurrency)
     return measurement
 
 
