@@ -7,15 +7,18 @@ import http.client
 import math
 import os
 import platform
+import re
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
 
 def reset_postgres(url: str) -> None:
@@ -53,6 +56,13 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def csrf_token(html: str) -> str:
+    match = _CSRF.search(html)
+    if not match:
+        raise RuntimeError("the page has no CSRF token")
+    return match.group(1) or match.group(2)
 
 
 @dataclass
@@ -128,6 +138,17 @@ class Measurement:
     @property
     def throughput(self) -> float:
         return len(self.latencies) / self.seconds
+
+
+def run_clients(client, count: int) -> float:
+    """Run `client` in `count` threads at once; returns the seconds until the last one has ended."""
+    threads = [threading.Thread(target=client) for _ in range(count)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
 
 
 def commit() -> str:

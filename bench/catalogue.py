@@ -35,6 +35,7 @@ from _common import (
     header,
     report_failures,
     reset_postgres,
+    run_clients,
     run_flask,
     start_server,
     wait_until_answering,
@@ -646,13 +647,7 @@ def hammer(port: int, requests: list[Request], concurrency: int, name: str) -> M
             measurement.latencies.extend(latencies)
             measurement.failures.extend(failures)
 
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    measurement.seconds = time.perf_counter() - started
+    measurement.seconds = run_clients(worker, concurrency)
     return measurement
 
 

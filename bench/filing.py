@@ -33,7 +33,6 @@ import argparse
 import io
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -49,9 +48,11 @@ from _common import (
     Measurement,
     Server,
     clean_up,
+    csrf_token,
     header,
     report_failures,
     reset_postgres,
+    run_clients,
     run_flask,
     start_server,
     wait_until_answering,
@@ -81,7 +82,6 @@ SAMPLE_EVERY = 0.02
 TIMEOUT = 600
 TAG_LENGTH = 48
 BOUNDARY = "onestop-bench-boundary-7MA4YWxkTrZu0gW"
-_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
 
 # ---------------------------------------------------------------------------------------------
@@ -169,13 +169,6 @@ def prepare_citizens(env: dict, count: int) -> tuple[list[Citizen], str, str]:
     prepared = json.loads(done.stdout.strip().splitlines()[-1])
     citizens = [Citizen(c["email"], c["application"]) for c in prepared["citizens"]]
     return citizens, prepared["password"], prepared["document_type"]
-
-
-def csrf_token(html: str) -> str:
-    match = _CSRF.search(html)
-    if not match:
-        raise RuntimeError("the page has no CSRF token")
-    return match.group(1) or match.group(2)
 
 
 def sign_in(base: str, citizens: list[Citizen], password: str, concurrency: int) -> list[str]:
@@ -309,13 +302,7 @@ def hammer(name: str, operation: Operation, indexes: list[int], concurrency: int
             measurement.latencies.extend(latencies)
             measurement.failures.extend(failures)
 
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    measurement.seconds = time.perf_counter() - started
+    measurement.seconds = run_clients(worker, concurrency)
     return measurement
 
 

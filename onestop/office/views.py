@@ -12,6 +12,7 @@ from datetime import date
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import load_only
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -61,6 +62,7 @@ def queue():
         db.select(Procedure)
         .where(Procedure.province_id == current_user.agency.province_id, Procedure.is_active.is_(True))
         .order_by(Procedure.code)
+        .options(load_only(Procedure.code, Procedure.name))  # not every procedure's definition, for a menu
     ).all()
     return render_template(
         "office/queue.html",

@@ -15,17 +15,7 @@ from flask_babel import gettext as _
 
 from onestop.models import utcnow
 from onestop.procedures.calendar import DueDate, ProvinceCalendar
-from onestop.procedures.models import Application, ApplicationState, ClockKind
-
-# States in which the clock runs; a supplement request or the end of the process stops it.
-RUNNING_STATES = frozenset(
-    {
-        ApplicationState.RECEIVED,
-        ApplicationState.IN_PROGRESS,
-        ApplicationState.AWAITING_APPROVAL,
-        ApplicationState.APPROVED,
-    }
-)
+from onestop.procedures.models import RUNNING_STATES, Application, ClockKind
 
 
 @dataclass(frozen=True)

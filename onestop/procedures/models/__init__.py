@@ -2,7 +2,9 @@
 
 import onestop.datastore.models  # noqa: F401  (Document, which applications attach)
 from onestop.procedures.models.application import (
+    DECIDED_STATES,
     FINAL_STATES,
+    RUNNING_STATES,
     Application,
     ApplicationCounter,
     ApplicationDocument,
@@ -26,7 +28,9 @@ from onestop.procedures.models.catalogue import (
 )
 
 __all__ = [
+    "DECIDED_STATES",
     "FINAL_STATES",
+    "RUNNING_STATES",
     "Application",
     "ApplicationCounter",
     "ApplicationDocument",
