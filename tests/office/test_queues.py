@@ -16,7 +16,7 @@ from onestop.procedures.models import Application, Procedure, ProcedureVersion
 from tests.office.conftest import as_staff
 
 COUNT = 120  # in each of two states: three pages of 50, 50 and 20
-_ROW = re.compile(r'<tr( class="overdue")?>\s*<td><a href="/office/applications/(\d+)"')
+_ROW = re.compile(r'<tr( class="overdue")?>\s*<td[^>]*><a href="/office/applications/(\d+)"')
 _NEXT = re.compile(r'class="pagination"><a href="([^"]+)"')
 
 
