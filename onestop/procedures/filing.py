@@ -48,9 +48,19 @@ class FilingError(InvalidInput):
     pass
 
 
+# Parsed forms by (procedure version id, content hash): a version never changes, and the hash tells a
+# version of a database rebuilt from scratch from the one cached under the same id.
+_forms: dict[tuple[int, str], FormSpec | None] = {}
+
+
 def form_of(application: Application) -> FormSpec | None:
-    spec = application.definition.get("form")
-    return FormSpec.model_validate(spec) if spec else None
+    """The form the application is filed under, parsed once per process (FormSpec is immutable)."""
+    version = application.procedure_version
+    key = (version.id, version.content_hash)
+    if key not in _forms:
+        spec = version.definition.get("form")
+        _forms[key] = FormSpec.model_validate(spec) if spec else None
+    return _forms[key]
 
 
 def _record(application: Application, actor: User | None, action: str, from_state, to_state, reason: str = ""):
