@@ -146,8 +146,10 @@ def returned_params(response) -> dict[str, str]:
 def pay(gw, merchant) -> dict[str, str]:
     """A whole successful payment with one IPN; returns the params the IPN carried."""
     _, token = start_payment(gw)
+    # Counted before confirming: the IPN may arrive before `confirm` returns.
+    expected = len(merchant.received) + 1
     confirm(gw, token)
-    return merchant.wait_for(len(merchant.received) + 1)[-1]
+    return merchant.wait_for(expected)[-1]
 
 
 @pytest.mark.parametrize(
