@@ -87,7 +87,13 @@ def _truncate_all() -> None:
 
 @pytest.fixture(autouse=True)
 def _clean(request, app):
-    """Every test starts from empty tables, an empty rate-limit store and a fresh app context."""
+    """Every test starts from empty tables, an empty rate-limit store and a fresh app context.
+
+    Tests that build apps of their own make those apps' Celery the process default; the suite's app
+    takes it back, so that tasks queued by this test run eagerly in this app.
+    """
+    app.extensions["celery"].set_current()
+    app.extensions["celery"].set_default()
     with app.app_context():
         yield
         db.session.remove()
