@@ -12,6 +12,7 @@ def init_celery(app: Flask) -> Celery:
                 return self.run(*args, **kwargs)
 
     reconcile_hour, reconcile_minute = (int(part) for part in app.config["PAYMENT_RECONCILE_UTC"].split(":"))
+    remind_hour, remind_minute = (int(part) for part in app.config["DEADLINE_REMINDER_UTC"].split(":"))
     celery = Celery(app.import_name, task_cls=FlaskTask)
     celery.conf.update(
         broker_url=app.config["CELERY_BROKER_URL"],
@@ -32,12 +33,16 @@ def init_celery(app: Flask) -> Celery:
                 "task": "onestop.payments.tasks.sweep_payments",
                 "schedule": app.config["PAYMENT_SWEEP_INTERVAL"],
             },
+            "remind-deadlines": {
+                "task": "onestop.office.tasks.remind_deadlines",
+                "schedule": crontab(hour=remind_hour, minute=remind_minute),
+            },
             "reconcile-payments": {
                 "task": "onestop.payments.tasks.reconcile",
                 "schedule": crontab(hour=reconcile_hour, minute=reconcile_minute),
             },
         },
-        include=["onestop.notifications.tasks", "onestop.payments.tasks"],
+        include=["onestop.notifications.tasks", "onestop.payments.tasks", "onestop.office.tasks"],
     )
     celery.set_default()
     app.extensions["celery"] = celery

@@ -103,8 +103,21 @@ def demo_accounts(province_code: str | None, password: str) -> None:
         click.echo(f"  {user.role_enum.title:<24} {login:<34} {user.full_name} {agency}")
 
 
+office_cli = AppGroup("office", help="Back-office jobs.")
+
+
+@office_cli.command("remind")
+def office_remind() -> None:
+    """E-mail each agency's leaders the files overdue or due by the next working day (once a day)."""
+    from onestop.office.reminders import remind_deadlines
+
+    click.echo(_("%(count)d reminders queued.", count=remind_deadlines()))
+
+
 def register(app: Flask) -> None:
     from onestop.audit.cli import audit_cli
+
+    app.cli.add_command(office_cli)
 
     app.cli.add_command(province_cli)
     app.cli.add_command(audit_cli)

@@ -133,6 +133,8 @@ class Config:
     PAYMENT_SWEEP_INTERVAL = float(os.environ.get("PAYMENT_SWEEP_INTERVAL", "300"))
     # The daily reconciliation of yesterday's transactions, as an hour and minute of UTC (18:30 = 01:30 in Vietnam).
     PAYMENT_RECONCILE_UTC = os.environ.get("PAYMENT_RECONCILE_UTC", "18:30")
+    # The daily e-mail to each agency's leaders listing files overdue or due by the next working day.
+    DEADLINE_REMINDER_UTC = os.environ.get("DEADLINE_REMINDER_UTC", "00:30")
 
 
 class DemoConfig(Config):
