@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import current_app
-from sqlalchemy import event, insert, select, text, update
+from sqlalchemy import event, func, insert, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -209,7 +209,7 @@ def _capture(session: Session, _context) -> None:
     # `session.new` still lists what this flush inserted.
     inserted = sorted(
         (instance for instance in session.new if isinstance(instance, _CAPTURED)),
-        key=lambda instance: (_CAPTURED.index(type(instance)), instance.id),
+        key=lambda instance: (not isinstance(instance, ApplicationEvent), instance.id),
     )
     if inserted:
         _keep(session, [_entry_for(instance) for instance in inserted])
@@ -299,7 +299,6 @@ class Break(enum.StrEnum):
 @dataclass(frozen=True)
 class Verification:
     checked: int
-    last_sequence: int
     broken_at: int | None = None
     problem: Break | None = None
 
@@ -328,7 +327,8 @@ def verify_chain(anchors: Iterable[tuple[int, str]] = (), batch_size: int = 2000
     Checked for each record: its number follows the previous one (a gap is a deleted record), its
     stored previous hash is the previous record's hash (a replaced or reordered record), and its hash
     matches its content (an edited record). Then the head must name the last record (deleting the
-    newest records leaves a head pointing past the end), and every anchor kept outside the database
+    newest records leaves a head pointing past the end; a head moved back leaves records beyond it),
+    and every anchor kept outside the database
     must still be there with the same hash. Records appended while the walk runs are left to the next run.
     """
     anchors = dict(anchors)
@@ -336,7 +336,7 @@ def verify_chain(anchors: Iterable[tuple[int, str]] = (), batch_size: int = 2000
     expected, previous, checked = 1, GENESIS_HASH, 0
 
     def broken(at: int, problem: Break) -> Verification:
-        return Verification(checked, expected - 1, at, problem)
+        return Verification(checked, at, problem)
 
     for row in _stream(head.sequence if head else None, batch_size):
         if row.sequence != expected:
@@ -365,8 +365,14 @@ def verify_chain(anchors: Iterable[tuple[int, str]] = (), batch_size: int = 2000
         if last:
             return broken(last, Break.HEAD_MISSING)
     elif (head.sequence, head.hash) != (last, previous):
-        return broken(last + 1 if head.sequence > last else head.sequence, Break.HEAD_MISMATCH)
+        return broken(last + 1 if head.sequence > last else last, Break.HEAD_MISMATCH)
+    # Records and the head commit together, so a head behind existing records was moved back by hand.
+    # (The newest number is read before the head: an append in between only moves the head further.)
+    newest = db.session.scalar(select(func.max(_records.c.sequence)))
+    now = db.session.scalar(select(_head.c.sequence).where(_head.c.id == HEAD_ID))
+    if newest is not None and now is not None and now < newest:
+        return broken(now + 1, Break.HEAD_MISMATCH)
     missing = [sequence for sequence in anchors if sequence > last]
     if missing:
         return broken(min(missing), Break.ANCHOR_MISMATCH)
-    return Verification(checked, last)
+    return Verification(checked)

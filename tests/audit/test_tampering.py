@@ -112,6 +112,12 @@ def test_deleting_the_newest_record_is_caught_by_the_head(chain, cli):
     assert cli("verify").exit_code == 1
 
 
+@pytest.mark.parametrize("moved_to", [0, 3])
+def test_a_head_moved_back_over_records_still_there_is_reported(chain, moved_to):
+    tamper(update(head).values(sequence=moved_to, hash=row(moved_to).hash if moved_to else "0" * 64))
+    assert broken(verify_chain()) == (moved_to + 1, Break.HEAD_MISMATCH)
+
+
 def test_a_deleted_head_is_reported(chain):
     tamper(delete(head))
     assert broken(verify_chain()) == (LENGTH, Break.HEAD_MISSING)
