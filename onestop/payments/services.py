@@ -170,6 +170,7 @@ def _end_order(application: Application, schedule: FeeSchedule, outcome: str) ->
         return
     if order.state_enum is OrderState.DUE:
         if _move(PaymentOrder, order.id, OrderState.DUE, OrderState.CANCELLED):
+            db.session.expire(order)
             _event(order, "order", order.id, OrderState.DUE, OrderState.CANCELLED, outcome)
         return
     if order.state_enum is not OrderState.PAID:
@@ -180,6 +181,7 @@ def _end_order(application: Application, schedule: FeeSchedule, outcome: str) ->
         _event(order, "order", order.id, OrderState.PAID, OrderState.PAID, f"{outcome}: no refund under the schedule")
         return
     if _move(PaymentOrder, order.id, OrderState.PAID, OrderState.REFUNDING):
+        db.session.expire(order)
         _event(order, "order", order.id, OrderState.PAID, OrderState.REFUNDING, outcome)
         _request_refund(order, paid, amount, RefundReason(outcome))
 
@@ -405,7 +407,9 @@ def finish_refund(refund: Refund, result: RefundResult) -> bool:
         log.error("refund %s of order %s refused by the gateway: %s", refund.id, order.id, result.code)
         return True
     db.session.add(LedgerEntry(order_id=order.id, kind=LedgerKind.REFUND, amount=-refund.amount, refund_id=refund.id))
-    if _move(PaymentOrder, order.id, OrderState.REFUNDING, OrderState.REFUNDED):
+    # Sending back money that was not due leaves the fee itself paid; only the application's end refunds it.
+    is_fee_refund = refund.reason != RefundReason.NOT_DUE
+    if is_fee_refund and _move(PaymentOrder, order.id, OrderState.REFUNDING, OrderState.REFUNDED):
         _event(order, "order", order.id, OrderState.REFUNDING, OrderState.REFUNDED, str(refund.reason))
     _notify_refunded(order, refund)
     return True

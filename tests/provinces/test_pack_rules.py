@@ -84,3 +84,42 @@ def test_text_longer_than_its_column_is_refused_before_loading(pack):
         "kind: " + "x" * 41 + '\n    parent: "000.00.00.H99"',
     )
     assert problems_of(pack) == [("agencies.yaml", line_of(text, "x" * 41))]
+
+
+def messages_of(path) -> list[tuple[str, int, str]]:
+    with pytest.raises(PackInvalid) as caught:
+        read_pack(path)
+    return [(p.file, p.line, p.message) for p in caught.value.problems]
+
+
+def test_fees_must_count_and_depend_on_questions_the_form_asks(app, pack):
+    path = pack / "procedures" / "criminal-record-certificate.yaml"
+    replace(path, "per: {field: copies, beyond: 2}", "per: {field: purpose, beyond: 2}")
+    text = replace(path, "when: {field: fee_category, equals: exempt}", "when: {field: category, equals: exempt}")
+    name = "procedures/criminal-record-certificate.yaml"
+    with app.test_request_context():
+        assert messages_of(pack) == [
+            (name, line_of(text, "per: {field: purpose"), "Phí chỉ có thể tính theo một câu hỏi dạng số."),
+            (
+                name,
+                line_of(text, "when: {field: category"),
+                "Phí chỉ có thể phụ thuộc vào một câu hỏi trong biểu mẫu của thủ tục này.",
+            ),
+        ]
+
+
+def test_an_exemption_with_two_effects_and_a_fractional_amount_are_refused(app, pack):
+    path = pack / "procedures" / "criminal-record-certificate.yaml"
+    replace(path, "      free: true\n", "      free: true\n      reduction_percent: 50\n")
+    text = replace(path, "amount: 5000\n", "amount: 5000.5\n")
+    name = "procedures/criminal-record-certificate.yaml"
+    with app.test_request_context():
+        found = messages_of(pack)
+    assert found == [
+        (name, line_of(text, "5000.5"), "Giá trị này phải là số nguyên."),
+        (
+            name,
+            line_of(text, "    - id: exempt"),
+            "Mỗi đối tượng miễn, giảm cần đúng một trong: free, reduction_percent, fixed_amount.",
+        ),
+    ]
