@@ -13,6 +13,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import false, func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from onestop.accounts.citizen_id import problem_with
 from onestop.accounts.models import Role, User
 from onestop.audit.services import record
 from onestop.errors import InvalidInput, NotAllowed, NotFound
@@ -32,6 +33,31 @@ class AccountError(InvalidInput):
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.field = field
+
+
+def walk_in_citizen(citizen_id: str, full_name: str, phone: str) -> User:
+    """The citizen a clerk files for at the counter: found by ID number, or a new account they claim later.
+
+    The new account has no password and no e-mail; the citizen claims it through password reset by
+    phone, or registration support. A phone number already used by another account is left out.
+    """
+    citizen_id = "".join(citizen_id.split())
+    if problem_with(citizen_id):
+        raise AccountError(_("Enter the 12-digit number on the citizen's ID card."), "citizen_id")
+    user = db.session.scalar(select(User).where(User.citizen_id == citizen_id))
+    if user is not None:
+        if user.is_staff:
+            raise AccountError(_("Counter filings are for citizens."), "citizen_id")
+        return user
+    if not full_name.strip():
+        raise AccountError(_("Enter the citizen's full name as on their ID card."), "full_name")
+    phone = normalise_phone(phone) if phone.strip() else None
+    if phone and db.session.scalar(select(User.id).where(User.phone == phone)):
+        phone = None
+    user = User(full_name=full_name.strip()[:200], citizen_id=citizen_id, phone=phone, role=Role.CITIZEN)
+    db.session.add(user)
+    db.session.flush()
+    return user
 
 
 def normalise_phone(phone: str) -> str:

@@ -225,6 +225,7 @@ def message(application_id: int):
 @login_required
 def counter():
     """Find or create the walk-in citizen's account, then file on the usual pages on their behalf."""
+    from onestop.accounts.services import AccountError, walk_in_citizen
     from onestop.procedures import filing
 
     procedures = db.session.scalars(
@@ -239,9 +240,9 @@ def counter():
         if procedure is None:
             errors["procedure"] = _("Choose the procedure.")
         try:
-            citizen = counter_citizen(form.get("citizen_id", ""), form.get("full_name", ""), form.get("phone", ""))
-        except InvalidInput as problem:
-            errors[getattr(problem, "field", None) or "citizen_id"] = problem.message
+            citizen = walk_in_citizen(form.get("citizen_id", ""), form.get("full_name", ""), form.get("phone", ""))
+        except AccountError as problem:
+            errors[problem.field or "citizen_id"] = problem.message
         if not errors:
             application = filing.start_counter_application(procedure, current_user, citizen)
             step_id = filing.next_step_id(application)
@@ -252,37 +253,6 @@ def counter():
     return render_template("office/counter.html", procedures=procedures, form=form, errors=errors), (
         422 if errors else 200
     )
-
-
-class CounterInputError(InvalidInput):
-    def __init__(self, message: str, field: str):
-        super().__init__(message)
-        self.field = field
-
-
-def counter_citizen(citizen_id: str, full_name: str, phone: str):
-    """The citizen with this ID number, or a new account for them that they can claim later."""
-    from onestop.accounts.citizen_id import problem_with
-    from onestop.accounts.models import Role, User
-    from onestop.accounts.services import normalise_phone
-
-    citizen_id = "".join(citizen_id.split())
-    if problem_with(citizen_id):
-        raise CounterInputError(_("Enter the 12-digit number on the citizen's ID card."), "citizen_id")
-    user = db.session.scalar(db.select(User).where(User.citizen_id == citizen_id))
-    if user is not None:
-        if user.is_staff:
-            raise CounterInputError(_("Counter filings are for citizens."), "citizen_id")
-        return user
-    if not full_name.strip():
-        raise CounterInputError(_("Enter the citizen's full name as on their ID card."), "full_name")
-    phone = normalise_phone(phone) if phone.strip() else None
-    if phone and db.session.scalar(db.select(User.id).where(User.phone == phone)):
-        phone = None  # the number belongs to another account; the file is still reachable by ID number
-    user = User(full_name=full_name.strip()[:200], citizen_id=citizen_id, phone=phone, role=Role.CITIZEN)
-    db.session.add(user)
-    db.session.flush()
-    return user
 
 
 # --- Slips and the tracking book ---------------------------------------------------------------------------
