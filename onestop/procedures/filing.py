@@ -63,7 +63,7 @@ def form_of(application: Application) -> FormSpec | None:
     return _forms[key]
 
 
-def _record(application: Application, actor: User | None, action: str, from_state, to_state, reason: str = ""):
+def record_event(application: Application, actor: User | None, action: str, from_state, to_state, reason: str = ""):
     """Write the history event of a change and tell subscribers (payments, audit...) in the same transaction."""
     event = ApplicationEvent(
         application=application,
@@ -115,7 +115,7 @@ def start_application(procedure: Procedure, user: User) -> Application:
         completed_steps=[],
     )
     db.session.add(application)
-    _record(application, user, "create", None, ApplicationState.DRAFT)
+    record_event(application, user, "create", None, ApplicationState.DRAFT)
     db.session.flush()
     return application
 
@@ -147,7 +147,7 @@ def start_counter_application(procedure: Procedure, clerk: User, citizen: User) 
         result_delivery="counter",
     )
     db.session.add(application)
-    _record(application, clerk, "create", None, ApplicationState.DRAFT, "counter")
+    record_event(application, clerk, "create", None, ApplicationState.DRAFT, "counter")
     db.session.flush()
     return application
 
@@ -232,7 +232,7 @@ def attach_new_document(application: Application, user: User, type_code: str, re
     document = add_document(
         owner, type_code, received, title, added_by=user, source_application_id=application.id, provenance=provenance
     )
-    _attach(application, type_code, document)
+    attach_document(application, type_code, document)
     return document
 
 
@@ -246,11 +246,11 @@ def attach_existing_document(application: Application, user: User, type_code: st
         raise FilingError(_("This document is not of the kind asked for here."))
     if not document.is_valid_on(date.today()):
         raise FilingError(_("This document has expired. Upload a valid one."))
-    _attach(application, type_code, document)
+    attach_document(application, type_code, document)
     return document
 
 
-def _attach(application: Application, type_code: str, document: Document) -> None:
+def attach_document(application: Application, type_code: str, document: Document) -> None:
     if any(link.document_id == document.id for link in application.documents):
         return
     application.documents.append(ApplicationDocument(document_id=document.id, document_type_code=type_code))
@@ -319,7 +319,7 @@ def submit_application(application: Application, user: User) -> str | None:
     application.state = ApplicationState.SUBMITTED
     application.submitted_at = now
     application.updated_at = now
-    _record(application, user, "submit", ApplicationState.DRAFT, ApplicationState.SUBMITTED)
+    record_event(application, user, "submit", ApplicationState.DRAFT, ApplicationState.SUBMITTED)
     # In SQL: concurrent submissions must not overwrite each other's count.
     db.session.execute(
         update(Procedure)
@@ -386,7 +386,7 @@ def withdraw_application(application: Application, user: User, reason: str) -> N
     previous = application.state
     application.state = ApplicationState.WITHDRAWN
     application.updated_at = utcnow()
-    _record(application, user, "withdraw", previous, ApplicationState.WITHDRAWN, reason.strip()[:1000])
+    record_event(application, user, "withdraw", previous, ApplicationState.WITHDRAWN, reason.strip()[:1000])
 
 
 def my_applications(user: User) -> list[Application]:

@@ -36,7 +36,7 @@ from onestop.models import utcnow
 from onestop.notifications.models import Channel
 from onestop.notifications.outbox import queue_message
 from onestop.procedures import clock
-from onestop.procedures.filing import _attach, _record, document_slots
+from onestop.procedures.filing import attach_document, document_slots, record_event
 from onestop.procedures.models import (
     FINAL_STATES,
     Application,
@@ -200,7 +200,7 @@ def _move(application: Application, actor: User | None, action: Action, to_state
     if to_state in FINAL_STATES:
         application.finished_at = application.updated_at
         application.holder_id = None
-    _record(application, actor, str(action), previous, to_state, reason)
+    record_event(application, actor, str(action), previous, to_state, reason)
 
 
 def _flush() -> None:
@@ -359,7 +359,7 @@ def supply_document(
     for link in list(application.documents):
         if link.document_type_code == type_code:
             application.documents.remove(link)
-    _attach(application, type_code, document)
+    attach_document(application, type_code, document)
     return document
 
 
@@ -444,7 +444,7 @@ def transfer(application: Application, actor: User, agency_id: int, note: str, v
     application.receiving_agency = target
     previous = application.state
     application.updated_at = utcnow()
-    _record(
+    record_event(
         application,
         actor,
         str(Action.TRANSFER),
@@ -504,7 +504,7 @@ def assign(application: Application, actor: User, specialist_id: int, version: i
         _move(application, actor, Action.ASSIGN, S.IN_PROGRESS, specialist.full_name)
     else:
         application.updated_at = utcnow()
-        _record(application, actor, str(Action.ASSIGN), application.state, application.state, specialist.full_name)
+        record_event(application, actor, str(Action.ASSIGN), application.state, application.state, specialist.full_name)
     _flush()
 
 
@@ -616,7 +616,7 @@ def apologise(
     )
     _refresh_due(application)
     application.updated_at = utcnow()
-    _record(application, actor, str(Action.APOLOGISE), application.state, application.state, reason)
+    record_event(application, actor, str(Action.APOLOGISE), application.state, application.state, reason)
     slip = _issue(
         application,
         SlipKind.APOLOGY,
