@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from onestop.accounts.models import User
 from onestop.extensions import db
 from onestop.i18n import localized
+from onestop.procedures.filling import address_line
 from onestop.procedures.models import Application, IssuedSlip, SlipKind
 from onestop.provinces.models import Agency
 from onestop.slips import data as slips
@@ -217,9 +218,14 @@ def book_rows(agency_id: int, first: date, last: date, zone: ZoneInfo) -> list[s
             Application.accepted_at <= end,
         )
         .order_by(Application.accepted_at, Application.id)
-        .options(selectinload(Application.events), selectinload(Application.applicant))
+        .options(
+            selectinload(Application.events),
+            selectinload(Application.applicant),
+            selectinload(Application.procedure),
+        )
     ).all()
     rows = []
+    unit_names = applications[0].receiving_agency.province.unit_names() if applications else {}
     for number, application in enumerate(applications, start=1):
         applicant = application.applicant
         returned = next((e.created_at for e in application.events if e.action in ("deliver", "refuse")), None)
@@ -231,7 +237,9 @@ def book_rows(agency_id: int, first: date, last: date, zone: ZoneInfo) -> list[s
                 procedure_name=application.procedure.display_name(),
                 applicant_name=applicant.full_name,
                 applicant_contact=", ".join(
-                    part for part in (str((applicant.facts or {}).get("address", "")), applicant.phone or "") if part
+                    part
+                    for part in (address_line((applicant.facts or {}).get("address"), unit_names), applicant.phone)
+                    if part
                 ),
                 processing_agency=application.receiving_agency.display_name(),
                 received_at=application.accepted_at,

@@ -252,9 +252,7 @@ def review(application_id: int):
 def answer_summary(application) -> list:
     """[(step, [(field, [lines shown])])]: every visible answer as the citizen and the officers read it."""
     form = filing.form_of(application)
-    unit_names = {
-        code: f"{name}, {above}" if above else name for code, name, above in current_province().address_units()
-    }
+    unit_names = current_province().unit_names()
     summary = []
     for step in visible_steps(form, application.answers):
         rows = []

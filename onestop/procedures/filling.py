@@ -252,6 +252,13 @@ def prefill_values(step: StepSpec, answers: dict, known: dict) -> dict:
     return filled
 
 
+def address_line(value, unit_names: dict[str, str]) -> str:
+    """An address answer ({"unit": code, "street": text}) on one line, with the unit's full name."""
+    if not isinstance(value, dict):
+        return str(value or "")
+    return ", ".join(part for part in (value.get("street"), unit_names.get(value.get("unit"), "")) if part)
+
+
 def display_value(spec: FieldSpec, value, unit_names: dict[str, str]) -> str:
     """An answer as the citizen reads it on the check-your-answers page and the receipt."""
     if value is None or value == "" or value == []:
@@ -265,7 +272,7 @@ def display_value(spec: FieldSpec, value, unit_names: dict[str, str]) -> str:
             if option.value == value:
                 return localized(option.label)
     if spec.type == "address":
-        return ", ".join(part for part in (value.get("street"), unit_names.get(value.get("unit"), "")) if part)
+        return address_line(value, unit_names)
     if spec.type == "number":
         # Years and counts read plainly; amounts get Vietnamese thousands dots.
         return f"{value:,}".replace(",", ".") if abs(value) >= 10_000 else str(value)

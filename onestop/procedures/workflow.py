@@ -37,6 +37,7 @@ from onestop.notifications.models import Channel
 from onestop.notifications.outbox import queue_message
 from onestop.procedures import clock
 from onestop.procedures.filing import attach_document, document_slots, record_event
+from onestop.procedures.filling import address_line
 from onestop.procedures.models import (
     FINAL_STATES,
     Application,
@@ -752,7 +753,7 @@ def slip_facts(application: Application, actor: User | None) -> dict:
             "citizen_id": applicant.citizen_id or "",
             "phone": applicant.phone or "",
             "email": applicant.email or "",
-            "address": str((applicant.facts or {}).get("address", "")) if applicant.facts else "",
+            "address": applicant_address(applicant, application.receiving_agency.province),
         },
         "documents": [
             {"title": link.document.title, "type": link.document_type_code} for link in application.documents
@@ -761,6 +762,11 @@ def slip_facts(application: Application, actor: User | None) -> dict:
         "due_on": application.due_on.isoformat() if application.due_on else None,
         "delivery": str(application.result_delivery),
     }
+
+
+def applicant_address(applicant: User, province) -> str:
+    """The applicant's address as remembered from their filings, on one line for slips and the book."""
+    return address_line((applicant.facts or {}).get("address"), province.unit_names())
 
 
 def _status_link(application: Application) -> str:

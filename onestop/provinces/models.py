@@ -51,6 +51,10 @@ class Province(db.Model):
         walk(self.units or [], [])
         return found
 
+    def unit_names(self) -> dict[str, str]:
+        """Unit code → its name followed by the units above it ("Phường Đông Thành, Thành phố ...")."""
+        return {code: f"{name}, {above}" if above else name for code, name, above in self.address_units()}
+
 
 class Agency(db.Model):
     __tablename__ = "agency"

@@ -41,6 +41,8 @@ def test_receipt_supplement_and_apology_slips(app, staff, filed):
     receipt = _text(clerk.get(_slip_links(office, "/office/applications")[-1]))
     assert "TIẾP NHẬN" in receipt.upper() and code in receipt
     assert f"{application.due_on:%d/%m/%Y}" in receipt
+    # The applicant's address as a line of text, with the ward's name, not the stored answer.
+    assert "12 Đường Lê Lợi, Phường" in receipt.replace("\n", " ") and "'unit'" not in receipt
 
     new = application.due_on + timedelta(days=14)
     while new.weekday() >= 5:
@@ -80,6 +82,7 @@ def test_tracking_book_lists_what_the_agency_accepted(app, staff, filed):
     values = [cell for row in sheet.iter_rows(values_only=True) for cell in row if cell]
     assert db.session.get(Application, application_id).code in values
     assert "Nguyễn Thị Mai" in values
+    assert any(isinstance(v, str) and v.startswith("12 Đường Lê Lợi, Phường") for v in values)
     assert as_staff(app, staff["ward_clerk"]).get("/office/tracking-book.xlsx").status_code == 200
     ward_sheet = load_workbook(io.BytesIO(as_staff(app, staff["ward_clerk"]).get("/office/tracking-book.xlsx").data))
     ward_values = [cell for row in ward_sheet.active.iter_rows(values_only=True) for cell in row if cell]
