@@ -36,7 +36,7 @@ from onestop.payments.models import (
 )
 from onestop.procedures.models import Application, ApplicationState
 from tests.conftest import login, outbox, submit
-from tests.filing import answer, start
+from tests.filing import answer, fill_all_steps, start
 from tests.paying import (
     SECRET,
     file_criminal_record,
@@ -73,19 +73,8 @@ def pdf_text(document: Document) -> str:
 
 
 def test_review_page_shows_the_amount_and_how_it_is_computed_for_these_answers(client, demo, create_citizen):
-    user = create_citizen()
-    login(client, user.email)
-    url = start(client)
-    application_id = int(re.search(r"/applications/(\d+)/", url)[1])
-    from tests.filing import APPLICANT
-
-    answer(client, url, APPLICANT)
-    answer(
-        client,
-        f"/applications/{application_id}/steps/certificate",
-        {"kind": "1", "copies": "4", "purpose": "Du hoc", "fee_category": "student"},
-    )
-    answer(client, f"/applications/{application_id}/steps/residence", {"lived_elsewhere": "no"})
+    login(client, create_citizen().email)
+    application_id = fill_all_steps(client, copies="4", purpose="Du hoc", fee_category="student")
     page = client.get(f"/applications/{application_id}/review").get_data(as_text=True)
     # Students pay 100.000 for the certificate; the 3rd and 4th certificates cost 5.000 each: 110.000.
     assert "110.000 đ" in page
@@ -116,19 +105,10 @@ def test_sending_makes_the_fee_due_and_the_receipt_page_offers_to_pay(client, de
 
 
 def test_a_free_applicant_owes_nothing(client, demo, create_citizen):
-    user = create_citizen()
-    login(client, user.email)
-    from tests.filing import APPLICANT, pdf_bytes, send, upload
+    from tests.filing import pdf_bytes, send, upload
 
-    url = start(client)
-    application_id = int(re.search(r"/applications/(\d+)/", url)[1])
-    answer(client, url, APPLICANT)
-    answer(
-        client,
-        f"/applications/{application_id}/steps/certificate",
-        {"kind": "1", "copies": "1", "purpose": "x", "fee_category": "exempt"},
-    )
-    answer(client, f"/applications/{application_id}/steps/residence", {"lived_elsewhere": "no"})
+    login(client, create_citizen().email)
+    application_id = fill_all_steps(client, copies="1", purpose="x", fee_category="exempt")
     upload(client, application_id, "the-can-cuoc", pdf_bytes())
     send(client, application_id)
     assert order_for(application_id) is None
