@@ -6,16 +6,21 @@
 It empties the PostgreSQL database named by --database-url (its name must contain "bench"; default
 onestop_bench on 127.0.0.1), builds it with the real commands (`flask --app wsgi db upgrade`,
 `flask --app wsgi province load provinces/demo`), creates confirmed citizens, each with a draft of the
-criminal record certificate whose answers are complete (bench/filing_setup.py), starts two gunicorn
-servers with the same settings and environment (the real app, and the `POST /upload` route of
-bench/bare_app.py as the baseline), signs every citizen in over HTTP, then measures:
+criminal record certificate whose answers are complete (bench/filing_setup.py), starts three gunicorn
+servers with the same settings and environment (the real app; the `POST /upload` route of
+bench/bare_app.py as the baseline; bench/floor_app.py, the real app whose two measured routes only do
+the bare endpoint's work), signs every citizen in over HTTP, then measures:
 
 1. Throughput. One operation on the real app is what a citizen does last: upload a 1 MiB PDF as the ID
    card (`POST /applications/<id>/documents`), then submit (`POST /applications/<id>/submit`); both
    must answer 302 to the right page. One operation on the bare app is the same 1 MiB multipart upload,
-   saved to disk by werkzeug. C client threads, each with its own keep-alive requests.Session, run a
-   fixed number of operations; the endpoints are measured in interleaved rounds. Each upload carries
-   different bytes, so that the content-addressed blob store cannot deduplicate them.
+   saved to disk by werkzeug. One operation on the floor app is the real app's two requests with the
+   same cookies and body, answered without any work of their own: the ceiling of what two signed-in
+   requests of this stack reach. C client threads, each with its own keep-alive requests.Session, run
+   a fixed number of operations; the endpoints are measured in interleaved rounds. Each upload carries
+   different bytes, so that the content-addressed blob store cannot deduplicate them. The CPU time
+   every process used during each server's rounds (its gunicorn workers, PostgreSQL, Redis, this
+   client) is read from /proc and printed per operation: it says where the time goes.
 2. Memory. A burst of 50 simultaneous uploads of a PDF just under 10 MiB (the default UPLOAD_MAX_BYTES)
    to each server, while a thread reads every worker's VmRSS in /proc every 20 ms; the kernel's own
    peak (VmHWM, reset before the burst) is read too.
@@ -26,7 +31,8 @@ they do not throttle the client. Both servers get CELERY_BROKER_URL=--broker-url
 redis://127.0.0.1:6379/14), as production runs (DESIGN.md: Redis or RabbitMQ), rather than the
 embedded SQLite broker meant for a demo on one machine; no Celery worker runs, and the messages the
 submissions queued are removed from the broker at the end. The figures are only meaningful as
-ratios: absolute numbers depend on the machine. See docs/benchmarks.md.
+ratios: absolute numbers depend on the machine. See docs/benchmarks.md. --app runs a variant of the
+real app (module:attribute) in its place, to try a change without committing it.
 """
 
 import argparse
@@ -276,6 +282,61 @@ class BareUpload:
         return None if response.status_code == 200 else f"bare upload {index}: HTTP {response.status_code}"
 
 
+# ---------------------------------------------------------------------------------------------
+# Where the CPU goes: the whole machine's processes are read from /proc, grouped by what they are.
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid: int) -> float:
+    """Seconds of CPU (user + system) a process has used so far; 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def processes_named(name: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == name:
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+@dataclass
+class CpuMeter:
+    """CPU seconds used by each group of processes between `start` and `stop`, summed over calls."""
+
+    server: "Server"
+    used: dict[str, float] = field(default_factory=dict)
+
+    def groups(self) -> dict[str, list[int]]:
+        return {
+            "server workers": worker_pids(self.server.process.pid),
+            "PostgreSQL": processes_named("postgres"),
+            "Redis": processes_named("redis-server"),
+        }
+
+    def snapshot(self) -> dict[str, float]:
+        taken = {name: sum(process_cpu(pid) for pid in pids) for name, pids in self.groups().items()}
+        taken["client"] = sum(os.times()[:2])
+        return taken
+
+    def measure(self, run: Callable[..., "Measurement"], *args) -> "Measurement":
+        before = self.snapshot()
+        result = run(*args)
+        after = self.snapshot()
+        for name, value in after.items():
+            self.used[name] = self.used.get(name, 0.0) + value - before.get(name, 0.0)
+        return result
+
+
 def hammer(name: str, operation: Operation, indexes: list[int], concurrency: int) -> Measurement:
     """Run the operation once per index from `concurrency` threads, each with its own keep-alive session."""
     measurement = Measurement(name)
@@ -494,25 +555,42 @@ def drain_broker(url: str) -> None:
 # Report
 
 
-def report_throughput(bare: Measurement, real: Measurement, filing: Filing) -> bool:
+def report_cpu(measured: list[tuple[Measurement, CpuMeter]]) -> None:
+    """CPU milliseconds per operation in each group of processes, from /proc (new processes PostgreSQL
+    starts during a round are counted from zero, ones that end are missed: a lower bound)."""
+    print()
+    groups = list(measured[0][1].used)
+    print(f"{'CPU ms per operation':<52} " + " ".join(f"{g:>14}" for g in groups) + f" {'total':>8}")
+    for measurement, meter in measured:
+        per = {g: meter.used[g] / len(measurement.latencies) * 1000 for g in groups}
+        print(f"{measurement.name:<52} " + " ".join(f"{per[g]:>14.1f}" for g in groups) + f" {sum(per.values()):>8.1f}")
+
+
+def report_throughput(bare: Measurement, real: Measurement, filing: Filing, floor: Measurement) -> bool:
     print()
     print(f"{'operation':<52} {'ops':>5} {'seconds':>8} {'ops/s':>7} {'p50 ms':>8} {'p95 ms':>8}")
-    for m in (bare, real):
+    for m in (bare, real, floor):
         print(
             f"{m.name:<52} {len(m.latencies):>5} {m.seconds:>8.1f} {m.throughput:>7.1f} "
             f"{m.percentile(0.50):>8.1f} {m.percentile(0.95):>8.1f}"
         )
-    for name, latencies in (
-        ("  of which upload", filing.upload_latencies),
-        ("  of which submit", filing.submit_latencies),
-    ):
-        part = Measurement(name, latencies)
-        print(f"{name:<52} {'':>5} {'':>8} {'':>7} {part.percentile(0.50):>8.1f} {part.percentile(0.95):>8.1f}")
+        if m is not real:
+            continue
+        for name, latencies in (
+            ("  of which upload", filing.upload_latencies),
+            ("  of which submit", filing.submit_latencies),
+        ):
+            part = Measurement(name, latencies)
+            print(f"{name:<52} {'':>5} {'':>8} {'':>7} {part.percentile(0.50):>8.1f} {part.percentile(0.95):>8.1f}")
     ratio = real.throughput / bare.throughput
     met = ratio >= TARGET_RATIO
     print()
     print(f"onestop ops/s / bare ops/s: {ratio:.2f}")
     print(f"TARGET onestop ops/s >= {TARGET_RATIO:g}x bare ops/s: {'MET' if met else 'NOT MET'}")
+    print(
+        f"floor ops/s / bare ops/s: {floor.throughput / bare.throughput:.2f} (the most two signed-in requests of "
+        f"this stack reach); onestop ops/s / floor ops/s: {real.throughput / floor.throughput:.2f}"
+    )
     return met
 
 
@@ -585,10 +663,13 @@ def main() -> int:
 
         real = start_server("onestop", args.app, env, folder, GUNICORN_SETTINGS)
         bare = start_server("bare", "bench.bare_app:app", env, folder, GUNICORN_SETTINGS)
-        servers = [real, bare]
+        floor = start_server("floor", "bench.floor_app:app", env, folder, GUNICORN_SETTINGS)
+        servers = [real, bare, floor]
         wait_until_answering(real, "/healthz")
         wait_until_answering(bare, "/")
+        wait_until_answering(floor, "/healthz")
         real_base, bare_base = f"http://127.0.0.1:{real.port}", f"http://127.0.0.1:{bare.port}"
+        floor_base = f"http://127.0.0.1:{floor.port}"
 
         started = time.perf_counter()
         failures = sign_in(real_base, citizens, password, args.concurrency)
@@ -602,6 +683,8 @@ def main() -> int:
         form = {"csrf_token": citizens[0].csrf, "action": "upload", "type": document_type}
         filing = Filing(real_base, warmup + measured, document_type, small, run)
         bare_upload = BareUpload(bare_base, small, run, "bare", form)
+        # Same citizens and cookies (same SECRET_KEY and database): the floor's routes change nothing.
+        floor_filing = Filing(floor_base, warmup + measured, document_type, small, run)
         print(
             f"gunicorn {' '.join(GUNICORN_SETTINGS)} {args.app}; LOGIN/ACCOUNT/UPLOAD_RATE_LIMIT={UNLIMITED}; "
             f"client: {args.concurrency} threads with a keep-alive requests.Session each; "
@@ -611,15 +694,25 @@ def main() -> int:
 
         hammer("warm-up", bare_upload, list(range(args.operations, args.operations + warmup_count)), args.concurrency)
         hammer("warm-up", filing, list(range(warmup_count)), args.concurrency)
-        filing.upload_latencies.clear()
-        filing.submit_latencies.clear()
+        hammer("warm-up", floor_filing, list(range(warmup_count)), args.concurrency)
+        for measured_filing in (filing, floor_filing):
+            measured_filing.upload_latencies.clear()
+            measured_filing.submit_latencies.clear()
         bare_total = Measurement("bare: POST /upload (saved to disk)")
         real_total = Measurement("onestop: POST documents (upload) + POST submit")
+        floor_total = Measurement("floor: the same two routes doing the bare work")
+        meters = {bare_total.name: CpuMeter(bare), real_total.name: CpuMeter(real), floor_total.name: CpuMeter(floor)}
         size = -(-args.operations // args.rounds)
         for turn in range(args.rounds):
             indexes = list(range(turn * size, min((turn + 1) * size, args.operations)))
-            for total, operation, offset in ((bare_total, bare_upload, 0), (real_total, filing, warmup_count)):
-                part = hammer(total.name, operation, [offset + i for i in indexes], args.concurrency)
+            for total, operation, offset in (
+                (bare_total, bare_upload, 0),
+                (real_total, filing, warmup_count),
+                (floor_total, floor_filing, warmup_count),
+            ):
+                part = meters[total.name].measure(
+                    hammer, total.name, operation, [offset + i for i in indexes], args.concurrency
+                )
                 total.latencies.extend(part.latencies)
                 total.failures.extend(part.failures)
                 total.seconds += part.seconds
@@ -637,12 +730,14 @@ def main() -> int:
         )
         bursts = [burst(real, real_send, BURST), burst(bare, bare_send, BURST)]
 
-        report_throughput(bare_total, real_total, filing)
+        report_throughput(bare_total, real_total, filing, floor_total)
+        report_cpu([(total, meters[total.name]) for total in (bare_total, real_total, floor_total)])
         report_memory(bursts)
         print()
         failures = [
             *bare_total.failures,
             *real_total.failures,
+            *floor_total.failures,
             *(failure for result in bursts for failure in result.failures),
             *check_database(args.database_url, measured, warmup, bursted),
         ]
