@@ -311,7 +311,7 @@ def processes_named(name: str) -> list[int]:
 
 @dataclass
 class CpuMeter:
-    """CPU seconds used by each group of processes between `start` and `stop`, summed over calls."""
+    """CPU seconds each group of processes used during the runs given to `measure`, summed over them."""
 
     server: "Server"
     used: dict[str, float] = field(default_factory=dict)
