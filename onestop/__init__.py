@@ -34,9 +34,9 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     errors.register_error_handlers(app)
 
     import onestop.audit.services  # noqa: F401  (its session hooks audit every history event and document read)
+    from onestop import handoff
     from onestop.accounts import views as accounts_views
     from onestop.datastore import views as datastore_views
-    from onestop.notifications import outbox
     from onestop.notifications import views as notification_views
     from onestop.office import views as office_views
     from onestop.payments import views as payment_views
@@ -45,7 +45,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     from onestop.procedures import views as procedure_views
     from onestop.provinces import views as province_views
 
-    outbox.init_app(app)
+    handoff.init_app()
     accounts_views.init_app(app)
     app.register_blueprint(portal_views.bp)
     app.register_blueprint(procedure_views.bp)

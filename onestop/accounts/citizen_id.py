@@ -6,6 +6,8 @@ registration, one digit for century and sex, two digits for the year of birth, s
 
 from datetime import date
 
+from onestop import localtime
+
 # Province-of-birth codes in use since 2016 (63 provinces before the 2025 merger; numbers were kept).
 PROVINCE_CODES = frozenset(
     [
@@ -84,6 +86,6 @@ def problem_with(number: str, today: date | None = None) -> str | None:
         return "province"
     century = 1900 + 100 * (int(number[3]) // 2)
     year = century + int(number[4:6])
-    if year > (today or date.today()).year:
+    if year > (today or localtime.today()).year:
         return "year"
     return None

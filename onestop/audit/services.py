@@ -24,6 +24,7 @@ from sqlalchemy import event, func, insert, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from onestop import handoff
 from onestop.audit.models import AuditHead, AuditRecord
 from onestop.datastore.models import DocumentAccess
 from onestop.extensions import db
@@ -188,14 +189,13 @@ def _entry_for(instance) -> Entry:
 
 
 _CAPTURED = (ApplicationEvent, DocumentAccess)
-_PENDING = "onestop.audit_pending"
+_HELD = "audit"
 
 
 def _keep(session: Session, entries: list[Entry]) -> None:
-    """Hold entries until the transaction commits, noting the (nested) transaction they belong to."""
-    session.connection()  # begin the transaction now, so that its end (commit or rollback) settles the entries
-    transaction = session.get_nested_transaction() or session.get_transaction()
-    session.info.setdefault(_PENDING, []).extend((transaction, entry) for entry in entries)
+    """Hold entries until the transaction commits; a savepoint that rolls back takes its own with it."""
+    for entry in entries:
+        handoff.hold(_HELD, entry, session)
 
 
 def record(action: str, subject_type: str, subject_id: int | None, actor_id: int | None = None, **payload) -> None:
@@ -226,34 +226,9 @@ def _append_pending(session: Session) -> None:
     if session.in_nested_transaction():  # releasing a savepoint: the outer transaction may still roll back
         return
     session.flush()  # the commit's own flush comes after this hook: what it would insert must be captured now
-    pending = session.info.pop(_PENDING, None)
+    pending = handoff.take(_HELD, session)
     if pending:
-        _append(session.connection(), [entry for _transaction, entry in pending])
-
-
-@event.listens_for(db.session, "after_soft_rollback")
-def _forget_rolled_back(session: Session, previous_transaction) -> None:
-    """Drop what was audited inside a savepoint that rolled back; the rest of the transaction goes on."""
-    pending = session.info.get(_PENDING)
-    if pending and previous_transaction.nested:
-        session.info[_PENDING] = [
-            (transaction, entry) for transaction, entry in pending if not _within(transaction, previous_transaction)
-        ]
-
-
-@event.listens_for(db.session, "after_transaction_end")
-def _forget_ended(session: Session, transaction) -> None:
-    """A transaction that ended without committing (rollback, close) takes its entries with it."""
-    if transaction.parent is None:
-        session.info.pop(_PENDING, None)
-
-
-def _within(transaction, ancestor) -> bool:
-    while transaction is not None:
-        if transaction is ancestor:
-            return True
-        transaction = transaction.parent
-    return False
+        _append(session.connection(), pending)
 
 
 @event.listens_for(db.session, "before_flush")

@@ -16,8 +16,7 @@ from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_sqlalchemy.session import Session as FlaskSession
-from sqlalchemy import delete, event, exists, or_, select
+from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased, selectinload
 
@@ -27,6 +26,7 @@ from onestop.datastore.backends.base import BlobStorage, storage_from_config
 from onestop.datastore.models import Blob, Document, DocumentAccess, Provenance
 from onestop.errors import NotAllowed, NotFound
 from onestop.extensions import db
+from onestop.handoff import after_commit
 from onestop.models import utcnow
 from onestop.notifications.models import Channel, OutboxMessage
 from onestop.notifications.outbox import queue_message
@@ -41,7 +41,6 @@ EXPORT_SPOOL_MAX_SIZE = 8 * 1024 * 1024
 # Applications in these states are over for the agency; any other non-draft state is still being handled.
 FINISHED_STATES = FINAL_STATES
 
-_DOOMED_BLOBS = "onestop.doomed_blobs"
 
 # Reasons recorded with reads; kept in one language in the log and translated when shown.
 OWNER_DOWNLOAD = "download by owner"
@@ -459,7 +458,7 @@ def close_account(user: User, password: str, storage: BlobStorage | None = None)
     for sha256 in digests:
         if db.session.scalar(select(Document.id).where(Document.blob_sha256 == sha256).limit(1)) is None:
             db.session.execute(delete(Blob).where(Blob.sha256 == sha256))
-            db.session.info.setdefault(_DOOMED_BLOBS, []).append((storage, sha256))
+            after_commit(_delete_if_unused, storage, sha256)
     # Messages already delivered to the citizen carry their name and address; the confirmation stays to be sent.
     db.session.execute(
         delete(OutboxMessage).where(OutboxMessage.user_id == user.id, OutboxMessage.sent_at.is_not(None))
@@ -496,31 +495,13 @@ def _announce_closure(user: User) -> None:
         )
 
 
-def _delete_doomed_blobs(session) -> None:
-    """After the commit, remove from storage the files no document uses any more.
+def _delete_if_unused(storage, sha256: str) -> None:
+    """After the commit, remove from storage a file no document uses any more.
 
-    Before the commit a rollback would leave rows pointing at deleted files; after it, an upload of the
-    same bytes may have made a new Blob row in the meantime, so each digest is checked once more.
+    Before the commit a rollback would leave rows pointing at a deleted file; after it, an upload of the
+    same bytes may have made a new Blob row in the meantime, so the digest is checked once more. A store
+    that is down keeps the file, unreferenced, and harms nobody.
     """
-    doomed = session.info.pop(_DOOMED_BLOBS, None)
-    if not doomed:
-        return
     with db.engine.connect() as connection:
-        for storage, sha256 in doomed:
-            if connection.scalar(select(Blob.sha256).where(Blob.sha256 == sha256)) is not None:
-                continue
-            try:
-                storage.delete(sha256)
-            except Exception:  # the store is down: the file stays, unreferenced, and harms nobody
-                current_app.logger.exception("could not delete blob %s", sha256)
-
-
-def _forget_doomed_blobs(session, previous_transaction) -> None:
-    # A savepoint rolled back inside the request does not undo the deletions made outside it.
-    if not previous_transaction.nested:
-        session.info.pop(_DOOMED_BLOBS, None)
-
-
-if not event.contains(FlaskSession, "after_commit", _delete_doomed_blobs):
-    event.listen(FlaskSession, "after_commit", _delete_doomed_blobs)
-    event.listen(FlaskSession, "after_soft_rollback", _forget_doomed_blobs)
+        if connection.scalar(select(Blob.sha256).where(Blob.sha256 == sha256)) is None:
+            storage.delete(sha256)

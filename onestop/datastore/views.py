@@ -14,6 +14,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Optional
 
+from onestop import localtime
 from onestop.accounts.services import AccountError
 from onestop.datastore import services
 from onestop.datastore.models import Provenance
@@ -81,7 +82,7 @@ class UploadForm(FlaskForm):
         except ValueError:
             self.expires_day.errors.append(_("Enter a real expiry date, for example 27 3 2030."))
             valid = False
-        if self.issued_on and self.issued_on > date.today():
+        if self.issued_on and self.issued_on > localtime.today():
             self.issued_day.errors.append(_("The date of issue cannot be in the future."))
             valid = False
         if self.issued_on and self.expires_on and self.expires_on < self.issued_on:
@@ -135,7 +136,7 @@ def _send(document, stream):
 @login_required
 def index():
     documents = services.documents_of(current_user)
-    today = date.today()
+    today = localtime.today()
     return render_template(
         "datastore/index.html",
         documents=documents,
@@ -229,7 +230,7 @@ def export():
         archive,
         mimetype="application/zip",
         as_attachment=True,
-        download_name=f"personal-data-{date.today():%Y-%m-%d}.zip",
+        download_name=f"personal-data-{localtime.today():%Y-%m-%d}.zip",
         etag=False,
         conditional=False,
     )

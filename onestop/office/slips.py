@@ -13,6 +13,7 @@ from flask import current_app, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from onestop import localtime
 from onestop.accounts.models import User
 from onestop.extensions import db
 from onestop.i18n import localized
@@ -27,7 +28,7 @@ SUPPLEMENT_REASON = "Hồ sơ chưa đầy đủ hoặc chưa hợp lệ theo qu
 
 
 def _zone(application: Application) -> ZoneInfo:
-    return ZoneInfo(application.receiving_agency.province.timezone or "Asia/Ho_Chi_Minh")
+    return localtime.zone(application.receiving_agency.province)
 
 
 def _due(day: date | str | None, zone: ZoneInfo) -> datetime | None:
@@ -62,7 +63,7 @@ def _header(
         officer_name=officer,
         application_code=application.code,
         status_url=status_url(application),
-        timezone=agency.province.timezone or "Asia/Ho_Chi_Minh",
+        timezone=localtime.zone(agency.province).key,
     )
 
 

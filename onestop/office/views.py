@@ -16,6 +16,7 @@ from sqlalchemy.orm import load_only
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from onestop import localtime
 from onestop.errors import Conflict, InvalidInput, NotAllowed
 from onestop.extensions import db
 from onestop.office import queues
@@ -298,15 +299,13 @@ def control(application_id: int):
 @login_required
 def tracking_book():
     """The agency's tracking book (Mẫu 06) for a period of acceptance days; this month by default."""
-    from zoneinfo import ZoneInfo
-
     from flask import Response
 
     from onestop.office import slips as slip_records
     from onestop.slips.book import tracking_book_xlsx
 
     agency = current_user.agency
-    zone = ZoneInfo(agency.province.timezone or "Asia/Ho_Chi_Minh")
+    zone = localtime.zone(agency.province)
     today = clock.local_today(clock.ProvinceCalendar.for_province(agency.province))
     try:
         first = date.fromisoformat(request.args.get("from", "")) if request.args.get("from") else today.replace(day=1)

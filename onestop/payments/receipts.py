@@ -11,6 +11,7 @@ from datetime import datetime
 from flask import current_app, render_template
 from sqlalchemy.exc import IntegrityError
 
+from onestop import localtime
 from onestop.accounts.models import User
 from onestop.datastore.backends.base import storage_from_config
 from onestop.datastore.models import Provenance
@@ -20,20 +21,20 @@ from onestop.extensions import db
 from onestop.i18n import localized
 from onestop.payments.fees import dong
 from onestop.payments.models import AttemptState, PaymentAttempt, PaymentReceipt
-from onestop.payments.services import VN_TZ, quote_from_order
+from onestop.payments.services import quote_from_order
 
 RECEIPT_TYPE = "bien-lai-thu-phi"
 
 
 def receipt_number(attempt: PaymentAttempt) -> str:
-    day = (attempt.finished_at or attempt.created_at).astimezone(VN_TZ)
+    day = (attempt.finished_at or attempt.created_at).astimezone(localtime.zone())
     return f"BL-{day:%y%m%d}-{attempt.id:06d}"
 
 
 def render_receipt(attempt: PaymentAttempt, number: str) -> bytes:
     order = attempt.order
     application = order.application
-    paid_at: datetime = (attempt.finished_at or attempt.created_at).astimezone(VN_TZ)
+    paid_at: datetime = (attempt.finished_at or attempt.created_at).astimezone(localtime.zone())
     html = render_template(
         "payments/receipt_pdf.html",
         number=number,
@@ -70,7 +71,7 @@ def issue_receipt(attempt_id: int) -> PaymentReceipt | None:
         provenance=Provenance.ISSUED,
         issuer=localized(application.receiving_agency.name, "vi"),
         number=number,
-        issued_on=(attempt.finished_at or attempt.created_at).astimezone(VN_TZ).date(),
+        issued_on=(attempt.finished_at or attempt.created_at).astimezone(localtime.zone()).date(),
         source_application_id=application.id,
     )
     receipt = PaymentReceipt(attempt_id=attempt.id, number=number, document_id=document.id)

@@ -5,10 +5,11 @@ is changed, so running it again for the same day is harmless and shows whether a
 still there. A person decides what to do about each one.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from onestop import localtime
 from onestop.extensions import db
 from onestop.payments.models import (
     AttemptState,
@@ -20,11 +21,11 @@ from onestop.payments.models import (
     RefundState,
 )
 from onestop.payments.providers.base import GatewayUnavailable
-from onestop.payments.services import VN_TZ, local_day_bounds, provider
+from onestop.payments.services import local_day_bounds, provider
 
 
 def yesterday() -> date:
-    return datetime.now(VN_TZ).date() - timedelta(days=1)
+    return localtime.today() - timedelta(days=1)
 
 
 def _ledger(kind: LedgerKind, column, row_id: int) -> int:

@@ -14,19 +14,19 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select, text, update
 
+from onestop import localtime
 from onestop.accounts.models import User
 from onestop.errors import InvalidInput, NotFound
 from onestop.extensions import db
+from onestop.handoff import after_commit
 from onestop.models import utcnow
 from onestop.notifications.models import Channel
 from onestop.notifications.outbox import queue_message
-from onestop.payments.background import after_commit
 from onestop.payments.fees import FeeAnswerError, FeeQuote, FeeSchedule, dong, quote
 from onestop.payments.models import (
     AttemptState,
@@ -61,7 +61,6 @@ DUE_AT = {
     "when_result_ready": ApplicationState.APPROVED,
 }
 ENDED_WITHOUT_SERVICE = {ApplicationState.REFUSED: "refused", ApplicationState.WITHDRAWN: "withdrawn"}
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 class PaymentError(InvalidInput):
@@ -209,7 +208,7 @@ def _request_refund(order: PaymentOrder, attempt: PaymentAttempt, amount: int, r
     _event(order, "refund", refund.id, None, RefundState.REQUESTED, f"{reason}: {dong(amount)}")
     from onestop.payments.tasks import process_refund
 
-    after_commit(process_refund, refund.id)
+    after_commit(process_refund.delay, refund.id)
     return refund
 
 
@@ -305,7 +304,7 @@ def settle(result: PaymentResult, source: str) -> Settlement:
     db.session.flush()
     from onestop.payments.tasks import issue_receipt
 
-    after_commit(issue_receipt, attempt.id)
+    after_commit(issue_receipt.delay, attempt.id)
     if _move(PaymentOrder, order.id, OrderState.DUE, OrderState.PAID):
         db.session.expire(order)
         _event(order, "order", order.id, OrderState.DUE, OrderState.PAID, attempt.txn_ref)
@@ -558,5 +557,5 @@ def _notify_refunded(order: PaymentOrder, refund: Refund) -> None:
 
 def local_day_bounds(day: date) -> tuple[datetime, datetime]:
     """The UTC instants where a day in Vietnam starts and ends."""
-    start = datetime.combine(day, time(0), tzinfo=VN_TZ)
+    start = datetime.combine(day, time(0), tzinfo=localtime.zone())
     return start, start + timedelta(days=1)

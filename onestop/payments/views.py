@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from onestop.extensions import csrf, db, limiter
 from onestop.i18n import current_language
-from onestop.payments import background, services
+from onestop.payments import services
 from onestop.payments.models import OrderState
 from onestop.procedures import filing
 from onestop.procedures.signals import application_changed
@@ -109,7 +109,6 @@ def reconcile_command(day: str | None) -> None:
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.cli.add_command(payments_cli)
-    background.init_app()
     app.jinja_env.globals["payment_status"] = services.payment_status
     app.jinja_env.globals["fee_quote_for"] = services.quote_for
     # weak=False: the receiver is a module function, but be explicit that it lives as long as the process.

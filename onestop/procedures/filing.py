@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from onestop import localtime
 from onestop.accounts.models import User
 from onestop.datastore.models import Document, Provenance
 from onestop.datastore.services import add_document
@@ -244,7 +245,7 @@ def attach_existing_document(application: Application, user: User, type_code: st
         raise NotFound(_("There is no such document in your warehouse."))
     if document.document_type_code != type_code:
         raise FilingError(_("This document is not of the kind asked for here."))
-    if not document.is_valid_on(date.today()):
+    if not document.is_valid_on(localtime.today()):
         raise FilingError(_("This document has expired. Upload a valid one."))
     attach_document(application, type_code, document)
     return document
@@ -268,8 +269,7 @@ def detach_document(application: Application, user: User, link_id: int) -> None:
 
 
 def _local_day(application: Application, when: datetime) -> date:
-    timezone = reference.agency(application.receiving_agency_id).timezone
-    return when.astimezone(ZoneInfo(timezone)).date()
+    return when.astimezone(ZoneInfo(reference.agency(application.receiving_agency_id).timezone)).date()
 
 
 def _next_code(application: Application, when: datetime) -> str:

@@ -1,13 +1,12 @@
 """The citizen's filing pages: one step per page, documents, check your answers, receipt, timeline."""
 
-from datetime import date
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from onestop import localtime
 from onestop.errors import InvalidInput, NotFound
 from onestop.extensions import db, limiter
 from onestop.i18n import localized
@@ -80,7 +79,7 @@ def step(application_id: int, step_id: str):
     units = current_province().address_units()
     if request.method == "POST":
         action = request.form.get("action", "continue")
-        result = read_step(current, request.form, application.answers, {code for code, *_ in units}, date.today())
+        result = read_step(current, request.form, application.answers, {code for code, *_ in units}, localtime.today())
         sizes = dict(result.group_sizes)
         if action.startswith(("add:", "remove:")):
             # Adding or removing an item of a repeating group: keep everything typed, no checks yet.
@@ -183,7 +182,7 @@ def documents(application_id: int):
             return redirect(url_for("filing.documents", application_id=application.id))
         status = 422
     steps, total = _steps_for(application)
-    today = date.today()
+    today = localtime.today()
     slots = filing.document_slots(application)
     reusable = {
         slot["type"]: [
@@ -454,7 +453,9 @@ def supplement(application_id: int):
             error=error,
             note=request.form.get("note", ""),
             types=document_types_of(application, codes) if codes else {},
-            reusable={code: filing.reusable_documents(application.applicant, code, date.today()) for code in codes},
+            reusable={
+                code: filing.reusable_documents(application.applicant, code, localtime.today()) for code in codes
+            },
         ),
         status,
     )

@@ -12,12 +12,12 @@ import re
 import sqlite3
 import threading
 import urllib.request
-from datetime import datetime
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from onestop import localtime
 from onestop.datastore.backends.base import storage_from_config
 from onestop.datastore.models import Document, Provenance
 from onestop.extensions import db
@@ -450,7 +450,7 @@ def test_reconciliation_finds_a_planted_difference_and_is_safe_to_run_again(
     cancelled_id = file_criminal_record(other, create_citizen, demo)
     cancelled = start_paying(other, cancelled_id)
     other.get(pay_on_gateway(gateway, cancelled, outcome="cancelled", ipn_off=True))
-    today = datetime.now(services.VN_TZ).date().isoformat()
+    today = localtime.today().isoformat()
 
     runner = app.test_cli_runner()
     clean = runner.invoke(args=["payments", "reconcile", "--date", today])
