@@ -69,10 +69,11 @@ def create_app(config: type | Mapping | None = None) -> Flask:
 def _commit_once_per_request(app: Flask) -> None:
     """Services flush; the request commits once at its edge, so a broken rule leaves nothing behind."""
     from onestop.extensions import db
+    from onestop.handoff import should_keep
 
     @app.after_request
     def _commit(response):
-        if response.status_code < 400:
+        if response.status_code < 400 or should_keep():
             db.session.commit()
         else:
             db.session.rollback()

@@ -27,6 +27,7 @@ from onestop.extensions import db
 
 _HELD = "onestop.handoff"
 _AFTER_COMMIT = "after-commit"
+_KEEP = "onestop.keep_despite_refusal"
 
 
 def hold(kind: str, item: Any, session: Session | None = None) -> None:
@@ -43,6 +44,19 @@ def take(kind: str, session: Session | None = None) -> list:
     held = session.info.get(_HELD) or []
     session.info[_HELD] = [entry for entry in held if entry[1] != kind]
     return [item for _transaction, entry_kind, item in held if entry_kind == kind]
+
+
+def keep_despite_refusal(session: Session | None = None) -> None:
+    """What this transaction did so far stands even if the reply reports a refusal (a 4xx).
+
+    For services that do several independent things in one request and keep those that succeeded
+    (each in its own savepoint), while telling the person about the rest.
+    """
+    (session or db.session()).info[_KEEP] = True
+
+
+def should_keep(session: Session | None = None) -> bool:
+    return bool((session or db.session()).info.pop(_KEEP, False))
 
 
 def after_commit(callback: Callable[..., Any], *args: Any) -> None:

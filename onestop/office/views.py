@@ -24,6 +24,8 @@ from onestop.procedures import clock, workflow
 from onestop.procedures.filing_views import answer_summary, document_types_of
 from onestop.procedures.models import Application, Procedure
 from onestop.procedures.workflow import Action, SupplementItem
+from onestop.procedures.workflow.panel import panel_for
+from onestop.procedures.workflow.present import MARK_TITLES
 
 bp = Blueprint("office", __name__, url_prefix="/office")
 
@@ -35,6 +37,16 @@ def _staff_only():
     if not current_user.is_staff or current_user.agency_id is None:
         abort(403)
     return None
+
+
+bp.add_app_template_global(workflow.staff_state_title, "staff_state_title")
+
+
+@bp.app_template_global()
+def may_file_at_counter(user) -> bool:
+    from onestop.procedures.filing import may_file_at_counter as rule
+
+    return rule(user)
 
 
 def _enum(kind, value, default):
@@ -85,17 +97,16 @@ def _file(application: Application, error: str | None = None, status: int = 200,
             application=application,
             summary=answer_summary(application) if application.definition.get("form") else [],
             types=document_types_of(application),
-            actions={transition.action for transition in workflow.available_actions(current_user, application)},
-            labels={action: workflow.TRANSITIONS[action].label for action in workflow.TRANSITIONS},
+            panel=panel_for(current_user, application),
             clock_state=clock.compute(application, calendar),
             countdown=clock.countdown(application, calendar),
-            specialists=workflow.specialists_of(application),
             agencies=workflow.transfer_targets(application),
             choices=workflow.supplement_choices(application),
             error=error,
             form=form or {},
             Action=Action,
             slip_titles=workflow.SLIP_TITLES,
+            mark_titles=MARK_TITLES,
             event_title=workflow.event_title,
             message_authors=workflow.message_authors(application),
             message_action=url_for("office.message", application_id=application.id),
@@ -161,8 +172,13 @@ def _run(application: Application, action: Action):
             workflow.approve(application, current_user, version)
             return _("Decision recorded.")
         case Action.SEND_BACK:
-            workflow.send_back(application, current_user, form.get("comment", ""), version)
+            workflow.send_back(application, current_user, form.get("comment", ""), version, form.get("step") or None)
             return _("Sent back to the specialist.")
+        case Action.ANSWER:
+            workflow.answer(
+                application, current_user, form.get("opinion", ""), form.get("note", ""), _upload("attachment"), version
+            )
+            return _("Your agency's opinion was sent to the lead agency.")
         case Action.DELIVER:
             workflow.deliver(application, current_user, _upload("result"), form.get("title", ""), version)
             return _("The result was issued to the citizen.")
@@ -183,7 +199,7 @@ def act(application_id: int, action: str):
         chosen = Action(action.replace("-", "_"))
     except ValueError:
         abort(404)
-    if chosen is Action.ANSWER_SUPPLEMENT:
+    if chosen in (Action.SUBMIT, Action.WITHDRAW, Action.ANSWER_SUPPLEMENT):
         abort(404)
     application = workflow.get_for_staff(current_user, application_id)
     typed = request.form.to_dict(flat=True)

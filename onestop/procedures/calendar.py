@@ -23,9 +23,9 @@ reasons it gives are plain Vietnamese literals, not Flask-Babel strings, because
 record shown to staff and citizens and this module must run outside a request; holiday names come
 from the package in Vietnamese, the province's entries from their Vietnamese name.
 
-Later work will add clock suspensions (supplement requests, waiting for payment) and working hours:
-`due_date` will take them as keyword-only arguments and the trace will gain step kinds for them; the
-day walk in `_count_forward` is the single place that will learn to skip suspended days.
+A procedure may have its own same-day cut-off (`due_date(..., cutoff=...)`); route steps with a
+budget in working hours count office time with `add_working_hours`. Suspensions are the
+application clock's business (onestop/procedures/clock.py): it restarts the count from the log.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
@@ -47,6 +47,8 @@ from onestop.provinces.models import CalendarDay, DayKind, Province
 WEEKEND = frozenset({5, 6})  # Saturday, Sunday — Decision 188/1999/QĐ-TTg
 WEEKDAY_NAMES = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
 WEEKEND_REASON = "{weekday} (nghỉ cuối tuần)"
+# Office hours of a province that declares none (shared/domain/calendar.md: e.g. 7:30–11:30, 13:30–17:00).
+DEFAULT_WORKING_HOURS = ((time(7, 30), time(11, 30)), (time(13, 30), time(17, 0)))
 # No real calendar has this many non-working days in a row; hitting it means broken calendar data.
 _MAX_DAYS_OFF_IN_A_ROW = 60
 
@@ -172,9 +174,10 @@ class ProvinceCalendar:
     ) -> None:
         self.timezone = ZoneInfo(timezone)
         self.cutoff_time = _parse_time(cutoff_time)
-        # Kept for the working-hours clock to come; due dates in days do not use them yet.
-        self.working_hours = tuple(
-            (_parse_time(period["start"]), _parse_time(period["end"])) for period in working_hours
+        # Office hours (periods of a working day): step budgets in working hours count within them.
+        self.working_hours = (
+            tuple((_parse_time(period["start"]), _parse_time(period["end"])) for period in working_hours)
+            or DEFAULT_WORKING_HOURS
         )
         self.overrides: dict[date, CalendarOverride] = {}
         for override in overrides:
@@ -235,9 +238,31 @@ class ProvinceCalendar:
         theo"; online filings outside office hours count as received the next working day). A filing
         before opening time on a working day is received that same day.
         """
-        return self._receive(moment, [])
+        return self._receive(moment, [], self.cutoff_time)
 
-    def due_date(self, accepted_at: datetime, working_days: int) -> DueDate:
+    def end_of_day(self, day: date) -> datetime:
+        """The close of office on `day`, as a UTC-aware moment: a step due that day is late after it."""
+        return datetime.combine(day, self.working_hours[-1][1], tzinfo=self.timezone).astimezone(UTC)
+
+    def add_working_hours(self, start: datetime, hours: int) -> datetime:
+        """The moment `hours` hours of office time after `start`, skipping nights and days off."""
+        local = self.local(start)
+        remaining = timedelta(hours=hours)
+        day = local.date()
+        for _ in range(_MAX_DAYS_OFF_IN_A_ROW * 8):
+            if self.is_working_day(day):
+                for opens, closes in self.working_hours:
+                    begin = max(datetime.combine(day, opens, tzinfo=self.timezone), local)
+                    end = datetime.combine(day, closes, tzinfo=self.timezone)
+                    if begin >= end:
+                        continue
+                    if begin + remaining <= end:
+                        return (begin + remaining).astimezone(UTC)
+                    remaining -= end - begin
+            day += timedelta(days=1)
+        raise ValueError(f"no working hours found after {start}: check the calendar")
+
+    def due_date(self, accepted_at: datetime, working_days: int, *, cutoff: str | time | None = None) -> DueDate:
         """The day a result is due, `working_days` working days after receipt, with its trace.
 
         The receipt day is not counted (Civil Code Art 147), then N working days are counted; the due
@@ -247,18 +272,18 @@ class ProvinceCalendar:
         if working_days < 0:
             raise ValueError("working_days must not be negative")
         trace: list[TraceStep] = []
-        received = self._receive(accepted_at, trace)
+        received = self._receive(accepted_at, trace, _parse_time(cutoff) if cutoff else self.cutoff_time)
         day = self._count_forward(received, working_days, trace)
         return DueDate(day=day, received=received, working_days=working_days, trace=trace)
 
     # --- the walk --------------------------------------------------------------------------------
 
-    def _receive(self, moment: datetime, trace: list[TraceStep]) -> date:
+    def _receive(self, moment: datetime, trace: list[TraceStep], cutoff: time) -> date:
         local = self.local(moment)
         day = local.date()
         trace.append(TraceStep(day, StepKind.ACCEPTED, reason=f"lúc {local:%H:%M}"))
-        if local.time() > self.cutoff_time:
-            reason = f"tiếp nhận sau {self.cutoff_time:%H:%M}, tính là nhận vào ngày làm việc tiếp theo"
+        if local.time() > cutoff:
+            reason = f"tiếp nhận sau {cutoff:%H:%M}, tính là nhận vào ngày làm việc tiếp theo"
             if self.is_working_day(day):
                 trace.append(TraceStep(day, StepKind.AFTER_CUTOFF, reason=reason))
             else:

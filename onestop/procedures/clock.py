@@ -39,6 +39,11 @@ def calendar_for(application: Application) -> ProvinceCalendar:
     return ProvinceCalendar.for_province(application.receiving_agency.province)
 
 
+def same_day_cutoff(application: Application) -> str | None:
+    """The procedure's own same-day cut-off ("nhận sau 15 giờ thì trả trong ngày làm việc tiếp theo"), if it has one."""
+    return (application.definition.get("processing_time") or {}).get("same_day_cutoff")
+
+
 def compute(application: Application, calendar: ProvinceCalendar) -> Clock:
     due_on: date | None = None
     running = False
@@ -46,7 +51,7 @@ def compute(application: Application, calendar: ProvinceCalendar) -> Clock:
     lines: list[ClockLine] = []
     for entry in application.clock:
         if entry.kind == ClockKind.START:
-            last_start = calendar.due_date(entry.at, entry.working_days or 0)
+            last_start = calendar.due_date(entry.at, entry.working_days or 0, cutoff=same_day_cutoff(application))
             due_on = last_start.day
             running = True
             text = (
@@ -115,10 +120,14 @@ class Countdown:
 def countdown(application: Application, calendar: ProvinceCalendar, now: datetime | None = None) -> Countdown | None:
     if application.due_on is None or application.state_enum not in RUNNING_STATES:
         return None
-    today = calendar.local(now or utcnow()).date()
-    if today > application.due_on:
-        return Countdown(0, max(1, working_days_between(calendar, application.due_on, today)))
-    return Countdown(working_days_between(calendar, today, application.due_on), 0)
+    return countdown_to(application.due_on, calendar, calendar.local(now or utcnow()).date())
+
+
+def countdown_to(due_on: date, calendar: ProvinceCalendar, today: date) -> Countdown:
+    """Working days left until `due_on` (or overdue since), seen from `today`: for a file or one of its steps."""
+    if today > due_on:
+        return Countdown(0, max(1, working_days_between(calendar, due_on, today)))
+    return Countdown(working_days_between(calendar, today, due_on), 0)
 
 
 def local_today(calendar: ProvinceCalendar, now: datetime | None = None) -> date:

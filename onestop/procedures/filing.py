@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from onestop import localtime
-from onestop.accounts.models import User
+from onestop.accounts.models import Role, User
 from onestop.datastore.models import Document, Provenance
 from onestop.datastore.services import add_document
 from onestop.errors import InvalidInput, NotAllowed, NotFound
@@ -121,9 +121,16 @@ def start_application(procedure: Procedure, user: User) -> Application:
     return application
 
 
+def may_file_at_counter(user: User, procedure: Procedure | None = None) -> bool:
+    """Reception clerks file for walk-in citizens, for the procedures their agency receives."""
+    if not (user.is_authenticated and user.is_staff and user.role == Role.CLERK and user.agency_id):
+        return False
+    return procedure is None or user.agency_id == procedure.receiving_agency_id
+
+
 def start_counter_application(procedure: Procedure, clerk: User, citizen: User) -> Application:
     """A clerk files at the counter for a walk-in citizen, who is the applicant and owns every paper."""
-    if not clerk.is_staff or clerk.role != "clerk" or clerk.agency_id != procedure.receiving_agency_id:
+    if not may_file_at_counter(clerk, procedure):
         raise NotAllowed(
             _("Only a reception clerk of the agency that receives this procedure can file it at the counter.")
         )
@@ -304,7 +311,10 @@ def submit_application(application: Application, user: User) -> str | None:
     Idempotent: a double click or a retried request finds the application already submitted and
     changes nothing, so it is filed once.
     """
-    if application.state_enum is ApplicationState.SUBMITTED:
+    from onestop.procedures.workflow import steps
+    from onestop.procedures.workflow.table import Action
+
+    if application.state_enum is not ApplicationState.DRAFT and application.code is not None:
         return None
     _require_draft(application)
     if next_step_id(application) is not None:
@@ -312,14 +322,15 @@ def submit_application(application: Application, user: User) -> str | None:
     missing = missing_documents(application)
     if missing:
         raise FilingError(_("Some required documents are not attached yet."))
+    _check(user, application, Action.SUBMIT)
     now = utcnow()
     pin = "".join(secrets.choice(PIN_ALPHABET) for _ in range(PIN_LENGTH))
     application.code = _next_code(application, now)
     application.lookup_pin_hash = _pin_digest(pin)
-    application.state = ApplicationState.SUBMITTED
     application.submitted_at = now
     application.updated_at = now
-    record_event(application, user, "submit", ApplicationState.DRAFT, ApplicationState.SUBMITTED)
+    steps.enter_group(application, 0, now)  # the route's reception step, at the receiving agency
+    record_event(application, user, str(Action.SUBMIT), ApplicationState.DRAFT, application.state)
     # In SQL: concurrent submissions must not overwrite each other's count.
     db.session.execute(
         update(Procedure)
@@ -370,23 +381,32 @@ def _announce_submission(application: Application, user: User, pin: str) -> None
     )
 
 
-def can_withdraw(application: Application) -> bool:
+def can_withdraw(application: Application, user: User) -> bool:
     """Before processing starts: a draft, a file not yet accepted, or one sent back for missing items at reception."""
-    state = application.state_enum
-    if state is ApplicationState.SUPPLEMENT_REQUESTED:
-        return application.resume_state == ApplicationState.SUBMITTED
-    return state in (ApplicationState.DRAFT, ApplicationState.SUBMITTED)
+    from onestop.procedures.workflow.table import Action, refusal, transition_for
+
+    reason, _permit = refusal(user, application, transition_for(application, Action.WITHDRAW))
+    return reason is None
 
 
 def withdraw_application(application: Application, user: User, reason: str) -> None:
+    from onestop.procedures.workflow.common import move
+    from onestop.procedures.workflow.table import Action
+
     if user.id not in (application.applicant_id, application.submitter_id):
         raise NotFound(_("There is no such application in your account."))
-    if not can_withdraw(application):
+    if not can_withdraw(application, user):
         raise FilingError(_("This application can no longer be withdrawn: the agency has started processing it."))
-    previous = application.state
-    application.state = ApplicationState.WITHDRAWN
-    application.updated_at = utcnow()
-    record_event(application, user, "withdraw", previous, ApplicationState.WITHDRAWN, reason.strip()[:1000])
+    move(application, user, Action.WITHDRAW, ApplicationState.WITHDRAWN, reason.strip()[:1000])
+
+
+def _check(user: User, application: Application, action) -> None:
+    """The lifecycle table's refusal, told as a filing error."""
+    from onestop.procedures.workflow.table import refusal, transition_for
+
+    reason, _permit = refusal(user, application, transition_for(application, action))
+    if reason:
+        raise FilingError(reason)
 
 
 def my_applications(user: User) -> list[Application]:

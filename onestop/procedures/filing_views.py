@@ -9,6 +9,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from onestop import localtime
 from onestop.errors import InvalidInput, NotFound
 from onestop.extensions import db, limiter
+from onestop.handoff import keep_despite_refusal
 from onestop.i18n import localized
 from onestop.portal.context import current_province
 from onestop.procedures import filing, reference
@@ -350,12 +351,11 @@ def _render_timeline(application, error: str | None = None, status: int = 200, f
         render_template(
             "filing/timeline.html",
             application=application,
-            can_withdraw=filing.can_withdraw(application),
+            status=workflow.citizen_status(application),
+            history=workflow.citizen_timeline(application),
+            can_withdraw=filing.can_withdraw(application, current_user),
             clock_state=clock.compute(application, calendar) if calendar else None,
-            countdown=clock.countdown(application, calendar) if calendar else None,
             supplement=workflow.open_supplement(application),
-            event_title=workflow.event_title,
-            internal=workflow.INTERNAL_ACTIONS,
             slip_titles=workflow.SLIP_TITLES,
             message_authors=workflow.message_authors(application),
             message_action=url_for("filing.message", application_id=application.id),
@@ -413,23 +413,26 @@ def supplement(application_id: int):
     errors: dict[str, str] = {}
     error = None
     if request.method == "POST":
+        offered = []
         for item in request_.items:
             if item["kind"] != "document":
                 continue
             code = item["key"]
             file = request.files.get(f"file-{code}")
-            reuse = request.form.get(f"reuse-{code}", type=int)
             try:
-                if file and file.filename:
-                    received = receive_with_settings(file.stream, file.filename, current_app.config)
-                    workflow.supply_document(application, current_user, code, received=received)
-                elif reuse:
-                    workflow.supply_document(application, current_user, code, document_id=reuse)
+                received = (
+                    receive_with_settings(file.stream, file.filename, current_app.config)
+                    if file and file.filename
+                    else None
+                )
             except InvalidInput as rejected:
                 errors[code] = rejected.message
+                continue
+            offered.append((code, received, request.form.get(f"reuse-{code}", type=int)))
+        # Papers accepted stay attached; the page is shown again with a 422 for the others.
+        errors |= workflow.supply_documents(application, current_user, offered)
         if errors:
-            # Keep the papers that were accepted: the page is shown again with a 422 for the others.
-            db.session.commit()
+            keep_despite_refusal()
         if not errors and request.form.get("send"):
             try:
                 workflow.answer_supplement(application, current_user, request.form.get("note", ""))

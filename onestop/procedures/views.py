@@ -73,4 +73,6 @@ def status_lookup():
     application = find_for_lookup(form.code.data, form.secret.data)
     if application is None:
         return render_template("procedures/status.html", form=form, searched=True, application=None), 404
-    return render_template("procedures/status_found.html", application=application)
+    from onestop.procedures.workflow import citizen_status
+
+    return render_template("procedures/status_found.html", application=application, status=citizen_status(application))

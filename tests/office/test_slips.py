@@ -8,6 +8,7 @@ from pypdf import PdfReader
 
 from onestop.extensions import db
 from onestop.procedures.models import Application
+from tests.filing import pdf_bytes
 from tests.office.conftest import act, as_staff
 
 
@@ -33,8 +34,14 @@ def test_receipt_supplement_and_apology_slips(app, staff, filed):
     assert code in text and "Nguyễn Thị Mai" in text and "Ảnh bị mờ" in text
     assert "BỔ SUNG" in text.upper()
 
-    db.session.get(Application, application_id).state = "submitted"  # as if the citizen supplied it
-    db.session.commit()
+    page = citizen_client.get(f"/applications/{application_id}/supplement").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+    supplied = citizen_client.post(
+        f"/applications/{application_id}/supplement",
+        data={"csrf_token": token, "send": "1", "file-the-can-cuoc": (io.BytesIO(pdf_bytes() + b"%new"), "moi.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert supplied.status_code == 302
     act(clerk, application_id, "accept")
     application = db.session.get(Application, application_id)
     office = clerk.get(f"/office/applications/{application_id}").get_data(as_text=True)

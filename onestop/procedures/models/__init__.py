@@ -11,11 +11,13 @@ from onestop.procedures.models.application import (
     ApplicationEvent,
     ApplicationMessage,
     ApplicationState,
+    ApplicationStep,
     ClockEntry,
     ClockKind,
     IssuedSlip,
     ResultDelivery,
     SlipKind,
+    StepOutcome,
     SupplementRequest,
 )
 from onestop.procedures.models.catalogue import (
@@ -37,6 +39,7 @@ __all__ = [
     "ApplicationEvent",
     "ApplicationMessage",
     "ApplicationState",
+    "ApplicationStep",
     "ClockEntry",
     "ClockKind",
     "DocumentType",
@@ -48,5 +51,6 @@ __all__ = [
     "ResultDelivery",
     "Sector",
     "SlipKind",
+    "StepOutcome",
     "SupplementRequest",
 ]

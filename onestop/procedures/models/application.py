@@ -128,6 +128,8 @@ class Application(db.Model):
     due_on: Mapped[date | None] = mapped_column(Date)
     # Where a supplement request returns to when the citizen answers it.
     resume_state: Mapped[str | None] = mapped_column(String(30))
+    # ... and the route steps that stopped for it, to start again with their whole budget.
+    resume_steps: Mapped[list | None] = mapped_column(JSON)
     # A leader's decision to make: the specialist's proposal ("approve" or "refuse") and its note.
     proposal: Mapped[str | None] = mapped_column(String(20))
     proposal_note: Mapped[str] = mapped_column(Text, default="")
@@ -159,6 +161,9 @@ class Application(db.Model):
     )
     slips: Mapped[list["IssuedSlip"]] = relationship(
         back_populates="application", cascade="all, delete-orphan", order_by="IssuedSlip.id"
+    )
+    steps: Mapped[list["ApplicationStep"]] = relationship(
+        back_populates="application", cascade="all, delete-orphan", order_by="ApplicationStep.id"
     )
 
     @property
@@ -293,3 +298,74 @@ class IssuedSlip(db.Model):
     facts: Mapped[dict] = mapped_column(JSON, default=dict)
 
     application: Mapped[Application] = relationship(back_populates="slips")
+
+
+class StepOutcome(enum.StrEnum):
+    DONE = "done"  # the step's work is finished and the file went on
+    SENT_BACK = "sent_back"  # the file went back to an earlier step
+    SUSPENDED = "suspended"  # the applicant was asked for missing items; the step starts again afterwards
+    TRANSFERRED = "transferred"  # the file went to another agency, which receives it afresh
+    ENDED = "ended"  # the application ended (refused, withdrawn) while the step was open
+
+
+_OPEN_STEP = text("left_at IS NULL")
+
+
+class ApplicationStep(db.Model):
+    """One visit of an application to a step of its procedure's route: the clock's log of steps.
+
+    Entering a step writes its row with the budget it had and the due time derived from it; leaving
+    writes when and how. Open rows (no `left_at`) are the back office's per-step queues, for the agency
+    that owns the step, so a co-ordinating agency sees exactly the files sent to it.
+    """
+
+    __tablename__ = "application_step"
+    __table_args__ = (
+        Index(
+            "ix_application_step_open",
+            "agency_id",
+            "stage",
+            "entered_at",
+            "id",
+            postgresql_where=_OPEN_STEP,
+            sqlite_where=_OPEN_STEP,
+        ),
+        Index(
+            "ix_application_step_open_due",
+            "agency_id",
+            "due_at",
+            "id",
+            postgresql_where=_OPEN_STEP,
+            sqlite_where=_OPEN_STEP,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), index=True)
+    # The step of the route (onestop/procedures/route.py) and its place: steps of one group run in parallel.
+    step_id: Mapped[str] = mapped_column(String(60))
+    stage: Mapped[str] = mapped_column(String(20))
+    group_index: Mapped[int] = mapped_column(default=0)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    role: Mapped[str] = mapped_column(String(20))
+    holder_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    budget_days: Mapped[int | None] = mapped_column()
+    budget_hours: Mapped[int | None] = mapped_column()
+    # Derived from entered_at, the budget and the province calendar; None: bounded by the file's due date.
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    # A co-ordinating agency's answer: "agree" or "disagree", with its note and attachments.
+    opinion: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+
+    application: Mapped[Application] = relationship(back_populates="steps")
+    document: Mapped["Document | None"] = relationship()  # noqa: F821  (onestop.datastore.models)
+    agency: Mapped[Agency] = relationship()
+    holder: Mapped["User | None"] = relationship(foreign_keys=[holder_id], viewonly=True)  # noqa: F821
+
+    @property
+    def is_open(self) -> bool:
+        return self.left_at is None

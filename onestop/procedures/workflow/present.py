@@ -1,0 +1,257 @@
+"""How a file reads: titles of events and slips, who holds it, what is due, for officers and applicants.
+
+Templates ask these presenters; none of them compares a state or role string itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from onestop.accounts.models import Role, User
+from onestop.extensions import db
+from onestop.i18n import localized
+from onestop.models import utcnow
+from onestop.procedures import clock
+from onestop.procedures.models import FINAL_STATES, Application, ApplicationState, ApplicationStep, SlipKind
+from onestop.procedures.route import Stage
+from onestop.procedures.workflow.steps import route_of
+from onestop.procedures.workflow.table import LABELS, Action, open_steps
+
+S = ApplicationState
+
+EVENT_TITLES = {
+    "create": _l("Application started"),
+    Action.SUBMIT: _l("Application sent"),
+    Action.WITHDRAW: _l("Application withdrawn"),
+    Action.ACCEPT: _l("Accepted by the agency; due date fixed"),
+    Action.REQUEST_SUPPLEMENT: _l("Missing items asked for"),
+    Action.ANSWER_SUPPLEMENT: _l("Missing items supplied"),
+    Action.REFUSE: _l("Refused"),
+    Action.TRANSFER: _l("Sent to another agency"),
+    Action.ASSIGN: _l("Given to a specialist"),
+    Action.PROPOSE: _l("Proposal sent to the leader"),
+    Action.ANSWER: _l("Opinion of a co-ordinating agency received"),
+    Action.APPROVE: _l("Decision approved by the leader"),
+    Action.SEND_BACK: _l("Sent back to the specialist"),
+    Action.DELIVER: _l("Result issued"),
+    Action.APOLOGISE: _l("Apology and new appointment date"),
+}
+SLIP_TITLES = {
+    SlipKind.RECEIPT: _l("Receipt and appointment slip"),
+    SlipKind.SUPPLEMENT: _l("Request to supplement the file"),
+    SlipKind.REFUSAL: _l("Refusal slip"),
+    SlipKind.APOLOGY: _l("Apology and new appointment slip"),
+    SlipKind.CONTROL: _l("Process-control slip"),
+}
+STAGE_TITLES = {
+    Stage.RECEPTION: _l("Reception"),
+    Stage.PROCESSING: _l("Processing"),
+    Stage.COORDINATION: _l("Co-ordination"),
+    Stage.APPROVAL: _l("Approval"),
+    Stage.DELIVERY: _l("Delivery of the result"),
+}
+# Internal steps an applicant is told about without the officers' notes.
+INTERNAL_ACTIONS = frozenset({Action.ASSIGN, Action.PROPOSE, Action.SEND_BACK, Action.ANSWER})
+
+
+def event_title(action: str) -> str:
+    title = EVENT_TITLES.get(action)
+    return str(title) if title else action
+
+
+def staff_state_title(application: Application) -> str:
+    """The state as an officer reads it: the model's titles speak to the applicant ("waiting for you")."""
+    if application.state_enum is S.SUPPLEMENT_REQUESTED:
+        return _("Waiting for the citizen to supply missing items")
+    return application.state_enum.title
+
+
+def step_title(application: Application, row: ApplicationStep) -> str:
+    try:
+        title = route_of(application).step(row.step_id).title
+    except KeyError:
+        title = {}
+    return localized(title) if title else str(STAGE_TITLES.get(Stage(row.stage), row.stage))
+
+
+@dataclass(frozen=True)
+class StepLine:
+    """One visit to a step, as the file page, the timeline and the process-control slip show it."""
+
+    title: str
+    agency: str
+    role: str
+    holder: str
+    entered_at: datetime
+    due_at: datetime | None
+    left_at: datetime | None
+    mark: str  # "early", "on_time", "late", or "" while open or without a budget
+    countdown: clock.Countdown | None
+    opinion: str
+    note: str
+    is_open: bool
+
+
+def mark_of(row: ApplicationStep, calendar) -> str:
+    if row.left_at is None or row.due_at is None:
+        return ""
+    if row.left_at > row.due_at:
+        return "late"
+    if calendar.local(row.left_at).date() < calendar.local(row.due_at).date():
+        return "early"
+    return "on_time"
+
+
+MARK_TITLES = {"early": _l("early"), "on_time": _l("on time"), "late": _l("late")}
+
+
+def step_lines(application: Application, now: datetime | None = None) -> list[StepLine]:
+    calendar = clock.calendar_for(application)
+    today = calendar.local(now or utcnow()).date()
+    lines = []
+    for row in application.steps:
+        due_day = calendar.local(row.due_at).date() if row.due_at else None
+        lines.append(
+            StepLine(
+                title=step_title(application, row),
+                agency=row.agency.display_name(),
+                role=Role(row.role).title,
+                holder=row.holder.full_name if row.holder else "",
+                entered_at=row.entered_at,
+                due_at=row.due_at,
+                left_at=row.left_at,
+                mark=mark_of(row, calendar),
+                countdown=clock.countdown_to(due_day, calendar, today) if row.left_at is None and due_day else None,
+                opinion=str(_("agrees")) if row.opinion == "agree" else str(_("disagrees")) if row.opinion else "",
+                note=row.note,
+                is_open=row.left_at is None,
+            )
+        )
+    return lines
+
+
+def who_acts_next(application: Application) -> str:
+    """For officers: who has the next move on this file, named so that they can find it."""
+    if application.state_enum in FINAL_STATES:
+        return _("Nobody: the file is closed")
+    if application.state_enum is S.SUPPLEMENT_REQUESTED:
+        return _("The citizen, who must supply the missing items")
+    parts = []
+    for row in open_steps(application):
+        who = row.holder.full_name if row.holder else Role(row.role).title
+        parts.append(_("%(who)s, %(agency)s", who=who, agency=row.agency.display_name()))
+    return "; ".join(parts) or application.receiving_agency.display_name()
+
+
+@dataclass(frozen=True)
+class CitizenStatus:
+    """The status box of the applicant's timeline and of the public lookup, in plain words."""
+
+    title: str
+    holder: str
+    due_on: date | None
+    due_note: str
+    countdown: clock.Countdown | None
+    result_ready: bool
+    is_draft: bool
+
+
+def citizen_status(application: Application, now: datetime | None = None) -> CitizenStatus:
+    state = application.state_enum
+    calendar = clock.calendar_for(application) if application.code else None
+    countdown = clock.countdown(application, calendar, now) if calendar else None
+    if state is S.DRAFT:
+        holder = _("You: it has not been sent yet")
+    elif state is S.WITHDRAWN:
+        holder = _("Nobody: it was withdrawn")
+    elif state in FINAL_STATES:
+        holder = _("%(agency)s has finished with it", agency=application.receiving_agency.display_name())
+    elif state is S.SUPPLEMENT_REQUESTED:
+        holder = _("You: the agency is waiting for the missing items")
+    else:
+        holder = "; ".join(_holder_line(application, row, calendar) for row in open_steps(application))
+        holder = holder or application.receiving_agency.display_name()
+    due_note = ""
+    if application.due_on is None:
+        if state is S.SUPPLEMENT_REQUESTED and application.resume_state == S.IN_PROGRESS:
+            due_note = _("The clock is stopped until you send the missing items")
+        elif state in FINAL_STATES:
+            due_note = "—"
+        else:
+            due_note = _("Set when the agency accepts the application")
+    return CitizenStatus(
+        title=state.title,
+        holder=holder,
+        due_on=application.due_on,
+        due_note=due_note,
+        countdown=countdown,
+        result_ready=state is S.RETURNED,
+        is_draft=state is S.DRAFT,
+    )
+
+
+def _holder_line(application: Application, row: ApplicationStep, calendar) -> str:
+    name = row.agency.display_name()
+    if row.holder and row.agency_id == application.receiving_agency_id:
+        name = f"{name} ({row.holder.full_name})"
+    if row.due_at is not None and calendar is not None:
+        return _("%(agency)s, until %(due)s", agency=name, due=f"{calendar.local(row.due_at):%d/%m/%Y}")
+    return name
+
+
+@dataclass(frozen=True)
+class TimelineLine:
+    at: datetime
+    text: str
+    detail: str
+
+
+def citizen_timeline(application: Application) -> list[TimelineLine]:
+    """What happened, newest first, told to the applicant: "you" for their own doings, notes theirs to read."""
+    agency = application.receiving_agency.display_name()
+    lines = []
+    for event in reversed(application.events):
+        detail = ""
+        if event.action == "create":
+            text = _("You started the application.")
+        elif event.action == Action.SUBMIT:
+            text = _("You sent the application to %(agency)s.", agency=agency)
+        elif event.action == Action.WITHDRAW:
+            text = _("You withdrew the application.")
+            detail = event.reason
+        elif event.action == Action.ANSWER_SUPPLEMENT:
+            text = _("You supplied the missing items.")
+            detail = event.reason
+        else:
+            text = event_title(event.action)
+            shows_reason = event.action not in INTERNAL_ACTIONS and not (
+                event.action == Action.APPROVE and event.to_state != S.REFUSED
+            )
+            detail = event.reason if shows_reason else ""
+        lines.append(TimelineLine(event.created_at, text, detail or ""))
+    return lines
+
+
+def message_authors(application: Application) -> dict[int, str]:
+    """Who wrote each message, as the reader sees it: the citizen by name, an officer with their agency."""
+    ids = {message.author_id for message in application.messages}
+    names = {}
+    for user in db.session.scalars(select(User).where(User.id.in_(ids))) if ids else []:
+        names[user.id] = (
+            f"{user.full_name} ({user.agency.display_name()})" if user.is_staff and user.agency else user.full_name
+        )
+    return names
+
+
+def action_labels() -> dict[Action, str]:
+    return dict(LABELS)
+
+
+def coordination_lines(application: Application) -> list[StepLine]:
+    """The co-ordinating agencies' answers so far, for the lead agency's officers."""
+    return [line for line, row in zip(step_lines(application), application.steps, strict=True) if row.opinion]
