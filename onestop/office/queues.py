@@ -12,12 +12,20 @@ import enum
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, select, tuple_
+from sqlalchemy import Select, exists, select, tuple_
 from sqlalchemy.orm import defer, joinedload
 
 from onestop.accounts.models import User
 from onestop.extensions import db
-from onestop.procedures.models import DECIDED_STATES, RUNNING_STATES, Application, ApplicationState, Procedure
+from onestop.procedures.models import (
+    DECIDED_STATES,
+    RUNNING_STATES,
+    Application,
+    ApplicationState,
+    ApplicationStep,
+    Procedure,
+)
+from onestop.procedures.route import Stage
 
 PAGE_SIZE = 50
 
@@ -30,6 +38,7 @@ class Tab(enum.StrEnum):
     APPROVAL = "approval"  # waiting for a leader's decision
     APPROVED = "approved"  # result to be issued
     CITIZEN = "citizen"  # waiting for the citizen's missing items
+    CONSULTED = "consulted"  # another agency's files sent to us for our opinion (a co-ordination step)
     OVERDUE = "overdue"
     FINISHED = "finished"  # returned, refused or withdrawn
 
@@ -45,6 +54,7 @@ TAB_STATES = {
     Tab.FINISHED: sorted(DECIDED_STATES),
     Tab.MINE: sorted(RUNNING_STATES),
     Tab.OVERDUE: sorted(RUNNING_STATES),
+    Tab.CONSULTED: [ApplicationState.IN_PROGRESS],
 }
 
 
@@ -104,7 +114,18 @@ def queue_statement(user: User, query: QueueQuery, today: date, limit: int = PAG
     """
     sort = effective_sort(query)
     key = Application.due_on if sort is Sort.DUE else Application.submitted_at
-    conditions = [Application.receiving_agency_id == user.agency_id]
+    if query.tab is Tab.CONSULTED:
+        # Files of other agencies with a co-ordination step open at ours: one probe of the open-step index each.
+        conditions = [
+            exists().where(
+                ApplicationStep.application_id == Application.id,
+                ApplicationStep.agency_id == user.agency_id,
+                ApplicationStep.stage == str(Stage.COORDINATION),
+                ApplicationStep.left_at.is_(None),
+            )
+        ]
+    else:
+        conditions = [Application.receiving_agency_id == user.agency_id]
     states = TAB_STATES[query.tab]
     conditions.append(
         Application.state.in_([str(state) for state in states])

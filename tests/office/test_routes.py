@@ -88,9 +88,11 @@ def test_two_parallel_co_ordinating_agencies_both_answer_before_the_leader_decid
     assert sorted(row.agency.code for row in _open(application_id)) == [JUSTICE, WARD]
     # The lead agency waits; the leader has nothing to approve yet.
     assert act(leader, application_id, "approve").status_code == 403
-    # Each co-ordinating agency sees the file sent to it, and answers.
-    page = answerers[JUSTICE].get(f"/office/applications/{application_id}").get_data(as_text=True)
-    assert "Cho ý kiến" in page or "opinion" in page
+    # Each co-ordinating agency finds the file in its queue, sees it, and answers.
+    code = application.code
+    assert code in answerers[JUSTICE].get("/office/applications?tab=consulted").get_data(as_text=True)
+    assert code not in answerers[JUSTICE].get("/office/applications?tab=new").get_data(as_text=True)
+    assert answerers[JUSTICE].get(f"/office/applications/{application_id}").status_code == 200
     response = act(answerers[JUSTICE], application_id, "answer", {"opinion": "agree", "note": ""})
     assert response.status_code == 422  # an opinion needs words
     response = act(answerers[JUSTICE], application_id, "answer", {"opinion": "agree", "note": "Không có án tích"})
