@@ -128,57 +128,62 @@ def issued_slip(slip: IssuedSlip) -> slips.Slip:
 
 # --- The process-control slip (Mẫu 05), drawn live from the history ------------------------------------
 
-STEP_NAMES = {
-    "accept": "Bộ phận Một cửa — tiếp nhận",
-    "assign": "Phân công chuyên viên thụ lý",
-    "propose": "Chuyên viên thụ lý — thẩm định, trình",
-    "send_back": "Lãnh đạo trả lại chuyên viên",
-    "approve": "Lãnh đạo phê duyệt",
-    "deliver": "Trả kết quả",
-    "request_supplement": "Yêu cầu bổ sung hồ sơ",
-    "answer_supplement": "Người nộp bổ sung hồ sơ",
-    "transfer": "Chuyển cơ quan có thẩm quyền",
-    "apologise": "Xin lỗi, hẹn lại ngày trả",
-    "refuse": "Từ chối",
+STAGE_NAMES = {
+    "reception": "tiếp nhận hồ sơ",
+    "processing": "thẩm định, xử lý",
+    "coordination": "phối hợp, cho ý kiến",
+    "approval": "phê duyệt",
+    "delivery": "trả kết quả",
+}
+OUTCOME_NOTES = {
+    "sent_back": "Trả lại bước trước",
+    "suspended": "Dừng chờ bổ sung hồ sơ",
+    "transferred": "Chuyển cơ quan có thẩm quyền",
+    "ended": "Hồ sơ kết thúc",
 }
 
 
-def _mark(done_at: datetime, due_at: datetime | None) -> slips.StepMark | None:
-    if due_at is None:
+def _mark(done_at: datetime | None, due_at: datetime | None) -> slips.StepMark | None:
+    """Early (a day or more ahead), on time, or late against the step's own due time."""
+    if done_at is None or due_at is None:
         return None
-    done_day, due_day = done_at.astimezone(due_at.tzinfo).date(), due_at.date()
-    if done_day < due_day:
+    if done_at > due_at:
+        return slips.StepMark.LATE
+    if done_at.astimezone(due_at.tzinfo).date() < due_at.date():
         return slips.StepMark.EARLY
-    return slips.StepMark.ON_TIME if done_day == due_day else slips.StepMark.LATE
+    return slips.StepMark.ON_TIME
 
 
 def control_slip(application: Application) -> slips.ControlSlip:
-    """Each hand-over of the file since acceptance, who handed it to whom, and whether it kept time."""
+    """Each hand-over of the file, step by step from the route's log, and whether each step kept its time."""
+    from onestop.procedures.workflow.steps import route_of
+
     zone = _zone(application)
     due_at = _due(application.due_on, zone)
-    events = [event for event in application.events if event.action not in ("create",)]
-    names = _names({event.actor_id for event in events if event.actor_id})
+    route = route_of(application)
     rows = []
-    previous_at = application.submitted_at
-    previous_by = names.get(application.submitter_id, "") or application.applicant.full_name
-    for event in events:
-        if event.action == "submit":
-            continue
-        actor = names.get(event.actor_id, "")
+    previous_by = application.applicant.full_name
+    for visit in application.steps:
+        try:
+            title = route.step(visit.step_id).title.get("vi", "")
+        except KeyError:
+            title = ""
+        received_by = visit.holder.full_name if visit.holder else visit.agency.display_name()
+        step_due = visit.due_at.astimezone(zone) if visit.due_at else due_at
         rows.append(
             slips.ControlRow(
-                step=STEP_NAMES.get(event.action, event.action),
+                step=f"{visit.agency.display_name()} — {title or STAGE_NAMES.get(visit.stage, visit.stage)}",
                 handed_by=previous_by,
-                received_by=actor,
-                handed_at=previous_at,
-                due_at=due_at or _due(previous_at.astimezone(zone).date(), zone),
-                done_at=event.created_at,
-                mark=_mark(event.created_at, due_at),
-                note=event.reason[:200] if event.action in ("refuse", "request_supplement", "send_back") else "",
+                received_by=received_by,
+                handed_at=visit.entered_at,
+                due_at=step_due or _due(visit.entered_at.astimezone(zone).date(), zone),
+                done_at=visit.left_at,
+                mark=_mark(visit.left_at, step_due),
+                note=OUTCOME_NOTES.get(visit.outcome or "", "") or (visit.note[:200] if visit.note else ""),
             )
         )
-        previous_at, previous_by = event.created_at, actor
-    facts_officer = names.get(application.holder_id, "") if application.holder_id else ""
+        previous_by = received_by
+    facts_officer = _names({application.holder_id}).get(application.holder_id, "") if application.holder_id else ""
     return slips.ControlSlip(
         header=_header(application, datetime.now(UTC), facts_officer),
         applicant=_party(
@@ -193,7 +198,8 @@ def control_slip(application: Application) -> slips.ControlSlip:
         procedure_name=application.procedure.display_name(),
         received_at=application.accepted_at or application.submitted_at,
         due_at=due_at or _due(application.submitted_at.astimezone(zone).date(), zone),
-        processing_agency=application.receiving_agency.display_name(),
+        processing_agency=", ".join(dict.fromkeys(visit.agency.display_name() for visit in application.steps))
+        or application.receiving_agency.display_name(),
         rows=tuple(rows),
     )
 

@@ -73,3 +73,74 @@ def test_accept_and_refuse_at_once_apply_one_of_them(app, staff, filed):
     assert len(events) == 1
     assert application.state == ("received" if events == ["accept"] else "refused")
     assert len(application.slips) == 1
+
+
+def _race_outcomes(app, application_id: int, actions) -> list[str]:
+    """As _race, but a refusal told to the officer (NotAllowed) counts as 'refused'."""
+    from onestop.errors import OnestopError
+
+    barrier = threading.Barrier(len(actions))
+    outcomes: list[str] = []
+
+    def run(action):
+        with app.test_request_context():
+            application = db.session.get(Application, application_id)
+            application.steps  # noqa: B018  (what the page showed the officer)
+            barrier.wait(timeout=10)
+            try:
+                action(application)
+                db.session.commit()
+                outcomes.append("done")
+            except StaleDataError:
+                db.session.rollback()
+                outcomes.append("lost")
+            except OnestopError:
+                db.session.rollback()
+                outcomes.append("refused")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return sorted(outcomes)
+
+
+def _answering(user_id: int):
+    def answer(application):
+        workflow.answer(application, db.session.get(User, user_id), "agree", "Đồng ý")
+
+    return answer
+
+
+def test_two_agencies_answer_their_parallel_steps_at_once_and_both_count(app, staff, create_staff, create_citizen):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("needs PostgreSQL's concurrent sessions (SQLite serialises writers)")
+    from tests.office.test_routes import JUSTICE, WARD, _journey
+
+    application_id, *_ = _journey(app, staff, create_staff, create_citizen, (JUSTICE, WARD))
+    justice = db.session.scalar(db.select(User).where(User.full_name == f"Chuyên viên {JUSTICE}")).id
+    ward = db.session.scalar(db.select(User).where(User.full_name == f"Chuyên viên {WARD}")).id
+    db.session.remove()
+    assert _race_outcomes(app, application_id, [_answering(justice), _answering(ward)]) == ["done", "done"]
+    application = db.session.get(Application, application_id)
+    assert application.state == "awaiting_approval"
+    assert len([event for event in application.events if event.action == "answer"]) == 2
+
+
+def test_two_officers_answer_the_same_step_at_once_and_one_wins(app, staff, create_staff, create_citizen):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("needs PostgreSQL's concurrent sessions (SQLite serialises writers)")
+    from onestop.accounts.models import Role
+    from tests.office.test_routes import JUSTICE, _journey
+
+    application_id, *_ = _journey(app, staff, create_staff, create_citizen, (JUSTICE,))
+    first = db.session.scalar(db.select(User).where(User.full_name == f"Chuyên viên {JUSTICE}")).id
+    second = create_staff(Role.SPECIALIST, JUSTICE, "Chuyên viên thứ hai").id
+    db.session.remove()
+    assert _race_outcomes(app, application_id, [_answering(first), _answering(second)]) == ["done", "refused"]
+    application = db.session.get(Application, application_id)
+    assert len([event for event in application.events if event.action == "answer"]) == 1
+    assert application.state == "awaiting_approval"

@@ -177,3 +177,26 @@ def test_a_two_day_step_entered_before_tet_2026_is_due_after_it():
 
 def _no_swaps(year):
     return national_year(year)
+
+
+def test_the_process_control_slip_shows_each_step_with_its_agency_and_mark(app, staff, create_staff, create_citizen):
+    application_id, _clerk, _specialist, leader, answerers, _client = _journey(
+        app, staff, create_staff, create_citizen, (JUSTICE, WARD)
+    )
+    for code in (JUSTICE, WARD):
+        act(answerers[code], application_id, "answer", {"opinion": "agree", "note": "Đồng ý"})
+    text = _pdf_text(leader.get(f"/office/applications/{application_id}/control.pdf")).replace("\n", " ")
+    assert "Sở Tư pháp tỉnh Minh Sơn — phối hợp, cho ý kiến" in text
+    assert "Ủy ban nhân dân phường Đông Thành — phối hợp, cho ý kiến" in text
+    assert "Công an tỉnh Minh Sơn — thẩm định, xử lý" in text
+    # Every step done so far was done a day or more before its own due time.
+    assert text.count("Trước hạn") >= 4 and "Quá hạn" not in text
+
+
+def _pdf_text(response) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    assert response.status_code == 200
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)

@@ -20,6 +20,7 @@ from onestop.procedures.models import (
     SlipKind,
     StepOutcome,
 )
+from onestop.procedures.route import Stage
 from onestop.procedures.workflow import steps
 from onestop.procedures.workflow.facts import slip_facts
 from onestop.procedures.workflow.table import Action, Permit, Who, may_handle, refusal, transition_for
@@ -35,6 +36,13 @@ def check(actor: User, application: Application, action: Action, version: int | 
         raise NotFound(_("There is no such application in your agency's files."))
     if not staff_action and actor.id not in (application.applicant_id, application.submitter_id):
         raise NotFound(_("There is no such application in your account."))
+    if transition.stage is Stage.COORDINATION:
+        # Parallel co-ordinating agencies answer their own steps independently: wait for any other
+        # answer to this file to commit, read the file as it then is, and take no stale-version refusal.
+        db.session.refresh(application, with_for_update=True)
+        for row in application.steps:
+            db.session.refresh(row)
+        version = None
     if version is not None and version != application.row_version:
         raise Conflict(
             _("Someone else changed this application while you were looking at it. Check its new state and try again.")
