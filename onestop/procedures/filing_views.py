@@ -345,6 +345,7 @@ def timeline(application_id: int):
 
 def _render_timeline(application, error: str | None = None, status: int = 200, form: dict | None = None):
     from onestop.procedures import clock, workflow
+    from onestop.procedures.workflow.present import MARK_TITLES
 
     calendar = clock.calendar_for(application) if application.code else None
     return (
@@ -353,6 +354,8 @@ def _render_timeline(application, error: str | None = None, status: int = 200, f
             application=application,
             status=workflow.citizen_status(application),
             history=workflow.citizen_timeline(application),
+            steps=workflow.step_lines(application) if application.code else [],
+            mark_titles=MARK_TITLES,
             can_withdraw=filing.can_withdraw(application, current_user),
             clock_state=clock.compute(application, calendar) if calendar else None,
             supplement=workflow.open_supplement(application),
