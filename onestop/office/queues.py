@@ -12,7 +12,7 @@ import enum
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, exists, select, tuple_
+from sqlalchemy import Select, exists, func, or_, select, tuple_
 from sqlalchemy.orm import defer, joinedload
 
 from onestop.accounts.models import User
@@ -179,3 +179,39 @@ def queue_page(
 
 def overdue(application: Application, today: date) -> bool:
     return application.due_on is not None and application.state_enum in RUNNING_STATES and application.due_on < today
+
+
+SEARCH_LIMIT = 50
+
+
+def find(user: User, text: str) -> list[Application]:
+    """The agency's files (received here, or with a step here) by code, the applicant's ID number or name."""
+    from onestop.accounts.models import User as Applicant
+
+    text = " ".join((text or "").split())[:100]
+    if not text:
+        return []
+    code = text.replace(" ", "").upper()
+    ours = or_(
+        Application.receiving_agency_id == user.agency_id,
+        exists().where(ApplicationStep.application_id == Application.id, ApplicationStep.agency_id == user.agency_id),
+    )
+    matches = [Application.code == code]
+    if code.isdigit():
+        matches.append(Applicant.citizen_id == code)
+    else:
+        matches.append(func.lower(Applicant.full_name).contains(text.lower()))
+    statement = (
+        select(Application)
+        .join(Applicant, Applicant.id == Application.applicant_id)
+        .where(Application.state != str(ApplicationState.DRAFT), ours, or_(*matches))
+        .order_by(Application.submitted_at.desc(), Application.id.desc())
+        .limit(SEARCH_LIMIT)
+        .options(
+            joinedload(Application.procedure).load_only(Procedure.code, Procedure.name),
+            joinedload(Application.applicant),
+            joinedload(Application.holder),
+            defer(Application.answers),
+        )
+    )
+    return list(db.session.scalars(statement).unique())

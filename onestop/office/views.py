@@ -70,7 +70,11 @@ def queue():
     )
     calendar = clock.ProvinceCalendar.for_province(current_user.agency.province)
     today = clock.local_today(calendar)
-    rows, next_cursor = queues.queue_page(current_user, query, today)
+    searched = request.args.get("q", "").strip()
+    if searched:
+        rows, next_cursor = queues.find(current_user, searched), None
+    else:
+        rows, next_cursor = queues.queue_page(current_user, query, today)
     procedures = db.session.scalars(
         db.select(Procedure)
         .where(Procedure.province_id == current_user.agency.province_id, Procedure.is_active.is_(True))
@@ -85,6 +89,7 @@ def queue():
         tabs=list(queues.Tab),
         procedures=procedures,
         countdowns={row.id: clock.countdown(row, calendar) for row in rows},
+        searched=searched,
         today=today,
     )
 

@@ -232,3 +232,19 @@ def test_every_list_query_reads_an_index_in_order(app, staff, crowd):
         # Every condition but the procedure bounds the index range: no row is read only to be skipped.
         assert all("procedure_id" in condition and " AND " not in condition for condition in filters), (query, plan)
     db.session.rollback()
+
+
+def test_staff_find_a_file_by_code_name_or_id_number_from_any_queue(app, staff, filed):
+    from onestop.procedures.models import Application
+    from tests.office.conftest import as_staff
+
+    citizen, application_id, _client = filed
+    code = db.session.get(Application, application_id).code
+    specialist = as_staff(app, staff["specialist"])
+    for text in (code, code.lower(), citizen.citizen_id, "Thị Mai"):
+        page = specialist.get("/office/applications", query_string={"q": text, "tab": "finished"})
+        assert page.status_code == 200 and f"/office/applications/{application_id}" in page.get_data(as_text=True), text
+    # Another agency's officer finds nothing of it.
+    ward_clerk = as_staff(app, staff["ward_clerk"])
+    page = ward_clerk.get("/office/applications", query_string={"q": code}).get_data(as_text=True)
+    assert f"/office/applications/{application_id}" not in page
