@@ -22,6 +22,7 @@ branch_labels = None
 depends_on = None
 
 OPEN = sa.text("left_at IS NULL")
+COUNTER = sa.text("state IN ('approved', 'submitted')")
 # Which step of the default route a file is at after each event's target state.
 STEP_OF_STATE = {
     'submitted': ('reception', 'reception', 'clerk', 0),
@@ -76,6 +77,10 @@ def upgrade():
         )
     with op.batch_alter_table('application', schema=None) as batch_op:
         batch_op.add_column(sa.Column('resume_steps', sa.JSON(), nullable=True))
+        batch_op.create_index(
+            'ix_application_counter', ['receiving_agency_id', 'updated_at', 'id'], unique=False,
+            postgresql_where=COUNTER, sqlite_where=COUNTER,
+        )
     _backfill()
 
 
@@ -134,6 +139,7 @@ def _backfill():
 
 def downgrade():
     with op.batch_alter_table('application', schema=None) as batch_op:
+        batch_op.drop_index('ix_application_counter', postgresql_where=COUNTER, sqlite_where=COUNTER)
         batch_op.drop_column('resume_steps')
     with op.batch_alter_table('application_step', schema=None) as batch_op:
         batch_op.drop_index('ix_application_step_open_due', postgresql_where=OPEN, sqlite_where=OPEN)

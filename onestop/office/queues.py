@@ -18,6 +18,7 @@ from sqlalchemy.orm import defer, joinedload
 from onestop.accounts.models import User
 from onestop.extensions import db
 from onestop.procedures.models import (
+    COUNTER_STATES,
     DECIDED_STATES,
     RUNNING_STATES,
     Application,
@@ -31,6 +32,7 @@ PAGE_SIZE = 50
 
 
 class Tab(enum.StrEnum):
+    COUNTER = "counter"  # the reception clerks' work: files to check and results to issue
     NEW = "new"  # submitted, waiting for the reception clerk
     MINE = "mine"  # held by me
     RECEIVED = "received"  # accepted, waiting for a specialist
@@ -44,6 +46,7 @@ class Tab(enum.StrEnum):
 
 
 TAB_STATES = {
+    Tab.COUNTER: sorted(COUNTER_STATES),
     Tab.NEW: [ApplicationState.SUBMITTED],
     Tab.RECEIVED: [ApplicationState.RECEIVED],
     Tab.IN_PROGRESS: [ApplicationState.IN_PROGRESS],
@@ -54,13 +57,13 @@ TAB_STATES = {
     Tab.FINISHED: sorted(DECIDED_STATES),
     Tab.MINE: sorted(RUNNING_STATES),
     Tab.OVERDUE: sorted(RUNNING_STATES),
-    Tab.CONSULTED: [ApplicationState.IN_PROGRESS],
 }
 
 
 class Sort(enum.StrEnum):
     SUBMITTED = "submitted"  # oldest first: first come, first served
     DUE = "due"  # soonest due first
+    WAITING = "waiting"  # waiting longest first, since the file last changed (the reception clerks' work)
 
 
 class DueWithin(enum.StrEnum):
@@ -79,12 +82,15 @@ class QueueQuery:
 
 
 def default_tab(user: User) -> Tab:
-    return {"clerk": Tab.NEW, "specialist": Tab.MINE, "leader": Tab.APPROVAL}.get(str(user.role), Tab.NEW)
+    return {"clerk": Tab.COUNTER, "specialist": Tab.MINE, "leader": Tab.APPROVAL}.get(str(user.role), Tab.COUNTER)
 
 
 def _cursor(row: Application, sort: Sort) -> str:
-    value = row.due_on.isoformat() if sort is Sort.DUE else row.submitted_at.isoformat()
+    value = row.due_on.isoformat() if sort is Sort.DUE else _KEYS[sort](row).isoformat()
     return f"{value}|{row.id}"
+
+
+_KEYS = {Sort.SUBMITTED: lambda row: row.submitted_at, Sort.WAITING: lambda row: row.updated_at}
 
 
 def _parse_cursor(cursor: str | None, sort: Sort):
@@ -100,11 +106,13 @@ def _parse_cursor(cursor: str | None, sort: Sort):
 
 def effective_sort(query: QueueQuery) -> Sort:
     # Reception and finished work have no running clock: they are sorted by when they arrived.
+    if query.tab is Tab.COUNTER:
+        return Sort.WAITING
     if query.tab in (Tab.NEW, Tab.CITIZEN, Tab.FINISHED):
         return Sort.SUBMITTED
     if query.tab is Tab.OVERDUE:
         return Sort.DUE
-    return query.sort
+    return Sort.SUBMITTED if query.sort is Sort.WAITING else query.sort
 
 
 def queue_statement(user: User, query: QueueQuery, today: date, limit: int = PAGE_SIZE) -> Select:
@@ -113,19 +121,10 @@ def queue_statement(user: User, query: QueueQuery, today: date, limit: int = PAG
     Apart from `queue_page`, the benchmark and the tests read its plan (EXPLAIN) to check the index.
     """
     sort = effective_sort(query)
-    key = Application.due_on if sort is Sort.DUE else Application.submitted_at
+    key = {Sort.DUE: Application.due_on, Sort.WAITING: Application.updated_at}.get(sort, Application.submitted_at)
     if query.tab is Tab.CONSULTED:
-        # Files of other agencies with a co-ordination step open at ours: one probe of the open-step index each.
-        conditions = [
-            exists().where(
-                ApplicationStep.application_id == Application.id,
-                ApplicationStep.agency_id == user.agency_id,
-                ApplicationStep.stage == str(Stage.COORDINATION),
-                ApplicationStep.left_at.is_(None),
-            )
-        ]
-    else:
-        conditions = [Application.receiving_agency_id == user.agency_id]
+        return _consulted_statement(user, query, limit)
+    conditions = [Application.receiving_agency_id == user.agency_id]
     states = TAB_STATES[query.tab]
     conditions.append(
         Application.state.in_([str(state) for state in states])
@@ -166,11 +165,46 @@ def queue_statement(user: User, query: QueueQuery, today: date, limit: int = PAG
     )
 
 
+def _consulted_statement(user: User, query: QueueQuery, limit: int) -> Select:
+    """Files of other agencies with a co-ordination step open at ours, oldest request first.
+
+    Read from the open-step index (agency, stage, entered_at, id), each file then by its key; the
+    cursor is the step's (entered_at, id).
+    """
+    step = ApplicationStep
+    conditions = [step.agency_id == user.agency_id, step.stage == str(Stage.COORDINATION), step.left_at.is_(None)]
+    if query.procedure_id:
+        conditions.append(Application.procedure_id == query.procedure_id)
+    position = _parse_cursor(query.after, Sort.SUBMITTED)
+    if position is not None:
+        conditions.append(tuple_(step.entered_at, step.id) > tuple_(*position))
+    return (
+        select(Application, step.entered_at, step.id)
+        .join(step, step.application_id == Application.id)
+        .where(*conditions)
+        .order_by(step.entered_at, step.id)
+        .limit(limit + 1)
+        .options(
+            joinedload(Application.procedure).load_only(Procedure.code, Procedure.name),
+            joinedload(Application.applicant),
+            joinedload(Application.holder),
+            defer(Application.answers),
+            defer(Application.completed_steps),
+        )
+    )
+
+
 def queue_page(
     user: User, query: QueueQuery, today: date, limit: int = PAGE_SIZE
 ) -> tuple[list[Application], str | None]:
     """One page of the agency's queue for this officer, and the cursor of the next page (or None)."""
     sort = effective_sort(query)
+    if query.tab is Tab.CONSULTED:
+        found = db.session.execute(queue_statement(user, query, today, limit)).unique().all()
+        more = len(found) > limit
+        found = found[:limit]
+        cursor = f"{found[-1][1].isoformat()}|{found[-1][2]}" if more and found else None
+        return [row[0] for row in found], cursor
     rows = list(db.session.scalars(queue_statement(user, query, today, limit)).unique())
     more = len(rows) > limit
     rows = rows[:limit]

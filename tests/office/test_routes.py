@@ -109,6 +109,12 @@ def test_two_parallel_co_ordinating_agencies_both_answer_before_the_leader_decid
     assert act(leader, application_id, "approve").status_code == 302
     [delivery] = _open(application_id)
     assert delivery.stage == "delivery" and delivery.agency.code == "000.00.02.H99"
+    # Nobody is shown holding it but the reception clerks, who find it in their first queue.
+    assert db.session.get(Application, application_id).holder_id is None
+    clerk = as_staff(app, staff["clerk"])
+    assert f"/office/applications/{application_id}" in clerk.get("/office/applications").get_data(as_text=True)
+    page = clerk.get(f"/office/applications/{application_id}").get_data(as_text=True)
+    assert f"/office/applications/{application_id}/deliver" in page
     # The citizen's timeline says who has held the file.
     timeline = citizen_client.get(f"/applications/{application_id}").get_data(as_text=True)
     for agency in ("Công an tỉnh Minh Sơn", "Sở Tư pháp tỉnh Minh Sơn", "Ủy ban nhân dân phường Đông Thành"):

@@ -2,6 +2,7 @@
 
 import onestop.datastore.models  # noqa: F401  (Document, which applications attach)
 from onestop.procedures.models.application import (
+    COUNTER_STATES,
     DECIDED_STATES,
     FINAL_STATES,
     RUNNING_STATES,
@@ -30,6 +31,7 @@ from onestop.procedures.models.catalogue import (
 )
 
 __all__ = [
+    "COUNTER_STATES",
     "DECIDED_STATES",
     "FINAL_STATES",
     "RUNNING_STATES",

@@ -54,6 +54,8 @@ RUNNING_STATES = frozenset(
         ApplicationState.APPROVED,
     }
 )
+# The reception clerks' work: files to check, and approved results to issue.
+COUNTER_STATES = frozenset({ApplicationState.SUBMITTED, ApplicationState.APPROVED})
 # The back office's "finished" list: files that came to a decision (a withdrawn one did not).
 DECIDED_STATES = frozenset({ApplicationState.RETURNED, ApplicationState.REFUSED})
 
@@ -84,6 +86,7 @@ class Application(db.Model):
         # ... and of several: overdue, finished, and an officer's own files.
         Index("ix_application_running_due", "receiving_agency_id", "due_on", "id", **_only_in(RUNNING_STATES)),
         Index("ix_application_decided", "receiving_agency_id", "submitted_at", "id", **_only_in(DECIDED_STATES)),
+        Index("ix_application_counter", "receiving_agency_id", "updated_at", "id", **_only_in(COUNTER_STATES)),
         Index(
             "ix_application_holder_running",
             "receiving_agency_id",
