@@ -1,6 +1,7 @@
 import enum
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -23,6 +24,27 @@ class Provenance(enum.StrEnum):
     UPLOADED = "uploaded"  # uploaded by the owner
     DIGITISED = "digitised"  # a paper scanned at the counter by a clerk
     ISSUED = "issued"  # a result issued by an agency
+
+
+class IssuedType(enum.StrEnum):
+    """Kinds of paper the system itself puts in a warehouse, beside the types a province's procedures ask for."""
+
+    RESULT = "ket-qua"  # the result of an application
+    RECEIPT = "bien-lai-thu-phi"  # an e-receipt for a fee paid
+    MESSAGE = "tin-nhan"  # a file attached to a message about an application
+    OPINION = "y-kien-phoi-hop"  # a co-ordinating agency's opinion or partial result
+
+    @property
+    def title(self) -> str:
+        return str(ISSUED_TYPE_TITLES[self])
+
+
+ISSUED_TYPE_TITLES = {
+    IssuedType.RESULT: _l("Result of an application"),
+    IssuedType.RECEIPT: _l("Fee receipt"),
+    IssuedType.MESSAGE: _l("File sent with a message"),
+    IssuedType.OPINION: _l("Opinion of a co-ordinating agency"),
+}
 
 
 class Document(db.Model):

@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, Optional
 from onestop import localtime
 from onestop.accounts.services import AccountError
 from onestop.datastore import services
-from onestop.datastore.models import Provenance
+from onestop.datastore.models import IssuedType, Provenance
 from onestop.datastore.uploads import UploadRejected, receive_with_settings
 from onestop.extensions import limiter
 from onestop.forms import REQUIRED, max_length
@@ -141,7 +141,8 @@ def index():
         "datastore/index.html",
         documents=documents,
         expiry={document.id: services.expiry_of(document, today) for document in documents},
-        type_names={kind.code: kind.display_name() for kind in services.document_types(current_province())},
+        type_names={kind.code: kind.display_name() for kind in services.document_types(current_province())}
+        | {kind.value: kind.title for kind in IssuedType},
         codes=services.source_application_codes(documents),
         provenance_titles=PROVENANCE_TITLES,
         human_size=human_size,

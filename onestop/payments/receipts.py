@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from onestop import localtime
 from onestop.accounts.models import User
 from onestop.datastore.backends.base import storage_from_config
-from onestop.datastore.models import Provenance
+from onestop.datastore.models import IssuedType, Provenance
 from onestop.datastore.services import add_document
 from onestop.datastore.uploads import ReceivedFile
 from onestop.extensions import db
@@ -23,7 +23,7 @@ from onestop.payments.fees import dong
 from onestop.payments.models import AttemptState, PaymentAttempt, PaymentReceipt
 from onestop.payments.services import quote_from_order
 
-RECEIPT_TYPE = "bien-lai-thu-phi"
+RECEIPT_TYPE = IssuedType.RECEIPT
 
 
 def receipt_number(attempt: PaymentAttempt) -> str:

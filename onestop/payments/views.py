@@ -11,6 +11,7 @@ from onestop.extensions import csrf, db, limiter
 from onestop.i18n import current_language
 from onestop.payments import services
 from onestop.payments.models import OrderState
+from onestop.payments.panel import payment_moment_text, payment_panel
 from onestop.procedures import filing
 from onestop.procedures.signals import application_changed
 from onestop.security import CONTENT_SECURITY_POLICY
@@ -109,7 +110,8 @@ def reconcile_command(day: str | None) -> None:
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.cli.add_command(payments_cli)
-    app.jinja_env.globals["payment_status"] = services.payment_status
+    app.jinja_env.globals["payment_panel"] = payment_panel
+    app.jinja_env.globals["payment_moment_text"] = payment_moment_text
     app.jinja_env.globals["fee_quote_for"] = services.quote_for
     # weak=False: the receiver is a module function, but be explicit that it lives as long as the process.
     application_changed.connect(services.on_application_changed, weak=False)

@@ -42,7 +42,7 @@ from onestop.procedures.signals import application_changed
 # Application codes and PINs are read aloud and typed: no 0/O or 1/I to confuse.
 PIN_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 PIN_LENGTH = 6
-FACT_KEYS = ("birth_date", "address", "gender")
+FACT_KEYS = ("birth_date", "address", "gender", "phone", "email")
 
 
 class FilingError(InvalidInput):

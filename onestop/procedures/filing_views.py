@@ -31,13 +31,9 @@ _PIN = "receipt_pin"
 
 
 def _known_facts(user) -> dict:
-    return {
-        "full_name": user.full_name,
-        "citizen_id": user.citizen_id,
-        "phone": user.phone,
-        "email": user.email,
-        **(user.facts or {}),
-    }
+    """What the account says, and what earlier filings told us where the account says nothing."""
+    profile = {"full_name": user.full_name, "citizen_id": user.citizen_id, "phone": user.phone, "email": user.email}
+    return {**(user.facts or {}), **{key: value for key, value in profile.items() if value}}
 
 
 def _steps_for(application) -> tuple[list, int]:
@@ -459,9 +455,7 @@ def supplement(application_id: int):
             error=error,
             note=request.form.get("note", ""),
             types=document_types_of(application, codes) if codes else {},
-            reusable={
-                code: filing.reusable_documents(application.applicant, code, localtime.today()) for code in codes
-            },
+            reusable={code: workflow.reusable_for_supplement(application, request_, code) for code in codes},
         ),
         status,
     )

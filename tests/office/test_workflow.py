@@ -44,6 +44,8 @@ def test_a_file_goes_from_reception_to_result(app, staff, filed):
     assert code in leader.get("/office/applications?tab=approval").get_data(as_text=True)
     assert act(leader, application_id, "approve").status_code == 302
     assert _app(application_id).state == "approved"
+    # The result is named as the procedure's sheet names it, ready to be issued.
+    assert 'value="Phiếu lý lịch tư pháp' in clerk.get(f"/office/applications/{application_id}").get_data(as_text=True)
 
     response = act(
         clerk,
@@ -60,6 +62,7 @@ def test_a_file_goes_from_reception_to_result(app, staff, filed):
         assert words in timeline
     warehouse = citizen_client.get("/warehouse").get_data(as_text=True)
     assert "Phiếu lý lịch tư pháp số 1" in warehouse
+    assert "ket-qua" not in warehouse and "Kết quả giải quyết thủ tục hành chính" in warehouse
 
 
 def test_each_officer_only_does_their_part(app, staff, filed):
@@ -169,6 +172,9 @@ def test_supplement_at_reception_asks_everything_at_once(app, staff, filed):
 
     page = citizen_client.get(f"/applications/{application_id}/supplement").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+    # The paper the clerk sent back is not offered again for reuse.
+    [rejected] = [link.document_id for link in _app(application_id).documents]
+    assert f'<option value="{rejected}">' not in page
     # Sending without the new photo: refused, the note typed is kept.
     response = citizen_client.post(
         f"/applications/{application_id}/supplement",

@@ -18,6 +18,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from onestop import localtime
+from onestop.accounts.models import Role
 from onestop.datastore.backends.base import storage_from_config
 from onestop.datastore.models import Document, Provenance
 from onestop.extensions import db
@@ -126,7 +127,7 @@ def paying(client, demo, create_citizen, merchant_config):
     return application_id, start_paying(client, application_id)
 
 
-def test_a_verified_ipn_credits_once_issues_the_receipt_and_tells_the_citizen(client, paying):
+def test_a_verified_ipn_credits_once_issues_the_receipt_and_tells_the_citizen(app, client, paying, create_staff):
     application_id, params = paying
     assert params["vnp_Amount"] == "20000000" and params["vnp_TmnCode"] == "PAYTEST1"
     answered = ipn(client, signed(gateway_result(params)))
@@ -145,7 +146,15 @@ def test_a_verified_ipn_credits_once_issues_the_receipt_and_tells_the_citizen(cl
 
     timeline = client.get(f"/applications/{application_id}").get_data(as_text=True)
     assert "Đã nộp 200.000 đ" in timeline and f"/warehouse/{document.id}/download" in timeline
+    history = timeline[timeline.index('id="history"') :]
+    assert "You paid 200.000 đ online." in history or "Bạn đã nộp 200.000 đ trực tuyến." in history
     assert client.get(f"/warehouse/{document.id}/download").data.startswith(b"%PDF")
+    # The clerk handling the file opens the same receipt from the file page (it answered 404).
+    clerk = app.test_client()
+    login(clerk, create_staff(Role.CLERK, "000.00.02.H99", "Đặng Thị Lan").email)
+    office = clerk.get(f"/office/applications/{application_id}").get_data(as_text=True)
+    [link] = re.findall(r'href="(/office/documents/[^"]+)"[^>]*>[^<]*' + receipt.number, office)
+    assert clerk.get(link.replace("&amp;", "&")).data.startswith(b"%PDF")
 
     # Replayed: "already confirmed", and nothing more happens.
     assert ipn(client, signed(gateway_result(params)))["RspCode"] == "02"

@@ -337,3 +337,14 @@ def test_simultaneous_filings_are_all_counted(signed_in, client, create_citizen)
     count = db.session.scalar(select(Procedure.filing_count).where(Procedure.code == "MS.LLTP.01"))
     assert count == 4
     assert len(set(db.session.scalars(select(Application.code)))) == 4
+
+
+def test_a_phone_number_given_in_the_first_filing_prefills_the_next(client, demo, create_citizen):
+    """A citizen registered by e-mail types a phone number once; the next filing offers it again."""
+    citizen = create_citizen(full_name="Trần Văn Bình", citizen_id="001190054321", phone=None)
+    login(client, citizen.email)
+    first = fill_all_steps(client)
+    upload(client, first, "the-can-cuoc", pdf_bytes())
+    send(client, first)
+    html = client.get(start(client)).get_data(as_text=True)
+    assert 'value="0912345678"' in html

@@ -17,7 +17,7 @@ from onestop.procedures.workflow.present import (
     step_lines,
     who_acts_next,
 )
-from onestop.procedures.workflow.processing import Decision, specialists_of
+from onestop.procedures.workflow.processing import Decision, result_title, specialists_of
 from onestop.procedures.workflow.table import LABELS, Action, offers
 
 
@@ -41,6 +41,7 @@ class Panel:
     steps: list[StepLine] = field(default_factory=list)
     opinions: list[StepLine] = field(default_factory=list)
     clock_stopped: bool = False
+    result_title: str = ""
 
     def can(self, action: Action) -> bool:
         return action in self.actions
@@ -73,6 +74,8 @@ def panel_for(officer: User, application: Application) -> Panel:
         panel.assign_button = _("Take this file") if taking else LABELS[Action.ASSIGN]
         if not panel.assign_choices:  # the only specialist who could take it already holds it
             panel.actions.discard(Action.ASSIGN)
+    if Action.DELIVER in by_action:
+        panel.result_title = result_title(application)
     if Action.APPROVE in by_action:
         refusing = application.proposal == Decision.REFUSE
         panel.approve_button = _("Approve: refuse the application") if refusing else _("Approve: issue the result")

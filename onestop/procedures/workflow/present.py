@@ -234,6 +234,29 @@ def citizen_timeline(application: Application) -> list[TimelineLine]:
             )
             detail = event.reason if shows_reason else ""
         lines.append(TimelineLine(event.created_at, text, detail or ""))
+    lines += _payment_lines(application)
+    return sorted(lines, key=lambda line: line.at, reverse=True)
+
+
+def _payment_lines(application: Application) -> list[TimelineLine]:
+    """Money moves belong to what happened: the fee paid, and any refund."""
+    from onestop.payments.fees import dong
+    from onestop.payments.models import RefundState
+    from onestop.payments.services import payment_status
+
+    status = payment_status(application)
+    if status is None:
+        return []
+    lines = [
+        TimelineLine(attempt.finished_at, _("You paid %(amount)s online.", amount=dong(attempt.amount)), "")
+        for attempt in status.paid_attempts
+        if attempt.finished_at
+    ]
+    lines += [
+        TimelineLine(refund.finished_at, _("%(amount)s was refunded to you.", amount=dong(refund.amount)), "")
+        for refund in status.refunds
+        if refund.state_enum is RefundState.DONE and refund.finished_at
+    ]
     return lines
 
 

@@ -9,10 +9,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from onestop.accounts.models import Role, User
-from onestop.datastore.models import Document, Provenance
+from onestop.datastore.models import Document, IssuedType, Provenance
 from onestop.datastore.services import add_document
 from onestop.errors import InvalidInput, NotAllowed
 from onestop.extensions import db
+from onestop.i18n import localized
 from onestop.models import utcnow
 from onestop.procedures import clock
 from onestop.procedures.filing import record_event
@@ -109,7 +110,7 @@ def answer(
         owner = db.session.get(User, application.applicant_id)
         step.document = add_document(
             owner,
-            "y-kien-phoi-hop",
+            IssuedType.OPINION,
             received,
             received.filename,
             added_by=actor,
@@ -182,9 +183,9 @@ def deliver(application: Application, actor: User, received, title: str, version
     owner = db.session.get(User, application.applicant_id)
     document = add_document(
         owner,
-        "ket-qua",
+        IssuedType.RESULT,
         received,
-        (title or "").strip()[:300] or application.procedure.display_name(),
+        (title or "").strip()[:300] or result_title(application),
         added_by=actor,
         provenance=Provenance.ISSUED,
         issuer=application.receiving_agency.display_name(),
@@ -204,6 +205,12 @@ def deliver(application: Application, actor: User, received, title: str, version
     )
     flush()
     return document
+
+
+def result_title(application: Application) -> str:
+    """What the result is called on the procedure's sheet ("Giấy khai sinh"), else the procedure's name."""
+    name = (application.definition.get("result") or {}).get("name")
+    return localized(name) if name else application.procedure.display_name()
 
 
 def apologise(

@@ -212,6 +212,21 @@ def supply_documents(application: Application, citizen: User, offered: list[tupl
     return errors
 
 
+def reusable_for_supplement(application: Application, request: SupplementRequest, type_code: str) -> list[Document]:
+    """Warehouse papers the applicant may send for a requested slot: never the very paper the agency sent back."""
+    from onestop.procedures.filing import reusable_documents
+
+    rejected = {
+        link.document_id
+        for link in application.documents
+        if link.document_type_code == type_code and link.attached_at and link.attached_at < request.requested_at
+    }
+    owner = db.session.get(User, application.applicant_id)
+    return [
+        document for document in reusable_documents(owner, type_code, localtime.today()) if document.id not in rejected
+    ]
+
+
 def supplied(application: Application, request: SupplementRequest) -> set[str]:
     """The requested document types that have a paper added since the request."""
     return {

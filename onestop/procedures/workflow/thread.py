@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from onestop.accounts.models import User
-from onestop.datastore.models import Provenance
+from onestop.datastore.models import IssuedType, Provenance
 from onestop.datastore.services import add_document
 from onestop.errors import InvalidInput, NotFound
 from onestop.extensions import db
@@ -33,7 +33,7 @@ def post_message(application: Application, author: User, body: str, received=Non
         owner = db.session.get(User, application.applicant_id)
         document = add_document(
             owner,
-            "tin-nhan",
+            IssuedType.MESSAGE,
             received,
             received.filename,
             added_by=author,
