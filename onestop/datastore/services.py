@@ -52,6 +52,14 @@ class Expiry(enum.StrEnum):
     EXPIRED = "expired"
     EXPIRES_SOON = "expires_soon"
 
+    @property
+    def title(self) -> str:
+        return _("Expired") if self is Expiry.EXPIRED else _("Expires soon")
+
+    @property
+    def css(self) -> str:
+        return "tag tag-required" if self is Expiry.EXPIRED else "tag"
+
 
 def _storage(storage: BlobStorage | None) -> BlobStorage:
     return storage if storage is not None else storage_from_config(current_app.config)

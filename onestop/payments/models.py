@@ -106,6 +106,14 @@ class PaymentAttempt(db.Model):
     def state_enum(self) -> AttemptState:
         return AttemptState(self.state)
 
+    @property
+    def succeeded(self) -> bool:
+        return self.state_enum is AttemptState.SUCCEEDED
+
+    @property
+    def failed(self) -> bool:
+        return self.state_enum is AttemptState.FAILED
+
 
 class IpnCall(db.Model):
     """Every notification the gateway sent us, as received, with the answer we gave. Insert-only."""
