@@ -1,7 +1,7 @@
 """Command-line entry points: `flask --app wsgi province load PATH`, `demo accounts`, `audit verify`."""
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -25,8 +25,10 @@ demo_cli = AppGroup("demo", help="Demo data for trying onestop out.")
 
 @province_cli.command("check")
 @click.argument("path", type=click.Path(file_okay=False))
-def check_pack(path: str) -> None:
-    """Validate a pack without loading it."""
+@click.option("--dry-run", is_flag=True, help="Also file one synthetic application per procedure; nothing is written.")
+@click.option("--on", "on", default="2026-12-01", show_default=True, help="The day the synthetic files arrive.")
+def check_pack(path: str, dry_run: bool, on: str) -> None:
+    """Validate a pack without loading it; with --dry-run, try each procedure's route, fees and slips."""
     from onestop.provinces.pack import PackInvalid, read_pack
 
     try:
@@ -37,6 +39,46 @@ def check_pack(path: str) -> None:
     click.echo(
         _("%(code)s: the pack is valid (%(count)d procedures).", code=pack.province.code, count=len(pack.procedures))
     )
+    if dry_run:
+        _print_dry_run(pack, on)
+
+
+def _print_dry_run(pack, on: str) -> None:
+    from datetime import date
+
+    from flask_babel import format_datetime
+
+    from onestop.provinces.dryrun import dry_run
+
+    try:
+        day = date.fromisoformat(on)
+    except ValueError:
+        raise click.BadParameter(_("Give the day as YYYY-MM-DD, for example 2026-12-01."), param_hint="--on") from None
+    failed = False
+    # Slips carry a QR code to the status page: links are built as the portal would build them.
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+        reports = dry_run(pack, day)
+    for report in reports:
+        click.echo("")
+        click.echo(f"{report.code} {report.name}")
+        if report.problems:
+            failed = True
+            for problem in report.problems:
+                click.echo("  " + _("PROBLEM: %(problem)s", problem=problem))
+            continue
+        click.echo("  " + _("Received by: %(agency)s", agency=report.receiving_agency))
+        for step in report.steps:
+            due = format_datetime(step.due_at, "dd/MM/yyyy HH:mm") if step.due_at else _("with the result")
+            click.echo(f"  - {step.step} ({step.stage}): {step.agency}, {step.role}; " + _("due %(due)s", due=due))
+        if report.due_on:
+            click.echo("  " + _("Result due: %(day)s", day=f"{report.due_on:%d/%m/%Y}"))
+        if report.fee is not None:
+            click.echo(
+                "  " + _("Fee for the default answers: %(amount)s", amount=f"{report.fee:,} đ".replace(",", "."))
+            )
+        click.echo("  " + _("Slips: %(slips)s", slips=", ".join(report.slips)))
+    if failed:
+        raise SystemExit(1)
 
 
 @province_cli.command("load")
