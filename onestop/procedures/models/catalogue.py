@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from onestop.extensions import db
 from onestop.i18n import localized
 from onestop.models import UTCDateTime, utcnow
-from onestop.provinces.models import Agency
+from onestop.provinces.models import Agency, Province
 
 
 class OnlineLevel(enum.StrEnum):
@@ -89,6 +89,7 @@ class Procedure(db.Model):
     definition: Mapped[dict] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    province: Mapped[Province] = relationship()
     sector: Mapped[Sector] = relationship()
     receiving_agency: Mapped[Agency | None] = relationship()
     agencies: Mapped[list[Agency]] = relationship(secondary="procedure_agency", viewonly=True)
