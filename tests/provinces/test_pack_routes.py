@@ -11,6 +11,7 @@ from onestop.procedures.models import Procedure
 from onestop.provinces.pack import PackInvalid, read_pack
 from onestop.provinces.services import apply_pack
 from tests.conftest import DEMO_PACK
+from tests.provinces.test_pack_rules import line_of, replace
 
 HOUSEHOLD = "procedures/household-business.yaml"
 INTER = "procedures/birth-residence-health-insurance.yaml"
@@ -30,16 +31,7 @@ def problems_of(path) -> list[tuple[str, int, str]]:
 
 
 def edit(pack, name: str, old: str, new: str) -> str:
-    path = pack / name
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, old
-    text = text.replace(old, new)
-    path.write_text(text, encoding="utf-8")
-    return text
-
-
-def line_of(text: str, needle: str) -> int:
-    return text[: text.index(needle)].count("\n") + 1
+    return replace(pack / name, old, new)
 
 
 def only(problems, file: str, line: int, *words: str) -> None:
