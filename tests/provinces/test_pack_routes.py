@@ -300,3 +300,18 @@ def test_the_same_mistake_in_many_files_does_not_flood(pack):
     assert len(problems) == 6
     assert all("“fees” has the wrong shape" in message for _file, _line, message in problems)
     assert problems[-1][2].startswith("The same problem is in 3 more places from here on")
+
+
+def test_demo_accounts_give_a_login_at_every_agency_of_the_inter_agency_routes(app, demo):
+    output = app.test_cli_runner().invoke(args=["demo", "accounts", "--password", "demo-pass-1"]).output
+    for login in (
+        "motcua.dongthanh@minhson.example",
+        "chuyenvien.dongthanh@minhson.example",
+        "lanhdao.dongthanh@minhson.example",
+        "chuyenvien.thue@minhson.example",
+        "chuyenvien.xahoi@minhson.example",
+        "chuyenvien.cutru.dongthanh@minhson.example",
+    ):
+        assert login in output
+    # One of each role per agency: the Đông Thành ward police has a specialist and a leader.
+    assert output.count("Công an phường Đông Thành") == 2
