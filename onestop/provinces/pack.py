@@ -1219,7 +1219,7 @@ def _check_route(
 
     entries = _route_entries(procedure)
     codes = {agency.code for agency in agencies}
-    by_address = procedure.receiving is not None and procedure.receiving.by_address is not None
+    by_address = procedure.receiving.by_address if procedure.receiving is not None else None
     groups: dict[str, int] = {}
     for group, loc, step in entries:
         if step.step in groups:
@@ -1257,7 +1257,7 @@ def _check_route(
     _check_budgets(procedure, entries, province, report)
 
 
-def _check_step_kind(kind: str, by_address: bool, agencies, units, loc: tuple, report) -> None:
+def _check_step_kind(kind: str, by_address: "ByAddressEntry | None", agencies, units, loc: tuple, report) -> None:
     of_kind = [agency for agency in agencies if agency.kind == kind]
     if not of_kind:
         report(loc, _("No agency in agencies.yaml is of the kind %(kind)s.", kind=kind))
@@ -1265,7 +1265,7 @@ def _check_step_kind(kind: str, by_address: bool, agencies, units, loc: tuple, r
     if len(of_kind) == 1:
         return
     # Several agencies of the kind: the one serving the applicant's ward takes the step.
-    missing, doubled = _uncovered(agencies, units, "commune", kind) if by_address else ([], [])
+    missing, doubled = _uncovered(agencies, units, by_address.level, kind) if by_address else ([], [])
     if not by_address or missing or doubled:
         report(
             loc,
