@@ -139,10 +139,11 @@ def demo_accounts(province_code: str | None, password: str) -> None:
     db.session.commit()
     click.echo("")
     click.echo(f"Demo accounts for {province.display_name()} (password: {password})")
+    width = max(len(user.email or user.phone) for user in accounts)
     for user in accounts:
         login = user.email or user.phone
         agency = user.agency.display_name() if user.agency else ""
-        click.echo(f"  {user.role_enum.title:<24} {login:<34} {user.full_name} {agency}")
+        click.echo(f"  {user.role_enum.title:<24} {login:<{width}} {user.full_name} {agency}")
 
 
 office_cli = AppGroup("office", help="Back-office jobs.")

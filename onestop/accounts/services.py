@@ -352,18 +352,29 @@ def update_staff(actor: User, user: User, role: Role, agency: Agency | None, is_
 
 
 def ensure_demo_accounts(province: Province, password: str) -> list[User]:
-    """One staff member of each role in the pack gets `password`; a demo citizen is created once."""
+    """One staff member of each role at each agency gets `password` (inter-agency routes pass several
+    agencies, so trying one needs each agency's officers); a demo citizen is created once."""
     accounts = []
-    for role in STAFF_ROLES:
-        user = db.session.scalar(
-            select(User).where(User.province_id == province.id, User.role == role).order_by(User.email).limit(1)
-        )
-        if user is None:
+    staff = db.session.scalars(
+        select(User)
+        .outerjoin(Agency, Agency.id == User.agency_id)
+        .where(User.province_id == province.id, User.role.in_(STAFF_ROLES))
+        .order_by(Agency.code.nulls_first(), User.email)
+    )
+    seen: set[tuple[int | None, str]] = set()
+    # One hash shared by the demo logins: a slow hash per account made `make demo` take half a minute.
+    known: set[str] = set()
+    for user in staff:
+        if (user.agency_id, user.role) in seen:
             continue
-        if not user.check_password(password):
-            user.set_password(password)
+        seen.add((user.agency_id, user.role))
+        if user.password_hash not in known:
+            if not user.check_password(password):
+                user.password_hash = next(iter(known), None) or generate_password_hash(password)
+            known.add(user.password_hash)
         user.email_confirmed_at = user.email_confirmed_at or utcnow()
         accounts.append(user)
+    accounts.sort(key=lambda user: (user.agency.code if user.agency else "", STAFF_ROLES.index(user.role_enum)))
     citizen = db.session.scalar(select(User).where(User.citizen_id == "001090001234"))
     if citizen is None:
         citizen = User(

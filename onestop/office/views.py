@@ -249,12 +249,9 @@ def counter():
     """Find or create the walk-in citizen's account, then file on the usual pages on their behalf."""
     from onestop.accounts.services import AccountError, walk_in_citizen
     from onestop.procedures import filing
+    from onestop.procedures.services import procedures_received_at
 
-    procedures = db.session.scalars(
-        db.select(Procedure)
-        .where(Procedure.receiving_agency_id == current_user.agency_id, Procedure.is_active.is_(True))
-        .order_by(Procedure.code)
-    ).all()
+    procedures = procedures_received_at(current_user.agency)
     form = request.form.to_dict(flat=True) if request.method == "POST" else {}
     errors: dict[str, str] = {}
     if request.method == "POST":

@@ -25,7 +25,7 @@ from onestop.extensions import db
 from onestop.models import utcnow
 from onestop.notifications.models import Channel
 from onestop.notifications.outbox import queue_message
-from onestop.procedures import reference
+from onestop.procedures import reference, route
 from onestop.procedures.filling import StepResult, visible_steps
 from onestop.procedures.formspec import Condition, FormSpec
 from onestop.procedures.models import (
@@ -47,6 +47,18 @@ FACT_KEYS = ("birth_date", "address", "gender", "phone", "email")
 
 class FilingError(InvalidInput):
     pass
+
+
+class ReceiverError(FilingError):
+    """No agency can receive the file with these answers; `input_id` is the input to correct."""
+
+    def __init__(self, message: str, input_id: str):
+        super().__init__(message)
+        self.input_id = input_id
+
+
+# The input of the filing form where the citizen picks the receiving agency among several.
+RECEIVER_INPUT = "receiver"
 
 
 # Parsed forms by (procedure version id, content hash): a version never changes, and the hash tells a
@@ -108,7 +120,7 @@ def start_application(procedure: Procedure, user: User) -> Application:
     application = Application(
         procedure=procedure,
         procedure_version=version,
-        receiving_agency_id=procedure.receiving_agency_id,
+        receiving_agency_id=_provisional_receiver(version, user),
         applicant_id=user.id,
         submitter_id=user.id,
         state=ApplicationState.DRAFT,
@@ -122,10 +134,58 @@ def start_application(procedure: Procedure, user: User) -> Application:
 
 
 def may_file_at_counter(user: User, procedure: Procedure | None = None) -> bool:
-    """Reception clerks file for walk-in citizens, for the procedures their agency receives."""
+    """Reception clerks file for walk-in citizens, for the procedures their agency may receive."""
     if not (user.is_authenticated and user.is_staff and user.role == Role.CLERK and user.agency_id):
         return False
-    return procedure is None or user.agency_id == procedure.receiving_agency_id
+    if procedure is None:
+        return True
+    return route.may_receive(route.rule_of(procedure.definition), procedure.province, user.agency_id)
+
+
+def _provisional_receiver(version: ProcedureVersion, user: User) -> int:
+    """Who receives a new draft until the answers decide: the agency of the citizen's known address
+    (by address) or the first one listed. The form asks what decides on its first step."""
+    rule = route.rule_of(version.definition)
+    if rule.is_fixed:
+        return version.procedure.receiving_agency_id
+    province = version.procedure.province
+    try:
+        return route.resolve_receiver(rule, province, {rule.field: (user.facts or {}).get("address")}).id
+    except InvalidInput:
+        listed = route.receivers(rule, province)
+        if not listed:
+            raise NotAllowed(_("This procedure cannot be filed online yet.")) from None
+        return listed[0][1].id
+
+
+def receiver_choices(application: Application, step_id: str) -> list:
+    """The agencies the citizen picks from on this step (the first one, when several may receive); else []."""
+    rule = route.rule_of(application.definition)
+    steps = visible_steps(form_of(application), application.answers)
+    if rule.kind != "any_of" or not steps or steps[0].id != step_id:
+        return []
+    return [agency for _unit, agency in route.receivers(rule, application.procedure.province)]
+
+
+def _settle_receiver(application: Application, user: User, answers: dict) -> None:
+    """Decide the receiving agency from the answers, when the procedure's rule depends on them.
+
+    A file started at a counter stays with the agency whose clerk received it (a transfer moves it).
+    """
+    rule = route.rule_of(application.definition)
+    if user.is_staff or rule.is_fixed:
+        return
+    if rule.kind == "by_address" and answers.get(rule.field) is None:
+        return
+    if rule.kind == "any_of" and route.CHOSEN_RECEIVER not in answers:
+        return
+    try:
+        agency = route.resolve_receiver(rule, application.procedure.province, answers)
+    except InvalidInput as problem:
+        input_id = f"{rule.field}-unit" if rule.kind == "by_address" else RECEIVER_INPUT
+        raise ReceiverError(problem.message, input_id) from None
+    application.receiving_agency_id = agency.id
+    application.receiving_agency = agency
 
 
 def start_counter_application(procedure: Procedure, clerk: User, citizen: User) -> Application:
@@ -146,7 +206,7 @@ def start_counter_application(procedure: Procedure, clerk: User, citizen: User) 
     application = Application(
         procedure=procedure,
         procedure_version=version,
-        receiving_agency_id=procedure.receiving_agency_id,
+        receiving_agency_id=clerk.agency_id,
         applicant_id=citizen.id,
         submitter_id=clerk.id,
         state=ApplicationState.DRAFT,
@@ -181,10 +241,16 @@ def _require_draft(application: Application) -> None:
         raise FilingError(_("This application has already been sent and can no longer be changed here."))
 
 
-def save_step(application: Application, user: User, step_id: str, result: StepResult) -> None:
+def save_step(
+    application: Application, user: User, step_id: str, result: StepResult, chosen_receiver: str | None = None
+) -> None:
+    """Keep a step's answers; when they decide who receives the file, decide it (ReceiverError if nobody can)."""
     _require_draft(application)
     answers = dict(application.answers)
     answers.update(result.values)
+    if chosen_receiver is not None:
+        answers[route.CHOSEN_RECEIVER] = chosen_receiver
+    _settle_receiver(application, user, answers)
     application.answers = answers
     application.completed_steps = sorted({*application.completed_steps, step_id})
     application.updated_at = utcnow()
@@ -323,6 +389,8 @@ def submit_application(application: Application, user: User) -> str | None:
     if missing:
         raise FilingError(_("Some required documents are not attached yet."))
     _check(user, application, Action.SUBMIT)
+    # Again at submission: the agencies serving an address may have changed since the step was saved.
+    _settle_receiver(application, user, application.answers)
     now = utcnow()
     pin = "".join(secrets.choice(PIN_ALPHABET) for _ in range(PIN_LENGTH))
     application.code = _next_code(application, now)

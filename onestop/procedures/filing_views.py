@@ -23,6 +23,7 @@ from onestop.procedures.filling import (
     visible_steps,
 )
 from onestop.procedures.models import ApplicationState, DocumentType, ResultDelivery
+from onestop.procedures.route import CHOSEN_RECEIVER
 from onestop.procedures.services import get_procedure
 
 bp = Blueprint("filing", __name__)
@@ -75,6 +76,9 @@ def step(application_id: int, step_id: str):
         raise NotFound()
     units = current_province().address_units()
     if request.method == "POST":
+        # Where several agencies may receive, the first step asks which one.
+        choosing = filing.receiver_choices(application, current.id)
+        chosen = request.form.get(filing.RECEIVER_INPUT, "") if choosing else None
         action = request.form.get("action", "continue")
         result = read_step(current, request.form, application.answers, {code for code, *_ in units}, localtime.today())
         sizes = dict(result.group_sizes)
@@ -96,7 +100,12 @@ def step(application_id: int, step_id: str):
             return _render_step(
                 application, current, steps, total, result.raw, {}, sizes, units, result.values, revealed=True
             )
-        filing.save_step(application, current_user, current.id, result)
+        try:
+            filing.save_step(application, current_user, current.id, result, chosen)
+        except filing.ReceiverError as problem:
+            errors = {problem.input_id: problem.message}
+            page = _render_step(application, current, steps, total, result.raw, errors, sizes, units, result.values)
+            return page, 422
         return _after_step(application, current.id)
     answers = {
         **prefill_values(current, application.answers, _known_facts(application.applicant)),
@@ -122,6 +131,8 @@ def _without_item(raw: dict, group: str, index: int, size: int) -> tuple[dict, i
 
 
 def _render_step(application, current, steps, total, values, errors, sizes, units, typed=None, revealed=False):
+    choices = filing.receiver_choices(application, current.id)
+    chosen = request.form.get(filing.RECEIVER_INPUT) if request.method == "POST" else None
     # Conditions see what was just typed on this page, so a field it reveals is shown.
     visible = visible_fields(current, {**application.answers, **(typed or {})})
     position = [s.id for s in steps].index(current.id)
@@ -143,6 +154,8 @@ def _render_step(application, current, steps, total, values, errors, sizes, unit
         sizes=sizes,
         units=units,
         revealed=revealed,
+        receivers=choices,
+        chosen_receiver=chosen or application.answers.get(CHOSEN_RECEIVER),
     )
 
 

@@ -151,7 +151,7 @@ def _build_index(province: Province) -> CatalogueIndex:
             Procedure.search_text,
             Agency.name,
         )
-        .join(Agency, Agency.id == Procedure.receiving_agency_id)
+        .outerjoin(Agency, Agency.id == Procedure.receiving_agency_id)
         .where(Procedure.province_id == province.id, Procedure.is_active)
     ).all()
     cards, word_ids = {}, {}
@@ -163,7 +163,7 @@ def _build_index(province: Province) -> CatalogueIndex:
             summary=row.summary,
             online_level=row.online_level,
             processing_days=row.processing_days,
-            agency_name=row[10],
+            agency_name=row[10] or {},
             sector_id=row.sector_id,
             featured=row.featured,
             search_name=row.search_name,

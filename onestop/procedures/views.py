@@ -48,10 +48,13 @@ def catalogue():
 def procedure(slug: str):
     province = current_province()
     procedure = services.get_procedure(province, slug)
-    processing = [agency for agency in procedure.agencies if agency.id != procedure.receiving_agency_id]
+    receiving = services.who_receives(procedure)
+    receivers = {agency.id for agency, _units in receiving.agencies}
+    processing = [agency for agency in procedure.agencies if agency.id not in receivers]
     return render_template(
         "procedures/procedure.html",
         procedure=procedure,
+        receiving=receiving,
         spec=procedure.definition,
         document_types=services.document_types_for(procedure),
         processing_agencies=processing,

@@ -88,17 +88,18 @@ def _file_one(procedure: Procedure, province: Province, on: date) -> ProcedureRe
                 ProcedureVersion.procedure_id == procedure.id, ProcedureVersion.number == procedure.version
             )
         )
+        receiver, answers = _receiver(version, province)
         citizen = User(full_name="Nguyễn Văn Thử", citizen_id="001090000001", role=Role.CITIZEN, facts={})
         db.session.add(citizen)
         db.session.flush()
         application = Application(
             procedure=procedure,
             procedure_version=version,
-            receiving_agency_id=_receiver(procedure, version).id,
+            receiving_agency_id=receiver.id,
             applicant_id=citizen.id,
             submitter_id=citizen.id,
             state=ApplicationState.DRAFT,
-            answers=_default_answers(version),
+            answers=answers,
             completed_steps=[],
             code=f"DRYRUN-{procedure.id}",
             submitted_at=moment,
@@ -136,14 +137,20 @@ def _file_one(procedure: Procedure, province: Province, on: date) -> ProcedureRe
     return report
 
 
-def _receiver(procedure: Procedure, version: ProcedureVersion):
-    from onestop.provinces.models import Agency
+def _receiver(version: ProcedureVersion, province: Province):
+    """The first agency that receives the procedure, and the answers that make it the receiver."""
+    from onestop.procedures import route
 
-    return db.session.get(Agency, procedure.receiving_agency_id)
-
-
-def _default_answers(version: ProcedureVersion) -> dict:
-    return {}
+    rule = route.rule_of(version.definition)
+    listed = route.receivers(rule, province)
+    if not listed:
+        raise ValueError("no agency receives this procedure")
+    unit, agency = listed[0]
+    if rule.kind == "by_address":
+        return agency, {rule.field: {"unit": unit, "street": "1 Đường Thử"}}
+    if rule.kind == "any_of":
+        return agency, {route.CHOSEN_RECEIVER: agency.code}
+    return agency, {}
 
 
 def _legal_days(application: Application) -> int:

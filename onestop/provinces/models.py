@@ -71,6 +71,8 @@ class Agency(db.Model):
     phone: Mapped[str] = mapped_column(String(40), default="")
     email: Mapped[str] = mapped_column(String(200), default="")
     opening_hours: Mapped[str] = mapped_column(String(200), default="")
+    # Unit codes (Province.units) whose residents this agency receives, for procedures received by address.
+    serves: Mapped[list] = mapped_column(JSON, default=list)
     is_active: Mapped[bool] = mapped_column(default=True)
 
     province: Mapped[Province] = relationship(back_populates="agencies")

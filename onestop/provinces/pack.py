@@ -19,8 +19,10 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     StringConstraints,
+    Tag,
     ValidationError,
     field_validator,
     model_validator,
@@ -28,7 +30,8 @@ from pydantic import (
 
 from onestop.accounts.models import Role
 from onestop.payments.fees import FeeSchedule
-from onestop.procedures.formspec import Condition, FormSpec, form_problems
+from onestop.procedures import route as routes
+from onestop.procedures.formspec import Condition, FormSpec, Identifier, form_problems
 from onestop.text import fold
 
 AGENCY_CODE = r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$"
@@ -46,10 +49,38 @@ class Problem:
         return f"{self.file}:{self.line}: {self.message}"
 
 
+# The same message in more places than this is shown this many times, then counted: a pack with one
+# mistake copied into hundreds of files gets a short list, not a flood.
+SAME_PROBLEM_SHOWN = 5
+
+
+def _without_flood(problems: list[Problem]) -> list[Problem]:
+    by_message: dict[str, list[Problem]] = {}
+    for problem in sorted(set(problems)):
+        by_message.setdefault(problem.message, []).append(problem)
+    kept = []
+    for message, found in by_message.items():
+        kept.extend(found[:SAME_PROBLEM_SHOWN])
+        if len(found) > SAME_PROBLEM_SHOWN:
+            more = found[SAME_PROBLEM_SHOWN]
+            kept.append(
+                Problem(
+                    more.file,
+                    more.line,
+                    _(
+                        "The same problem is in %(count)d more places from here on: %(message)s",
+                        count=len(found) - SAME_PROBLEM_SHOWN,
+                        message=message,
+                    ),
+                )
+            )
+    return sorted(kept)
+
+
 class PackInvalid(Exception):
     def __init__(self, problems: list[Problem]):
         super().__init__(f"{len(problems)} problem(s)")
-        self.problems = sorted(set(problems))
+        self.problems = _without_flood(problems)
 
 
 def _local_text(value: Any) -> Any:
@@ -158,6 +189,9 @@ class AgencyEntry(Strict):
     phone: _limited(40) = ""
     email: _limited(200) = ""
     opening_hours: _limited(200) = ""
+    # The administrative units (codes of units.yaml) whose residents this agency receives, for
+    # procedures received by the applicant's address; a unit covers every unit under it.
+    serves: list[Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]{1,10}$")]] = []
 
     _vi = field_validator("name")(_require_vietnamese)
 
@@ -248,6 +282,83 @@ class FaqEntry(Strict):
     answer: Text
 
 
+class BudgetEntry(Strict):
+    working_days: Annotated[int, Field(ge=0, le=365, strict=True)] | None = None
+    working_hours: Annotated[int, Field(ge=0, le=2000, strict=True)] | None = None
+
+    @model_validator(mode="after")
+    def _one_unit(self) -> "BudgetEntry":
+        if (self.working_days is None) == (self.working_hours is None):
+            raise ValueError("budget_unit")
+        return self
+
+    def budget(self) -> routes.Budget:
+        return routes.Budget(days=self.working_days, hours=self.working_hours)
+
+
+STEP_ROLES = (Role.CLERK.value, Role.SPECIALIST.value, Role.LEADER.value)
+
+
+class RouteStepEntry(Strict):
+    step: Identifier
+    stage: Literal[tuple(stage.value for stage in routes.Stage)]  # type: ignore[valid-type]
+    role: Literal[STEP_ROLES]  # type: ignore[valid-type]
+    agency: AgencyCode | None = None
+    agency_kind: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None = None
+    budget: BudgetEntry | None = None
+    send_back_to: list[Identifier] = []
+    title: Text | None = None
+
+    def as_step(self) -> routes.Step:
+        if self.agency:
+            owner = routes.AgencyRef("code", self.agency)
+        elif self.agency_kind:
+            owner = routes.AgencyRef("kind", self.agency_kind)
+        else:
+            owner = routes.RECEIVING
+        return routes.Step(
+            id=self.step,
+            stage=routes.Stage(self.stage),
+            role=self.role,
+            agency=owner,
+            budget=self.budget.budget() if self.budget else routes.Budget(),
+            send_back_to=tuple(self.send_back_to),
+            title=dict(self.title or {}),
+        )
+
+
+class ParallelEntry(Strict):
+    parallel: list[RouteStepEntry] = Field(min_length=2)
+
+
+def _route_entry_kind(value: Any) -> str:
+    return "·parallel" if isinstance(value, dict) and "parallel" in value else "·step"
+
+
+# The tags start with "·" so that error locations can drop them (they are not keys of the file).
+RouteEntry = Annotated[
+    Annotated[RouteStepEntry, Tag("·step")] | Annotated[ParallelEntry, Tag("·parallel")],
+    Discriminator(_route_entry_kind),
+]
+
+
+class ByAddressEntry(Strict):
+    field: Identifier
+    level: Literal["commune", "district"] = "commune"
+    agency_kind: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+
+
+class ReceivingEntry(Strict):
+    by_address: ByAddressEntry | None = None
+    any_of: list[AgencyCode] | None = Field(default=None, min_length=2)
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> "ReceivingEntry":
+        if (self.by_address is None) == (self.any_of is None):
+            raise ValueError("receiving_rule")
+        return self
+
+
 class ProcedureFile(Strict):
     code: Code
     name: Text
@@ -256,7 +367,10 @@ class ProcedureFile(Strict):
     summary: Text
     audience: Text
     online_level: Literal["full", "partial"]
-    receiving_agency: AgencyCode
+    # Who receives: one agency (receiving_agency), or a rule (receiving); exactly one of the two.
+    receiving_agency: AgencyCode | None = None
+    receiving: ReceivingEntry | None = None
+    route: list[RouteEntry] | None = Field(default=None, min_length=1)
     processing_agencies: list[AgencyCode] = []
     processing_time: ProcessingTime
     steps: list[Text] = Field(min_length=1)
@@ -275,10 +389,38 @@ class ProcedureFile(Strict):
     def slug_or_default(self) -> str:
         return self.slug or fold(self.name["vi"]).replace(" ", "-")[:200]
 
+    def route_spec(self) -> routes.Route:
+        """The declared route, or the default one-step-per-stage route at the receiving agency."""
+        if self.route is None:
+            return routes.default_route()
+        return routes.Route(
+            groups=tuple(
+                tuple(step.as_step() for step in entry.parallel)
+                if isinstance(entry, ParallelEntry)
+                else (entry.as_step(),)
+                for entry in self.route
+            )
+        )
+
+    def receiving_rule(self) -> routes.ReceivingRule:
+        if self.receiving is None:
+            return routes.ReceivingRule(
+                kind="fixed", agencies=(self.receiving_agency,) if self.receiving_agency else ()
+            )
+        if self.receiving.by_address is not None:
+            rule = self.receiving.by_address
+            return routes.ReceivingRule(
+                kind="by_address", field=rule.field, level=rule.level, agency_kind=rule.agency_kind
+            )
+        return routes.ReceivingRule(kind="any_of", agencies=tuple(self.receiving.any_of or ()))
+
     def definition(self) -> dict:
-        """The procedure as stored in a version: JSON-ready, with the slug filled in."""
-        data = self.model_dump(mode="json", exclude_none=True)
+        """The procedure as stored in a version: JSON-ready, with the slug filled in and the route and
+        receiving rule in the form the workflow reads (onestop.procedures.route)."""
+        data = self.model_dump(mode="json", exclude_none=True, exclude={"route", "receiving"})
         data["slug"] = self.slug_or_default()
+        data["route"] = self.route_spec().to_definition()
+        data["receiving"] = self.receiving_rule().to_definition()
         return data
 
     def content_hash(self) -> str:
@@ -391,12 +533,6 @@ def _plain_message(error: dict) -> str:
         return _("This value is not one of the allowed ones: %(allowed)s.", allowed=error["ctx"]["expected"])
     if kind == "string_pattern_mismatch":
         return _("“%(value)s” does not have the expected form.", value=error["input"])
-    if kind in {"int_type", "int_parsing", "int_from_float"}:
-        return _("This must be a whole number.")
-    if kind in {"string_type", "dict_type", "list_type", "bool_type", "bool_parsing", "model_type"}:
-        return _("This value has the wrong type (%(expected)s expected).", expected=kind.split("_")[0])
-    if kind in {"date_type", "date_parsing", "date_from_datetime_parsing"}:
-        return _("This must be a date written as YYYY-MM-DD.")
     if kind in {"greater_than_equal", "less_than_equal"}:
         return _("This number is out of range.")
     if kind in {"too_short", "string_too_short"}:
@@ -412,7 +548,7 @@ def _plain_message(error: dict) -> str:
             return _("A working period must end after it starts.")
         if reason == "unknown_timezone":
             return _("“%(value)s” is not a known time zone, such as Asia/Ho_Chi_Minh.", value=error["input"])
-        form_messages = {**_form_messages(), **_fee_messages()}
+        form_messages = {**_form_messages(), **_fee_messages(), **_route_messages()}
         if reason in form_messages:
             return form_messages[reason]
         return _("This text needs a Vietnamese version (vi).")
@@ -421,14 +557,106 @@ def _plain_message(error: dict) -> str:
     return error["msg"]
 
 
+# Error types that mean "this value is not of the expected shape"; several at one place (one per
+# alternative the schema allows) are one cause, reported once with every shape that would do.
+_SHAPE_ERRORS = {
+    "string_type": "text",
+    "int_type": "number",
+    "int_parsing": "number",
+    "int_from_float": "number",
+    "bool_type": "yes_no",
+    "bool_parsing": "yes_no",
+    "list_type": "list",
+    "dict_type": "mapping",
+    "model_type": "model",
+    "model_attributes_type": "model",
+    "date_type": "date",
+    "date_parsing": "date",
+    "date_from_datetime_parsing": "date",
+}
+
+
+def _shape_words() -> dict[str, str]:
+    return {
+        "text": _("text"),
+        "number": _("a whole number"),
+        "yes_no": _("yes or no (true or false)"),
+        "list": _("a list (one “- ” line per item)"),
+        "mapping": _("a mapping (lines of “name: value”)"),
+        "date": _("a date written as YYYY-MM-DD"),
+    }
+
+
+def _model_named(name: str) -> type[BaseModel] | None:
+    pending = list(BaseModel.__subclasses__())
+    while pending:
+        model = pending.pop()
+        if model.__name__ == name:
+            return model
+        pending.extend(model.__subclasses__())
+    return None
+
+
+def _model_shape(error: dict) -> str:
+    """A model's shape in plain words: a mapping, the settings it needs and those it may have."""
+    model = _model_named(str(error.get("ctx", {}).get("class_name", "")))
+    words = _shape_words()["mapping"]
+    if model is None:
+        return words
+    required = [name for name, info in model.model_fields.items() if info.is_required()]
+    shape = _("%(shape)s with the settings %(names)s", shape=words, names=", ".join(model.model_fields))
+    if required:
+        shape = _("%(shape)s (%(names)s required)", shape=shape, names=", ".join(required))
+    if isinstance(error.get("input"), list) and "items" in model.model_fields:
+        # The old list form of a schedule that is now a mapping: say where the list goes.
+        shape = _("%(shape)s; here it is a list: put the list under “items:”", shape=shape)
+    return shape
+
+
+def _file_loc(loc: tuple, lines: _Lines) -> tuple:
+    """The part of an error's location that exists in the file (schema alternatives are not keys)."""
+    kept: tuple = ()
+    for part in loc:
+        if (*kept, part) not in lines:
+            break
+        kept = (*kept, part)
+    return kept
+
+
+def _wrong_shape(loc: tuple, shapes: list[str]) -> str:
+    words = _shape_words()
+    if shapes == [words["number"]]:
+        return _("This must be a whole number.")
+    if shapes == [words["date"]]:
+        return _("This must be a date written as YYYY-MM-DD.")
+    name = next((str(part) for part in reversed(loc) if isinstance(part, str)), "")
+    expected = (
+        shapes[0] if len(shapes) == 1 else _("%(some)s or %(last)s", some=", ".join(shapes[:-1]), last=shapes[-1])
+    )
+    if not name:
+        return _("This file has the wrong shape: expected %(expected)s.", expected=expected)
+    return _("“%(name)s” has the wrong shape: expected %(expected)s.", name=name, expected=expected)
+
+
 def _parse(model: type[BaseModel], data: Any, name: str, lines: _Lines, problems: list[Problem]):
     try:
         return model.model_validate(data)
     except ValidationError as exc:
+        shapes: dict[tuple, list[str]] = {}
+        words = _shape_words()
         for error in exc.errors():
-            loc = tuple(error["loc"])
-            # Pydantic adds the literal or dict key to loc for tagged texts; keep what exists in the file.
-            problems.append(Problem(name, lines.line_for(loc), _plain_message(error)))
+            # Pydantic adds tags, literal values or dict keys to loc; keep what exists in the file.
+            loc = tuple(part for part in error["loc"] if not str(part).startswith("·"))
+            shape = _SHAPE_ERRORS.get(error["type"])
+            if shape is None:
+                problems.append(Problem(name, lines.line_for(loc), _plain_message(error)))
+                continue
+            found = shapes.setdefault(_file_loc(loc, lines), [])
+            described = _model_shape(error) if shape == "model" else words[shape]
+            if described not in found:
+                found.append(described)
+        for loc, found in shapes.items():
+            problems.append(Problem(name, lines.line_for(loc), _wrong_shape(loc, found)))
         return None
 
 
@@ -505,6 +733,11 @@ def read_pack(path: str | Path) -> Pack:
         problems,
     )
     _check_forms(procedures, units_file, units_lines, problems)
+    if province is not None and agencies_file is not None and units_file is not None:
+        _check_serves(agencies_file.agencies, agency_lines, units_file.units, problems)
+        for procedure, name, lines in procedures:
+            _check_receiving(procedure, name, lines, agencies_file.agencies, units_file.units, problems)
+            _check_route(procedure, name, lines, province, agencies_file.agencies, units_file.units, problems)
     if problems:
         raise PackInvalid(problems)
 
@@ -701,7 +934,7 @@ def _check_references(
                 )
             )
         for key, codes in (
-            ("receiving_agency", [procedure.receiving_agency]),
+            ("receiving_agency", [procedure.receiving_agency] if procedure.receiving_agency else []),
             ("processing_agencies", procedure.processing_agencies),
         ):
             for index, code in enumerate(codes):
@@ -821,3 +1054,248 @@ def _check_forms(procedures, units_file, units_lines, problems: list[Problem]) -
                     if any(f.type == "address" for f in inner):
                         loc = ("form", "steps", s_index, "fields", f_index)
                         problems.append(Problem(name, lines.line_for(loc), messages["address_without_units"]))
+
+
+def _route_messages() -> dict[str, str]:
+    return {
+        "budget_unit": _("A budget needs exactly one of: working_days, working_hours."),
+        "receiving_rule": _("“receiving” needs exactly one of: by_address, any_of."),
+    }
+
+
+def _unit_tree(units: list[UnitEntry]) -> list[dict]:
+    return [unit.model_dump(mode="json") for unit in units]
+
+
+def _unit_names(units: list[UnitEntry]) -> dict[str, str]:
+    names: dict[str, str] = {}
+
+    def walk(items: list[UnitEntry]) -> None:
+        for unit in items:
+            names[unit.code] = unit.name["vi"]
+            walk(unit.children)
+
+    walk(units)
+    return names
+
+
+def _serving(agencies: list[AgencyEntry]) -> list[routes.Serving]:
+    return [routes.Serving(agency.code, agency.kind, tuple(agency.serves)) for agency in agencies]
+
+
+def _check_serves(agencies: list[AgencyEntry], lines: _Lines, units: list[UnitEntry], problems: list[Problem]) -> None:
+    known = _unit_names(units)
+    for index, agency in enumerate(agencies):
+        for position, code in enumerate(agency.serves):
+            if code not in known:
+                problems.append(
+                    Problem(
+                        "agencies.yaml",
+                        lines.line_for(("agencies", index, "serves", position)),
+                        _("The unit %(code)s is not in units.yaml.", code=code),
+                    )
+                )
+
+
+def _uncovered(
+    agencies: list[AgencyEntry], units: list[UnitEntry], level: str, kind: str
+) -> tuple[list[str], list[str]]:
+    """Units (at `level`) that no agency of `kind` serves, and units that two agencies serve equally."""
+    names = _unit_names(units)
+    serving = _serving(agencies)
+    missing: list[str] = []
+    doubled: list[str] = []
+    for path in routes.unit_paths(_unit_tree(units)).values():
+        unit = routes.deciding_unit(path, level)
+        if unit is None:
+            continue
+        found = routes.servers_of(serving, path, level, kind)
+        target = missing if not found else doubled if len(found) > 1 else None
+        if target is not None and names[unit] not in target:
+            target.append(names[unit])
+    return missing, doubled
+
+
+def _check_receiving(procedure, name, lines, agencies: list[AgencyEntry], units: list[UnitEntry], problems) -> None:
+    def report(loc: tuple, message: str) -> None:
+        problems.append(Problem(name, lines.line_for(loc), message))
+
+    if (procedure.receiving_agency is None) == (procedure.receiving is None):
+        report(
+            ("receiving",)
+            if procedure.receiving
+            else ("receiving_agency",)
+            if procedure.receiving_agency
+            else ("code",),
+            _("Say who receives this procedure with exactly one of: receiving_agency, receiving."),
+        )
+        return
+    if procedure.receiving is None:
+        return
+    codes = {agency.code for agency in agencies}
+    for index, code in enumerate(procedure.receiving.any_of or []):
+        if code not in codes:
+            report(("receiving", "any_of", index), _("The agency %(code)s is not in agencies.yaml.", code=code))
+        elif code in (procedure.receiving.any_of or [])[:index]:
+            report(("receiving", "any_of", index), _("The agency %(code)s is listed twice.", code=code))
+    rule = procedure.receiving.by_address
+    if rule is None:
+        return
+    loc = ("receiving", "by_address")
+    if not any(agency.kind == rule.agency_kind for agency in agencies):
+        report((*loc, "agency_kind"), _("No agency in agencies.yaml is of the kind %(kind)s.", kind=rule.agency_kind))
+    elif rule.level == "district" and all(len(path) < 3 for path in routes.unit_paths(_unit_tree(units)).values()):
+        report((*loc, "level"), _("The units in units.yaml have no districts; receive by commune instead."))
+    else:
+        missing, doubled = _uncovered(agencies, units, rule.level, rule.agency_kind)
+        if missing:
+            report(
+                (*loc, "agency_kind"),
+                _(
+                    "No agency of the kind %(kind)s serves %(units)s: add these units to an agency's serves list.",
+                    kind=rule.agency_kind,
+                    units=", ".join(missing),
+                ),
+            )
+        if doubled:
+            report(
+                (*loc, "agency_kind"),
+                _(
+                    "Two agencies of the kind %(kind)s serve %(units)s equally: keep each unit in one serves list.",
+                    kind=rule.agency_kind,
+                    units=", ".join(doubled),
+                ),
+            )
+    _check_address_field(procedure, rule.field, (*loc, "field"), report)
+
+
+def _check_address_field(procedure, field_id: str, loc: tuple, report) -> None:
+    """The address that decides the receiver must be asked first, always, so the agency is known early."""
+    form = procedure.form
+    spec = next((spec for _step, spec in form.all_fields() if spec.id == field_id), None) if form else None
+    if spec is None or spec.type != "address":
+        report(loc, _("%(field)s is not an address question of this procedure's form.", field=field_id))
+    elif spec not in form.steps[0].fields or form.steps[0].when or spec.when or not spec.required:
+        report(
+            loc,
+            _(
+                "The address %(field)s decides who receives the file: ask it on the form's first step, "
+                "always and as a required question.",
+                field=field_id,
+            ),
+        )
+
+
+def _hours_per_day(province: ProvinceFile) -> float:
+    minutes = 0
+    for period in province.working_hours:
+        start_h, start_m = map(int, period.start.split(":"))
+        end_h, end_m = map(int, period.end.split(":"))
+        minutes += (end_h * 60 + end_m) - (start_h * 60 + start_m)
+    return minutes / 60
+
+
+def _route_entries(procedure) -> list[tuple[int, tuple, "RouteStepEntry"]]:
+    """Every step of the route with its group and its place in the file."""
+    found = []
+    for index, entry in enumerate(procedure.route or []):
+        if isinstance(entry, ParallelEntry):
+            found.extend(
+                (index, ("route", index, "parallel", inner), step) for inner, step in enumerate(entry.parallel)
+            )
+        else:
+            found.append((index, ("route", index), entry))
+    return found
+
+
+def _check_route(
+    procedure, name, lines, province: ProvinceFile, agencies: list[AgencyEntry], units: list[UnitEntry], problems
+) -> None:
+    if procedure.route is None:
+        return
+
+    def report(loc: tuple, message: str) -> None:
+        problems.append(Problem(name, lines.line_for(loc), message))
+
+    entries = _route_entries(procedure)
+    codes = {agency.code for agency in agencies}
+    by_address = procedure.receiving.by_address if procedure.receiving is not None else None
+    groups: dict[str, int] = {}
+    for group, loc, step in entries:
+        if step.step in groups:
+            report((*loc, "step"), _("Two steps of this route are called %(step)s.", step=step.step))
+        groups.setdefault(step.step, group)
+        if step.agency and step.agency_kind:
+            report((*loc, "agency"), _("A step is owned by an agency or by an agency kind, not both."))
+        if step.agency and step.agency not in codes:
+            report((*loc, "agency"), _("The agency %(code)s is not in agencies.yaml.", code=step.agency))
+        if step.agency_kind:
+            _check_step_kind(step.agency_kind, by_address, agencies, units, (*loc, "agency_kind"), report)
+        if step.stage == routes.Stage.RECEPTION and loc != ("route", 0):
+            report((*loc, "stage"), _("Only the route's first step can be a reception step."))
+        for position, target in enumerate(step.send_back_to):
+            if groups.get(target, group) >= group:
+                report(
+                    (*loc, "send_back_to", position),
+                    _("%(step)s can only send the file back to a step that comes before it.", step=target)
+                    if any(other.step == target for _g, _l, other in entries)
+                    else _("There is no step %(step)s in this route.", step=target),
+                )
+    first = procedure.route[0]
+    if isinstance(first, ParallelEntry) or first.stage != routes.Stage.RECEPTION:
+        report(("route", 0), _("The route must start with one reception step."))
+    stages = {step.stage for _group, _loc, step in entries}
+    if not stages & {routes.Stage.APPROVAL, routes.Stage.DELIVERY}:
+        report(("route",), _("The route needs an approval or a delivery step."))
+    delivered = next((group for group, _loc, step in entries if step.stage == routes.Stage.DELIVERY), None)
+    for group, loc, step in entries:
+        if delivered is not None and group > delivered:
+            report(
+                (*loc, "step"),
+                _("No path reaches %(step)s: the file is finished at the delivery step.", step=step.step),
+            )
+    _check_budgets(procedure, entries, province, report)
+
+
+def _check_step_kind(kind: str, by_address: "ByAddressEntry | None", agencies, units, loc: tuple, report) -> None:
+    of_kind = [agency for agency in agencies if agency.kind == kind]
+    if not of_kind:
+        report(loc, _("No agency in agencies.yaml is of the kind %(kind)s.", kind=kind))
+        return
+    if len(of_kind) == 1:
+        return
+    # Several agencies of the kind: the one serving the applicant's ward takes the step.
+    missing, doubled = _uncovered(agencies, units, by_address.level, kind) if by_address else ([], [])
+    if not by_address or missing or doubled:
+        report(
+            loc,
+            _(
+                "Several agencies are of the kind %(kind)s: name one with agency, or receive by address "
+                "and give each ward exactly one of them in serves.",
+                kind=kind,
+            ),
+        )
+
+
+def _check_budgets(procedure, entries, province: ProvinceFile, report) -> None:
+    """The steps after reception (a parallel group counts its longest) must fit in the legal time."""
+    per_day = _hours_per_day(province)
+    legal_days = procedure.processing_time.working_days or 1  # a same-day procedure has one working day
+    longest: dict[int, float] = {}
+    for group, _loc, step in entries:
+        if group == 0 or step.budget is None:
+            continue
+        longest[group] = max(longest.get(group, 0.0), step.budget.budget().in_hours(per_day))
+    total = sum(longest.values())
+    if total > legal_days * per_day:
+        report(
+            ("route",),
+            _(
+                "The route's budgets after reception add up to %(total)s working hours, more than the "
+                "%(legal)s working hours (%(days)s working days of %(per_day)s hours) the procedure has by law.",
+                total=f"{total:g}",
+                legal=f"{legal_days * per_day:g}",
+                days=legal_days,
+                per_day=f"{per_day:g}",
+            ),
+        )

@@ -14,6 +14,7 @@ from sqlalchemy import delete, select
 from onestop.accounts.models import Role, User
 from onestop.extensions import db
 from onestop.models import utcnow
+from onestop.procedures import route as routes
 from onestop.procedures.models import DocumentType, Procedure, ProcedureAgency, ProcedureVersion, Sector
 from onestop.provinces.models import Agency, CalendarDay, DayKind, Province
 from onestop.provinces.pack import Pack, PackInvalid, Problem
@@ -113,6 +114,7 @@ def _load_agencies(pack: Pack, province: Province, report: LoadReport) -> dict[s
             phone=spec.phone,
             email=spec.email,
             opening_hours=spec.opening_hours,
+            serves=list(spec.serves),
             is_active=True,
         )
         if report.updated.get("agency", 0) != before:
@@ -227,6 +229,7 @@ def _load_catalogue(pack: Pack, province: Province, agencies: dict[str, Agency],
     sector_names = {code: s.name for code, s in sectors.items()}
     for spec in pack.procedures:
         definition = spec.definition()
+        involved = _involved_agencies(spec, pack)
         content_hash = spec.content_hash()
         procedure = procedures.get(spec.code)
         latest = procedure.versions[-1] if procedure is not None and procedure.versions else None
@@ -235,7 +238,7 @@ def _load_catalogue(pack: Pack, province: Province, agencies: dict[str, Agency],
             "code": spec.code,
             "slug": definition["slug"],
             "sector_id": sectors[spec.sector].id,
-            "receiving_agency_id": agencies[spec.receiving_agency].id,
+            "receiving_agency_id": agencies[spec.receiving_agency].id if spec.receiving_agency else None,
             "online_level": spec.online_level,
             "processing_days": spec.processing_time.working_days,
             "name": spec.name,
@@ -249,7 +252,7 @@ def _load_catalogue(pack: Pack, province: Province, agencies: dict[str, Agency],
                         *spec.keywords,
                         *spec.summary.values(),
                         *sector_names[spec.sector].values(),
-                        *agencies[spec.receiving_agency].name.values(),
+                        *(name for code in involved["receiving"] for name in agencies[code].name.values()),
                     ]
                 )
             ),
@@ -279,7 +282,7 @@ def _load_catalogue(pack: Pack, province: Province, agencies: dict[str, Agency],
             if changed:
                 procedure.updated_at = utcnow()
                 report.count(report.updated, "procedure")
-        _link_agencies(procedure, {agencies[c].id for c in [spec.receiving_agency, *spec.processing_agencies]})
+        _link_agencies(procedure, {agencies[code].id for codes in involved.values() for code in codes})
 
     in_pack = {spec.code for spec in pack.procedures}
     for code, procedure in procedures.items():
@@ -288,6 +291,24 @@ def _load_catalogue(pack: Pack, province: Province, agencies: dict[str, Agency],
             report.count(report.deactivated, "procedure")
     after = sum(report.created.values()) + sum(report.updated.values()) + sum(report.deactivated.values())
     return after != before
+
+
+def _involved_agencies(spec, pack: Pack) -> dict[str, list[str]]:
+    """Codes of the agencies that may receive the procedure, and of those taking part in its route."""
+    rule = spec.receiving_rule()
+    if rule.kind == "by_address":
+        serving = [routes.Serving(a.code, a.kind, tuple(a.serves)) for a in pack.agencies]
+        paths = routes.unit_paths([unit.model_dump(mode="json") for unit in pack.units]).values()
+        receiving = sorted(
+            {code for path in paths for code in routes.servers_of(serving, path, rule.level, rule.agency_kind)}
+        )
+    else:
+        receiving = list(rule.agencies)
+    owners = [step.agency for step in spec.route_spec().steps()]
+    taking_part = [ref.value for ref in owners if ref.kind == "code"]
+    kinds = {ref.value for ref in owners if ref.kind == "kind"}
+    taking_part += [agency.code for agency in pack.agencies if agency.kind in kinds]
+    return {"receiving": receiving, "processing": [*spec.processing_agencies, *taking_part]}
 
 
 def _link_agencies(procedure: Procedure, agency_ids: set[int]) -> None:

@@ -13,10 +13,13 @@ def test_the_dry_run_files_one_application_per_procedure_and_writes_nothing(app)
     result = runner.invoke(args=["province", "check", str(DEMO_PACK), "--dry-run", "--on", "2026-12-01"])
     assert result.exit_code == 0, result.output
     out = result.output
-    for code in ("1.001193", "1.001612", "1.004222", "2.000635", "MS.LLTP.01"):
+    for code in ("1.001193", "1.001612", "1.004222", "2.000635", "MS.LLTP.01", "MS.LT.01"):
         assert code in out
     assert "reception (reception)" in out and "delivery (delivery)" in out
-    assert "Mẫu 01" in out and "Mẫu 05" in out
+    assert "Mẫu 01" in out and "Mẫu 05" in out and "PROBLEM" not in out and "LỖI" not in out
+    # The inter-agency birth registration passes the police and social insurance in parallel.
+    block = out[out.index("MS.LT.01") :]
+    assert "(coordination)" in block and "Bảo hiểm xã hội" in block
     # The criminal-record certificate: 10 working days from Tuesday 1 December 2026 (no holiday between).
     assert "15/12/2026" in out
     db.session.rollback()

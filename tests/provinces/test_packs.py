@@ -136,7 +136,7 @@ def test_both_packs_load_through_the_cli_and_coexist(cli):
 
     provinces = {p.code: p for p in db.session.scalars(select(Province))}
     assert set(provinces) == {"MS", "HL"}
-    for code, agencies, procedures, staff in (("MS", 8, 5, 8), ("HL", 7, 4, 5)):
+    for code, agencies, procedures, staff in (("MS", 14, 6, 26), ("HL", 7, 4, 5)):
         province_id = provinces[code].id
         assert db.session.scalar(select(func.count(Agency.id)).where(Agency.province_id == province_id)) == agencies
         assert (
@@ -315,15 +315,17 @@ def test_a_removed_agency_is_deactivated_not_deleted(cli, demo_copy):
     assert cli("load", demo_copy).exit_code == 0
     rows = row_counts()
     text = (demo_copy / "agencies.yaml").read_text(encoding="utf-8")
-    start = text.index('  - code: "000.00.31.H99"')
-    end = text.index('  - code: "001.00.31.H99"')
+    # The commune police: its commune falls back to the provincial police, which serves the whole province.
+    start = text.index('  - code: "001.00.31.H99"')
+    end = text.index('  - code: "000.00.32.H99"')
     (demo_copy / "agencies.yaml").write_text(text[:start] + text[end:], encoding="utf-8")
 
     result = cli("load", demo_copy)
     assert result.exit_code == 0, result.output
-    assert row_counts() == rows
-    assert not agency("MS", "000.00.31.H99").is_active
-    assert all(a.is_active for a in db.session.scalars(select(Agency)) if a.code != "000.00.31.H99")
+    # Only its link to the procedure whose residence step it could take goes: it takes no step now.
+    assert row_counts() == {**rows, "procedure_agency": rows["procedure_agency"] - 1}
+    assert not agency("MS", "001.00.31.H99").is_active
+    assert all(a.is_active for a in db.session.scalars(select(Agency)) if a.code != "001.00.31.H99")
 
 
 # --- broken packs ------------------------------------------------------------------------------

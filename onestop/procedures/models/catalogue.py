@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from onestop.extensions import db
 from onestop.i18n import localized
 from onestop.models import UTCDateTime, utcnow
-from onestop.provinces.models import Agency
+from onestop.provinces.models import Agency, Province
 
 
 class OnlineLevel(enum.StrEnum):
@@ -72,7 +72,9 @@ class Procedure(db.Model):
     code: Mapped[str] = mapped_column(String(60))
     slug: Mapped[str] = mapped_column(String(200))
     sector_id: Mapped[int] = mapped_column(ForeignKey("sector.id"), index=True)
-    receiving_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    # The one agency receiving every file; None when a rule decides per file (by the applicant's
+    # address, or the citizen's choice among several): definition["receiving"] says which.
+    receiving_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
     online_level: Mapped[OnlineLevel] = mapped_column(String(20))
     processing_days: Mapped[int] = mapped_column()
     name: Mapped[dict] = mapped_column(JSON)
@@ -87,8 +89,9 @@ class Procedure(db.Model):
     definition: Mapped[dict] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    province: Mapped[Province] = relationship()
     sector: Mapped[Sector] = relationship()
-    receiving_agency: Mapped[Agency] = relationship()
+    receiving_agency: Mapped[Agency | None] = relationship()
     agencies: Mapped[list[Agency]] = relationship(secondary="procedure_agency", viewonly=True)
     versions: Mapped[list["ProcedureVersion"]] = relationship(
         back_populates="procedure", order_by="ProcedureVersion.number"

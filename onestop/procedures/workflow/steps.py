@@ -10,40 +10,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import gettext as _
-from sqlalchemy import select
-
 from onestop.accounts.models import User
-from onestop.errors import InvalidInput
-from onestop.extensions import db
 from onestop.models import utcnow
 from onestop.procedures import clock
 from onestop.procedures.models import Application, ApplicationState, ApplicationStep, StepOutcome
-from onestop.procedures.route import AgencyRef, Route, Stage, Step
+from onestop.procedures.route import Route, Stage, Step, resolve_agency
 from onestop.procedures.workflow.table import STAGE_STATES, open_steps
-from onestop.provinces.models import Agency
 
 S = ApplicationState
 
 
 def route_of(application: Application) -> Route:
     return Route.from_definition(application.definition.get("route"))
-
-
-def resolve_agency(ref: AgencyRef, application: Application) -> Agency:
-    """The agency that owns a step of this application's route."""
-    if ref.kind == "receiving":
-        return application.receiving_agency
-    province_id = application.receiving_agency.province_id
-    query = select(Agency).where(Agency.province_id == province_id, Agency.is_active.is_(True))
-    if ref.kind == "code":
-        query = query.where(Agency.code == ref.value)
-    else:
-        query = query.where(Agency.kind == ref.value).order_by(Agency.code)
-    agency = db.session.scalars(query).first()
-    if agency is None:
-        raise InvalidInput(_("No agency of the province can take this step now. Tell the province's administrator."))
-    return agency
 
 
 def step_due(step: Step, entered_at: datetime, application: Application) -> datetime | None:

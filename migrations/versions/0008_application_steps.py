@@ -6,8 +6,8 @@ processing, approval, delivery at the receiving agency, no budgets of their own)
 read in order and each lifecycle move closes one step and opens the next, so no history is lost and
 the files in progress show up in the per-step queues.
 
-Revision ID: 0007_application_steps
-Revises: 0006_queue_indexes
+Revision ID: 0008_application_steps
+Revises: 0007_agency_serves
 Create Date: 2026-12-02 13:30:00.000000
 
 """
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0007_application_steps'
-down_revision = '0006_queue_indexes'
+revision = '0008_application_steps'
+down_revision = '0007_agency_serves'
 branch_labels = None
 depends_on = None
 
