@@ -104,6 +104,9 @@ class Config:
     S3_ACCESS_KEY_ID = os.environ.get("S3_ACCESS_KEY_ID", "")
     S3_SECRET_ACCESS_KEY = os.environ.get("S3_SECRET_ACCESS_KEY", "")
     UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+    # The largest image accepted, in pixels (width × height, read from the header without decoding): 40 MP
+    # keeps a phone's full-resolution photo of a paper and refuses 100-megapixel decompression bombs.
+    UPLOAD_MAX_PIXELS = int(os.environ.get("UPLOAD_MAX_PIXELS", str(40_000_000)))
     # clamd scans every upload: a unix socket path or tcp://host:port; empty means no scanning. When set,
     # a file clamd cannot check is refused. clamd's StreamMaxLength must be at least UPLOAD_MAX_BYTES.
     CLAMD_SOCKET = os.environ.get("CLAMD_SOCKET", "")
