@@ -55,9 +55,14 @@ _MARKUP = re.compile(
     rb"<(?:!doctype\s+html|html|head|body|script|iframe|frame|object|embed|svg)[\s/>]|javascript:",
     re.IGNORECASE,
 )
-# What may follow a file's end without being data: blanks, and for JPEG the fill byte 0xFF.
-_NOT_PADDING = re.compile(rb"[^ \t\r\n\x00]")
-_NOT_JPEG_PADDING = re.compile(rb"[^ \t\r\n\x00\xff]")
+# What may follow a file's end without counting as a second file: blanks; for JPEG the fill byte 0xFF; for
+# PDF a little plain text too (some producers add a comment line after %%EOF; readers ignore it).
+_NOT_PADDING = {
+    "png": re.compile(rb"[^ \t\r\n\x00]"),
+    "jpeg": re.compile(rb"[^ \t\r\n\x00\xff]"),
+    "pdf": re.compile(rb"[^\x20-\x7e\t\r\n\x00]"),
+}
+_PDF_TRAILING_TEXT = 1024
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PNG_PIXEL_CHUNKS = {b"IDAT", b"fdAT"}
 # Scan data ends at a 0xFF byte followed by a marker; 0xFF 0x00 (a stuffed byte), restart markers and
@@ -117,14 +122,19 @@ def hidden_content(stream: BinaryIO, kind: str) -> set[str]:
     after_end = [(end, size)] if end is not None else []
     if any(_find(stream, _MARKUP, start, stop) is not None for start, stop in (*text_ranges, *after_end)):
         found.add(MARKUP)
-    not_padding = _NOT_JPEG_PADDING if kind == "jpeg" else _NOT_PADDING
-    if end is None or _find(stream, not_padding, end, size) is not None:
+    if _has_data_after(stream, kind, end, size):
         found.add(TRAILING_DATA)
     stream.seek(0)
     # An unzip tool finds an archive by its end record, which may sit inside a metadata segment.
     if zipfile.is_zipfile(stream):
         found.add(ARCHIVE)
     return found
+
+
+def _has_data_after(stream: BinaryIO, kind: str, end: int | None, size: int) -> bool:
+    if end is None or (kind == "pdf" and size - end > _PDF_TRAILING_TEXT):
+        return True
+    return _find(stream, _NOT_PADDING[kind], end, size) is not None
 
 
 def _find(stream: BinaryIO, pattern: re.Pattern, start: int, stop: int) -> int | None:

@@ -275,7 +275,8 @@ POLYGLOTS = {
         pdf_bytes().replace(b"\n", b"\n%" + HTML + b"\n", 1),
         {"markup"},
     ),
-    "PDF with a web page after %%EOF": (pdf_bytes() + HTML, {"markup", "trailing_data"}),
+    "PDF with a web page after %%EOF": (pdf_bytes() + HTML, {"markup"}),
+    "PDF with a RAR archive after %%EOF": (pdf_bytes() + b"Rar!\x1a\x07\x00\xcf\x90\x73", {"trailing_data"}),
     "PDF with a ZIP after %%EOF": (pdf_bytes() + zip_bytes(), {"archive", "trailing_data"}),
     "JPEG with a ZIP after its end": (image_bytes("JPEG") + zip_bytes(), {"archive", "trailing_data"}),
     "JPEG with a ZIP inside a comment": (jpeg_with_segment(zip_bytes()), {"archive"}),
@@ -306,8 +307,16 @@ CAMERA_EXIF[0x010F] = "Samsung"  # Make
         image_bytes("JPEG") + b"\x00\x00\xff",
         image_bytes("PNG", "Nguyễn Văn A, 27/3/1990"),
         pdf_bytes() + b"\r\n\x00",
+        pdf_bytes() + b"%comment from the scanner\n",
     ],
-    ids=["progressive JPEG", "JPEG with EXIF", "JPEG with padding", "PNG with a text", "PDF with padding"],
+    ids=[
+        "progressive JPEG",
+        "JPEG with EXIF",
+        "JPEG with padding",
+        "PNG with a text",
+        "PDF with padding",
+        "PDF with a comment after %%EOF",
+    ],
 )
 def test_ordinary_files_pass_the_polyglot_checks(local_storage, data):
     assert receive(data, "scan", local_storage).size == len(data)
