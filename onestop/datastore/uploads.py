@@ -11,12 +11,14 @@ stored until every check has passed, and a file that could not be scanned is ref
 import enum
 import os
 import re
+import tempfile
 import unicodedata
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from flask import Request, current_app
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from PIL import Image
@@ -298,3 +300,40 @@ def receive_with_settings(stream: BinaryIO, filename: str, config: Mapping) -> R
         scanner=scanner_from_config(config),
         max_pixels=config["UPLOAD_MAX_PIXELS"],
     )
+
+
+# --- Receiving the request: each file capped while it streams in ---------------------------------
+
+# A file part is kept in memory up to this size, then in a temporary file (Werkzeug's own threshold).
+_IN_MEMORY_BYTES = 500 * 1024
+
+
+class CappedSpool(tempfile.SpooledTemporaryFile):
+    """Where one uploaded file is written while the request is parsed: at most `room` bytes are kept.
+
+    The rest of the file is read and dropped, so the fields that follow it in the request are still
+    parsed, and the page can come back with everything the citizen typed and a message on the file.
+    Keeping one byte more than the limit is what tells `receive_upload` that the file was too large.
+    """
+
+    def __init__(self, room: int):
+        super().__init__(max_size=_IN_MEMORY_BYTES, mode="w+b")
+        self.room = room
+
+    def write(self, data) -> int:
+        kept = bytes(data[: max(self.room, 0)])
+        self.room -= len(kept)
+        if kept:
+            super().write(kept)
+        return len(data)
+
+
+class UploadCappingRequest(Request):
+    """The app's request: every file part is cut one byte past UPLOAD_MAX_BYTES while it arrives.
+
+    MAX_CONTENT_LENGTH (REQUEST_MAX_BYTES) still bounds the whole body, well above one file's limit,
+    so a file a few times too large gets the form back instead of a bare 413 that drops the fields.
+    """
+
+    def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
+        return CappedSpool(current_app.config["UPLOAD_MAX_BYTES"] + 1)

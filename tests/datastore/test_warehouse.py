@@ -153,6 +153,27 @@ def test_a_pdf_with_javascript_is_refused_on_the_form_keeping_what_was_typed(mai
     assert db.session.scalar(select(func.count()).select_from(Blob)) == 0
 
 
+def test_a_file_over_the_limit_gets_the_form_back_with_everything_typed(mai):
+    """An 11 MB scan (the limit is 10 MB) once got a bare 413 page; the title and issuer were lost."""
+    too_large = pdf_bytes() + b"%" * (11 * 1024 * 1024)
+    response = put_in_warehouse(mai, content=too_large, filename="cccd.pdf")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="file-error-1"' in html and "The file is larger than 10 MB" in html
+    for kept in ("Thẻ căn cước của tôi", "Cục Cảnh sát QLHC về TTXH", "001190012345", 'value="2021"', 'value="2030"'):
+        assert kept in html, kept
+    assert db.session.scalar(select(func.count()).select_from(Blob)) == 0
+
+
+def test_a_request_beyond_the_ceiling_is_refused_with_a_way_back(mai, app, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 3 * 1024 * 1024)
+    monkeypatch.setitem(app.config, "UPLOAD_MAX_BYTES", 1024 * 1024)
+    response = put_in_warehouse(mai, content=pdf_bytes() + b"%" * (4 * 1024 * 1024))
+    assert response.status_code == 413
+    html = response.get_data(as_text=True)
+    assert "what you typed is usually still in the form" in html and "at most 1 MB" in html
+
+
 def test_a_file_is_kept_and_served_under_the_name_of_what_it_is(mai):
     """A PNG sent as "anh.exe" (or "good.pdf<NUL>.exe") is stored as a .png and downloaded as an attachment."""
     content = image_bytes("PNG")
