@@ -96,12 +96,19 @@ def pdf_active_content(reader: PdfReader) -> set[str]:
             for name, value in item.items():
                 if name in _ACTIVE_PDF_NAMES:
                     found.add(_ACTIVE_PDF_NAMES[name])
+                if name == "/URI" and _is_javascript_address(value):
+                    found.add(JAVASCRIPT)  # a link to "javascript:...", perhaps inside a compressed object stream
                 pending.append(value)
         elif isinstance(item, ArrayObject):
             pending.extend(item)
         elif isinstance(item, NameObject) and item in _ACTIVE_PDF_NAMES:
             found.add(_ACTIVE_PDF_NAMES[item])
     raise TooComplex(f"more than {MAX_PDF_ITEMS} PDF objects")
+
+
+def _is_javascript_address(value: object) -> bool:
+    text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
+    return "".join(text.split()).lower().startswith("javascript:")
 
 
 def hidden_content(stream: BinaryIO, kind: str) -> set[str]:

@@ -233,6 +233,10 @@ ACTIVE_PDFS = {
         pdf_with(root={"/OpenAction": JS_ACTION}).replace(b"/JavaScript", b"/J#61vaScript").replace(b"/JS ", b"/J#53 "),
         {"javascript"},
     ),
+    "link to a javascript: address": (
+        pdf_with(page={"/Annots": [{"/Subtype": "/Link", "/Rect": [0, 0, 9, 9], "/A": {"/URI": "JavaScript:x"}}]}),
+        {"javascript"},
+    ),
     "launch": (pdf_with(root={"/OpenAction": {"/S": "/Launch", "/F": "cmd.exe"}}), {"launch"}),
     "embedded file": (pdf_bytes(attachment=b"MZ payload"), {"embedded_files"}),
     "rich media": (
