@@ -9,7 +9,10 @@ from onestop.config import DEMO_SECRET_KEY, Config
 
 
 def create_app(config: type | Mapping | None = None) -> Flask:
+    from onestop.datastore.uploads import UploadCappingRequest
+
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    app.request_class = UploadCappingRequest
     app.jinja_env.add_extension("jinja2.ext.do")
     app.config.from_object(Config)
     if isinstance(config, Mapping):

@@ -104,6 +104,9 @@ class Config:
     S3_ACCESS_KEY_ID = os.environ.get("S3_ACCESS_KEY_ID", "")
     S3_SECRET_ACCESS_KEY = os.environ.get("S3_SECRET_ACCESS_KEY", "")
     UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+    # The largest image accepted, in pixels (width × height, read from the header without decoding): 40 MP
+    # keeps a phone's full-resolution photo of a paper and refuses 100-megapixel decompression bombs.
+    UPLOAD_MAX_PIXELS = int(os.environ.get("UPLOAD_MAX_PIXELS", str(40_000_000)))
     # clamd scans every upload: a unix socket path or tcp://host:port; empty means no scanning. When set,
     # a file clamd cannot check is refused. clamd's StreamMaxLength must be at least UPLOAD_MAX_BYTES.
     CLAMD_SOCKET = os.environ.get("CLAMD_SOCKET", "")
@@ -118,8 +121,10 @@ class Config:
 
     # Filing: posts of uploads and submissions per client address.
     UPLOAD_RATE_LIMIT = os.environ.get("UPLOAD_RATE_LIMIT", "30 per minute;300 per hour")
-    # A request may carry one upload of UPLOAD_MAX_BYTES plus its form fields.
-    MAX_CONTENT_LENGTH = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024))) + 256 * 1024
+    # The largest request body read at all. Each file in it is cut one byte past UPLOAD_MAX_BYTES while it
+    # streams in (datastore/uploads.py), so a file up to this size gets its form back with every typed field
+    # and a message; only a larger body is refused outright with a 413 page.
+    MAX_CONTENT_LENGTH = int(os.environ.get("REQUEST_MAX_BYTES", str(64 * 1024 * 1024)))
 
     # Payments (docs/operations.md, "Payments"). The defaults point at the mock gateway of `make demo`;
     # for the real VNPay set the host of both URLs and the merchant's code and secret.

@@ -1,6 +1,6 @@
 """Domain errors and the one place that turns them (and HTTP errors) into pages or JSON."""
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -48,7 +48,13 @@ def _titles() -> dict[int, str]:
 
 
 def _explanations() -> dict[int, str]:
+    upload_limit = current_app.config["UPLOAD_MAX_BYTES"] // (1024 * 1024)
     return {
+        413: _(
+            "Go back: what you typed is usually still in the form. Then choose a smaller file: each file may be "
+            "at most %(limit)s MB.",
+            limit=upload_limit,
+        ),
         403: _("If you think you should have access, sign in with the right account or contact the agency."),
         404: _("Check the address, or search the catalogue of procedures."),
         429: _("For your safety we paused further attempts. Please wait a minute and try again."),

@@ -209,9 +209,42 @@ def verify_query(params: Mapping[str, str], secret: str) -> bool:
     return hmac.compare_digest(received, sign_query(params, secret))
 
 
+# Fields the protocol defines as numbers (VND × 100, yyyyMMddHHmmss, VNPay's transaction number). Clients
+# send them as JSON strings or as JSON numbers (the widely used `vnpay` npm package sends dates and amounts
+# as numbers); both mean the same value, and the gateway answers with strings whatever it was sent.
+NUMERIC_FIELDS = frozenset({"vnp_Amount", "vnp_TransactionDate", "vnp_CreateDate", "vnp_TransactionNo"})
+# Whole numbers beyond this are not exact in a JavaScript client's doubles: no protocol value needs them.
+_LARGEST_EXACT_NUMBER = 2**53
+
+
+def api_text(value: object) -> str:
+    """One JSON API value as the text the "|"-joined hash data holds: what the sender's `String(value)` gave.
+
+    A JSON number that is whole is written as its decimal digits (1e6 and 1000000.0 are the number
+    1000000, as JSON and JavaScript have it), a missing or null field as "", a string as it is.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) < _LARGEST_EXACT_NUMBER:
+        return str(int(value))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def api_number_text(value: object) -> str | None:
+    """A numeric field's digits, whether it came as a JSON string or a whole JSON number; None otherwise."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    if isinstance(value, float) and not value.is_integer():
+        return None
+    text = api_text(value)
+    return text if text.isascii() and text.isdigit() else None
+
+
 def api_values(payload: Mapping[str, object], fields: Iterable[str]) -> list[str]:
     """The values of a JSON API message in a signing order, a missing or null field as ""."""
-    return ["" if payload.get(name) is None else str(payload.get(name)) for name in fields]
+    return [api_text(payload.get(name)) for name in fields]
 
 
 def sign_api(fields: list[str], secret: str) -> str:

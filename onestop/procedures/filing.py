@@ -61,6 +61,10 @@ class ReceiverError(FilingError):
 RECEIVER_INPUT = "receiver"
 
 
+# Files one paper may have when its procedure does not say (`max_files` in the pack).
+DEFAULT_MAX_FILES = 10
+
+
 # Parsed forms by (procedure version id, content hash): a version never changes, and the hash tells a
 # version of a database rebuilt from scratch from the one cached under the same id.
 _forms: dict[tuple[int, str], FormSpec | None] = {}
@@ -295,6 +299,17 @@ def reusable_documents(user: User, type_code: str, today: date) -> list[Document
 def _check_slot(application: Application, type_code: str) -> None:
     if type_code not in {slot["type"] for slot in document_slots(application)}:
         raise FilingError(_("This procedure does not ask for that kind of document."))
+    check_room_for(application, type_code)
+
+
+def check_room_for(application: Application, type_code: str) -> None:
+    """Refuse one more file for a paper that already has as many as the procedure allows (`max_files`)."""
+    slot = next((slot for slot in application.definition.get("documents", []) if slot["type"] == type_code), {})
+    limit = slot.get("max_files") or DEFAULT_MAX_FILES
+    if sum(1 for link in application.documents if link.document_type_code == type_code) >= limit:
+        raise FilingError(
+            _("At most %(count)d files can be attached for this paper. Remove one to add another.", count=limit)
+        )
 
 
 def attach_new_document(application: Application, user: User, type_code: str, received, title: str) -> Document:

@@ -15,6 +15,7 @@ from onestop.portal.context import current_province
 from onestop.procedures import filing, reference
 from onestop.procedures.filling import (
     as_inputs,
+    changed_groups,
     display_value,
     group_size,
     prefill_values,
@@ -84,12 +85,7 @@ def step(application_id: int, step_id: str):
         sizes = dict(result.group_sizes)
         if action.startswith(("add:", "remove:")):
             # Adding or removing an item of a repeating group: keep everything typed, no checks yet.
-            _, group, *rest = action.split(":")
-            raw = dict(result.raw)
-            if action.startswith("add:"):
-                sizes[group] = sizes.get(group, 1) + 1
-            else:
-                raw, sizes[group] = _without_item(raw, group, int(rest[0]), sizes.get(group, 1))
+            raw, sizes = changed_groups(current, action, dict(result.raw), sizes)
             return _render_step(application, current, steps, total, raw, {}, sizes, units, result.values)
         if result.errors:
             page = _render_step(
@@ -113,21 +109,6 @@ def step(application_id: int, step_id: str):
     }
     sizes = {spec.id: group_size(spec, None, application.answers) for spec in current.fields if spec.type == "group"}
     return _render_step(application, current, steps, total, as_inputs(current, answers), {}, sizes, units)
-
-
-def _without_item(raw: dict, group: str, index: int, size: int) -> tuple[dict, int]:
-    kept, prefix = {}, f"{group}-"
-    for name, value in raw.items():
-        if not name.startswith(prefix):
-            kept[name] = value
-            continue
-        _, position, rest = name.split("-", 2)
-        position = int(position)
-        if position < index:
-            kept[name] = value
-        elif position > index:
-            kept[f"{group}-{position - 1}-{rest}"] = value
-    return kept, max(size - 1, 1)
 
 
 def _render_step(application, current, steps, total, values, errors, sizes, units, typed=None, revealed=False):
@@ -232,15 +213,19 @@ def _handle_document_action(application) -> dict[str, str]:
         document_id = request.form.get("document", "")
         if not document_id.isdigit():
             return {f"reuse-{type_code}": _("Choose a document to reuse.")}
-        filing.attach_existing_document(application, current_user, type_code, int(document_id))
+        try:
+            filing.attach_existing_document(application, current_user, type_code, int(document_id))
+        except filing.FilingError as refused:
+            return {f"reuse-{type_code}": refused.message}
         flash(_("The document from your warehouse was attached."), "success")
         return {}
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return {f"file-{type_code}": _("Choose a file to upload.")}
     try:
+        filing.check_room_for(application, type_code)  # before the file is checked and stored
         received = receive_with_settings(upload.stream, upload.filename, current_app.config)
-    except UploadRejected as rejected:
+    except (UploadRejected, filing.FilingError) as rejected:
         return {f"file-{type_code}": rejected.message}
     province_id = reference.agency(application.receiving_agency_id).province_id
     title = reference.document_type_name(province_id, type_code) or upload.filename

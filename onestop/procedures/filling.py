@@ -44,17 +44,65 @@ def visible_fields(step: StepSpec, answers: dict) -> list[FieldSpec]:
     return [spec for spec in step.fields if spec.when is None or spec.when.holds(answers)]
 
 
+def _item_number(spec: FieldSpec, key: str) -> int | None:
+    """The item a group's input belongs to ("members-3-name" is item 3), as posted; None for other inputs."""
+    if not key.startswith(f"{spec.id}-"):
+        return None
+    number = key[len(spec.id) + 1 :].split("-", 1)[0]
+    return int(number) if number.isascii() and number.isdigit() and len(number) < 10 else None
+
+
+def _posted_indexes(spec: FieldSpec, data: MultiDict) -> set[int]:
+    return {number for key in data if (number := _item_number(spec, key)) is not None}
+
+
 def group_size(spec: FieldSpec, data: MultiDict | None, answers: dict) -> int:
-    """How many items of a repeating group to show: what was posted, else what is stored, else the minimum."""
+    """How many items of a repeating group to show: what was posted, else what is stored, else the minimum.
+
+    Never more than the group's `max_items`: a request naming item 49,999 must not make the server
+    build (and send back) 50,000 empty items.
+    """
     if data is not None:
-        prefix = f"{spec.id}-"
-        indexes = {int(key.split("-")[1]) for key in data if key.startswith(prefix) and key.split("-")[1].isdigit()}
+        indexes = _posted_indexes(spec, data)
         if indexes:
-            return max(indexes) + 1
+            return min(max(indexes) + 1, spec.max_items)
     stored = answers.get(spec.id)
     if isinstance(stored, list) and stored:
-        return len(stored)
+        return min(len(stored), spec.max_items)
     return max(spec.min_items, 1)
+
+
+def changed_groups(step: StepSpec, action: str, raw: dict, sizes: dict[str, int]) -> tuple[dict, dict[str, int]]:
+    """The inputs and item counts to show after an "add:<group>" or "remove:<group>:<item>" button.
+
+    An item is added only below the group's `max_items`; a button naming no group of this step, or no
+    item of it, changes nothing.
+    """
+    kind, _, rest = action.partition(":")
+    group_id, _, item = rest.partition(":")
+    spec = next((spec for spec in step.fields if spec.type == "group" and spec.id == group_id), None)
+    if spec is None:
+        return raw, sizes
+    size = sizes.get(spec.id, 1)
+    if kind == "add":
+        return raw, {**sizes, spec.id: min(size + 1, spec.max_items)}
+    if kind == "remove" and item.isascii() and item.isdigit() and int(item) < size:
+        return _without_item(raw, spec.id, int(item)), {**sizes, spec.id: max(size - 1, 1)}
+    return raw, sizes
+
+
+def _without_item(raw: dict, group: str, index: int) -> dict:
+    kept, prefix = {}, f"{group}-"
+    for name, value in raw.items():
+        if not name.startswith(prefix):
+            kept[name] = value
+            continue
+        _, position, rest = name.split("-", 2)
+        if int(position) < index:
+            kept[name] = value
+        elif int(position) > index:
+            kept[f"{group}-{int(position) - 1}-{rest}"] = value
+    return kept
 
 
 def read_step(step: StepSpec, data: MultiDict, answers: dict, units: set[str], today: date) -> StepResult:
@@ -84,6 +132,10 @@ def read_step(step: StepSpec, data: MultiDict, answers: dict, units: set[str], t
                     if value is not None:
                         item[sub.id] = value
                 items.append(item)
+            # Items typed beyond `max_items` are not read (nor shown again), but they are not ignored either.
+            typed_beyond = any(
+                (value or "").strip() for key, value in data.items() if (_item_number(spec, key) or 0) >= spec.max_items
+            )
             if len(items) < spec.min_items and spec.required:
                 result.errors.setdefault(
                     f"{spec.id}-0-{spec.fields[0].id}",
@@ -91,7 +143,7 @@ def read_step(step: StepSpec, data: MultiDict, answers: dict, units: set[str], t
                     if spec.min_items > 1
                     else _("Add at least one."),
                 )
-            elif len(items) > spec.max_items:
+            elif len(items) > spec.max_items or typed_beyond:
                 result.errors[f"{spec.id}-0-{spec.fields[0].id}"] = _(
                     "You can add at most %(count)d.", count=spec.max_items
                 )
@@ -113,7 +165,7 @@ def _read_one(spec: FieldSpec, name: str, data: MultiDict, result: StepResult, u
             return _missing(spec, f"{name}-day", result)
         try:
             value = date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: a year of twenty digits
             result.errors[f"{name}-day"] = _("Enter a real date, for example 27 3 1990.")
             return None
         if spec.not_after_today and value > today:

@@ -263,6 +263,8 @@ class DocumentEntry(Strict):
     # Required only when an answer calls for it (e.g. an authorisation when filing for someone else).
     required_when: Condition | None = None
     note: Text | None = None
+    # How many files may be attached for this paper (pages photographed one by one); unset: 10.
+    max_files: int | None = Field(default=None, ge=1, le=50)
 
 
 class ProcessingTime(Strict):

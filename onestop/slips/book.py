@@ -2,8 +2,9 @@
 
 One sheet: the book's title and period on top, then a bold, frozen header row with a filter, one row
 per application. Moments are written as real Excel dates in the province's local time (Excel has no
-time zones), so the book sorts and filters by date. The column headings are the book's Vietnamese,
-written directly like the slips' wording (an official register, not interface text).
+time zones), so the book sorts and filters by date. Cells go through `onestop.spreadsheets.write_cell`,
+so a name typed as a formula stays text. The column headings are the book's Vietnamese, written
+directly like the slips' wording (an official register, not interface text).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from onestop.slips.data import FORM_VERSION, BookRow
+from onestop.spreadsheets import write_cell
 
 DATE_TIME = "dd/mm/yyyy hh:mm"
 
@@ -93,7 +95,7 @@ def tracking_book_xlsx(
     row_number = HEADER_ROW
     for row_number, row in enumerate(rows, start=HEADER_ROW + 1):
         for index, (_heading, _width, attribute) in enumerate(COLUMNS, start=1):
-            cell = sheet.cell(row=row_number, column=index, value=_cell_value(row, attribute, zone))
+            cell = write_cell(sheet, row_number, index, _cell_value(row, attribute, zone))
             cell.alignment = wrap
             cell.border = border
             if isinstance(cell.value, datetime):

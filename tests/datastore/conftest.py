@@ -5,15 +5,19 @@ its own one-signature database, each started once per session, plus small real d
 import io
 import os
 import socket
+import struct
 import subprocess
 import time
 import uuid
+import zipfile
+import zlib
 
 import boto3
 import pytest
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 from pypdf import PdfWriter
+from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, TextStringObject
 
 from onestop.datastore.backends.local import LocalStorage
 from onestop.datastore.backends.s3 import S3Storage
@@ -43,6 +47,64 @@ def pdf_bytes(attachment: bytes | None = None) -> bytes:
     return out.getvalue()
 
 
+def pdf_object(value):
+    """A pypdf object from plain Python: dicts with "/Name" keys, lists, "/Name" strings, numbers, text."""
+    if isinstance(value, dict):
+        return DictionaryObject({NameObject(key): pdf_object(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return ArrayObject(pdf_object(item) for item in value)
+    if isinstance(value, int):
+        return NumberObject(value)
+    if value.startswith("/"):
+        return NameObject(value)
+    return TextStringObject(value)
+
+
+def pdf_with(root: dict | None = None, page: dict | None = None, title: str | None = None) -> bytes:
+    """A one-page PDF with extra entries in its catalogue, its page or its /Info title."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    for key, value in (root or {}).items():
+        writer.root_object[NameObject(key)] = pdf_object(value)
+    for key, value in (page or {}).items():
+        writer.pages[0][NameObject(key)] = pdf_object(value)
+    if title is not None:
+        writer.add_metadata({"/Title": title})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def zip_bytes() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("payload.js", "alert(document.cookie)")
+    return out.getvalue()
+
+
+def png_of_size(width: int, height: int) -> bytes:
+    """A real grey PNG of that many pixels, made row by row so a 100-megapixel one costs little memory."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    packer = zlib.compressobj(9)
+    row = b"\x00" * (width + 1)  # filter byte, then one byte per pixel
+    rows_per_feed = max(1, 4_000_000 // len(row))
+    pixels = b"".join(
+        packer.compress(row * min(rows_per_feed, height - done)) for done in range(0, height, rows_per_feed)
+    )
+    pixels += packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+def jpeg_with_segment(segment: bytes, **options) -> bytes:
+    """A real JPEG with a comment segment (COM) holding `segment` right after its start marker."""
+    plain = image_bytes("JPEG", **options)
+    return plain[:2] + b"\xff\xfe" + struct.pack(">H", len(segment) + 2) + segment + plain[2:]
+
+
 def encrypted_pdf_bytes() -> bytes:
     writer = PdfWriter()
     writer.add_blank_page(width=595, height=842)
@@ -52,10 +114,9 @@ def encrypted_pdf_bytes() -> bytes:
     return out.getvalue()
 
 
-def image_bytes(image_format: str, text: str | None = None) -> bytes:
-    """A small real image ("PNG" or "JPEG"); for PNG, `text` is kept in a tEXt chunk."""
+def image_bytes(image_format: str, text: str | None = None, **options) -> bytes:
+    """A small real image ("PNG" or "JPEG"); for PNG, `text` is kept in a tEXt chunk; `options` go to Pillow."""
     out = io.BytesIO()
-    options = {}
     if text:
         info = PngInfo()
         info.add_text("Comment", text)

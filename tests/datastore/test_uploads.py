@@ -5,11 +5,20 @@ import hashlib
 import io
 
 import pytest
+from PIL import Image
 
 from onestop.datastore.backends.base import CHUNK_SIZE
 from onestop.datastore.uploads import ReceivedFile, UploadRejected, clean_filename, receive_upload
 from onestop.errors import InvalidInput
-from tests.datastore.conftest import encrypted_pdf_bytes, image_bytes, pdf_bytes
+from tests.datastore.conftest import (
+    encrypted_pdf_bytes,
+    image_bytes,
+    jpeg_with_segment,
+    pdf_bytes,
+    pdf_with,
+    png_of_size,
+    zip_bytes,
+)
 
 LIMIT = 200 * 1024
 
@@ -79,7 +88,7 @@ def test_the_content_decides_the_type_not_the_name(local_storage):
     received = receive(image_bytes("PNG"), "setup.exe", local_storage)
 
     assert received.content_type == "image/png"
-    assert received.filename == "setup.exe"
+    assert received.filename == "setup.png"  # stored with the extension of what it is
 
 
 def test_text_named_pdf_is_refused(local_storage):
@@ -168,18 +177,38 @@ def test_the_size_message_names_the_limit_in_megabytes(local_storage):
     ("given", "kept"),
     [
         ("C:\\Users\\Bình\\Giấy khai sinh.pdf", "Giấy khai sinh.pdf"),
-        ("../../etc/passwd", "passwd"),
-        ("/tmp/ảnh thẻ.jpg", "ảnh thẻ.jpg"),
+        ("../../etc/passwd", "passwd.pdf"),
+        ("/tmp/ảnh thẻ.jpg", "ảnh thẻ.pdf"),
         ("ho\x00so\x1b[31m.pdf", "hoso[31m.pdf"),
-        ("invoice\u202egpj.exe", "invoicegpj.exe"),
-        ("Nguye\u0302\u0303n Va\u0306n A.png", "Nguyễn Văn A.png"),
+        ("invoice\u202egpj.exe", "invoicegpj.pdf"),
+        ("Nguye\u0302\u0303n Va\u0306n A.png", "Nguyễn Văn A.pdf"),
         ("..", "document.pdf"),
         ("", "document.pdf"),
         ("   .hidden.pdf  ", "hidden.pdf"),
+        ("good.pdf\x00.exe", "good.pdf"),
+        ("x.exe", "x.pdf"),
+        ("report.PDF", "report.PDF"),
+        ("page.html", "page.pdf"),
+        ("Giấy khai sinh 27.3.2020", "Giấy khai sinh 27.3.2020.pdf"),
+        ("hồ sơ.pdf.", "hồ sơ.pdf"),
     ],
 )
 def test_filenames_are_cleaned(given, kept):
     assert clean_filename(given, "application/pdf") == kept
+
+
+@pytest.mark.parametrize(
+    ("given", "content_type", "kept"),
+    [
+        ("ảnh.jpeg", "image/jpeg", "ảnh.jpeg"),
+        ("ảnh.JPG", "image/jpeg", "ảnh.JPG"),
+        ("ảnh.png", "image/jpeg", "ảnh.jpg"),
+        ("scan.pdf", "image/png", "scan.png"),
+        ("photo.jpg\u0000.svg", "image/jpeg", "photo.jpg"),
+    ],
+)
+def test_the_kept_extension_is_the_detected_types(given, content_type, kept):
+    assert clean_filename(given, content_type) == kept
 
 
 def test_long_filenames_are_cut_to_200_characters_keeping_the_extension():
@@ -188,3 +217,138 @@ def test_long_filenames_are_cut_to_200_characters_keeping_the_extension():
     assert len(cleaned) <= 200
     assert cleaned.startswith("Đơn đề nghị")
     assert cleaned.endswith(".pdf")
+
+
+# --- active PDF content and polyglots: refused, naming what was found -----------------------------
+
+JS_ACTION = {"/S": "/JavaScript", "/JS": "app.alert(1)"}
+ACTIVE_PDFS = {
+    "open action JavaScript": (pdf_with(root={"/OpenAction": JS_ACTION}), {"javascript"}),
+    "document JavaScript": (
+        pdf_with(root={"/Names": {"/JavaScript": {"/Names": ["start", JS_ACTION]}}}),
+        {"javascript"},
+    ),
+    "page action JavaScript": (pdf_with(page={"/AA": {"/O": JS_ACTION}}), {"javascript"}),
+    "hidden name J#61vaScript": (
+        pdf_with(root={"/OpenAction": JS_ACTION}).replace(b"/JavaScript", b"/J#61vaScript").replace(b"/JS ", b"/J#53 "),
+        {"javascript"},
+    ),
+    "link to a javascript: address": (
+        pdf_with(page={"/Annots": [{"/Subtype": "/Link", "/Rect": [0, 0, 9, 9], "/A": {"/URI": "JavaScript:x"}}]}),
+        {"javascript"},
+    ),
+    "launch": (pdf_with(root={"/OpenAction": {"/S": "/Launch", "/F": "cmd.exe"}}), {"launch"}),
+    "embedded file": (pdf_bytes(attachment=b"MZ payload"), {"embedded_files"}),
+    "rich media": (
+        pdf_with(page={"/Annots": [{"/Type": "/Annot", "/Subtype": "/RichMedia", "/Rect": [0, 0, 9, 9]}]}),
+        {"rich_media"},
+    ),
+    "XFA form": (pdf_with(root={"/AcroForm": {"/Fields": [], "/XFA": "xdp"}}), {"xfa"}),
+    "submit form": (pdf_with(root={"/OpenAction": {"/S": "/SubmitForm", "/F": "http://x.example"}}), {"data_actions"}),
+}
+
+
+@pytest.mark.parametrize(("data", "found"), ACTIVE_PDFS.values(), ids=ACTIVE_PDFS.keys())
+def test_a_pdf_with_active_content_is_refused_naming_it(local_storage, data, found):
+    refused = refusal(data, "don.pdf", local_storage)
+
+    assert (refused.reason, refused.found) == ("active_pdf", found)
+    assert "in ra một tệp PDF mới" in refused.message  # the Vietnamese message, as citizens read it
+
+
+def test_the_refusal_names_what_was_found_in_vietnamese(app, local_storage):
+    with app.test_request_context(headers={"Cookie": "lang=vi"}):
+        refused = refusal(pdf_with(root={"/OpenAction": JS_ACTION}), "don.pdf", local_storage)
+    assert "JavaScript (một chương trình)" in refused.message
+
+
+def test_an_ordinary_pdf_with_links_and_an_open_view_is_accepted(local_storage):
+    data = pdf_with(
+        root={"/OpenAction": ["/Fit"]},
+        page={"/Annots": [{"/Type": "/Annot", "/Subtype": "/Link", "/Rect": [0, 0, 9, 9], "/A": {"/S": "/URI"}}]},
+        title="Giấy khai sinh <bản sao>",
+    )
+    assert receive(data, "giay-khai-sinh.pdf", local_storage).content_type == "application/pdf"
+
+
+HTML = b"<html><body><script>alert(document.cookie)</script></body></html>"
+POLYGLOTS = {
+    "PNG with a web page in its text": (image_bytes("PNG", HTML.decode()), {"markup"}),
+    "PNG with a web page after its end": (image_bytes("PNG") + HTML, {"markup", "trailing_data"}),
+    "PDF with a web page in its first comment": (
+        pdf_bytes().replace(b"\n", b"\n%" + HTML + b"\n", 1),
+        {"markup"},
+    ),
+    "PDF with a web page after %%EOF": (pdf_bytes() + HTML, {"markup"}),
+    "PDF with a RAR archive after %%EOF": (pdf_bytes() + b"Rar!\x1a\x07\x00\xcf\x90\x73", {"trailing_data"}),
+    "PDF with a ZIP after %%EOF": (pdf_bytes() + zip_bytes(), {"archive", "trailing_data"}),
+    "JPEG with a ZIP after its end": (image_bytes("JPEG") + zip_bytes(), {"archive", "trailing_data"}),
+    "JPEG with a ZIP inside a comment": (jpeg_with_segment(zip_bytes()), {"archive"}),
+    "JPEG with a web page inside a comment": (jpeg_with_segment(HTML), {"markup"}),
+    "progressive JPEG with an iframe after its end": (
+        image_bytes("JPEG", progressive=True) + b"<iframe src=x>",
+        {"markup", "trailing_data"},
+    ),
+}
+
+
+@pytest.mark.parametrize(("data", "found"), POLYGLOTS.values(), ids=POLYGLOTS.keys())
+def test_a_file_hiding_a_second_one_is_refused(local_storage, data, found):
+    refused = refusal(data, "scan.pdf", local_storage)
+
+    assert (refused.reason, refused.found) == ("hidden_content", found)
+
+
+CAMERA_EXIF = Image.Exif()
+CAMERA_EXIF[0x010F] = "Samsung"  # Make
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        image_bytes("JPEG", progressive=True),
+        image_bytes("JPEG", exif=CAMERA_EXIF),
+        image_bytes("JPEG") + b"\x00\x00\xff",
+        image_bytes("PNG", "Nguyễn Văn A, 27/3/1990"),
+        pdf_bytes() + b"\r\n\x00",
+        pdf_bytes() + b"%comment from the scanner\n",
+    ],
+    ids=[
+        "progressive JPEG",
+        "JPEG with EXIF",
+        "JPEG with padding",
+        "PNG with a text",
+        "PDF with padding",
+        "PDF with a comment after %%EOF",
+    ],
+)
+def test_ordinary_files_pass_the_polyglot_checks(local_storage, data):
+    assert receive(data, "scan", local_storage).size == len(data)
+
+
+# --- pixels: read from the header, capped ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("width", "height"), [(12_000, 9_000), (15_000, 13_000)], ids=["108 MP", "195 MP"])
+def test_an_image_of_too_many_pixels_is_refused_without_decoding_it(local_storage, width, height):
+    data = png_of_size(width, height)  # 100 KB on the wire, over 100 MB once decoded
+    with pytest.raises(UploadRejected) as caught:
+        receive_upload(io.BytesIO(data), "anh.png", local_storage, max_bytes=LIMIT, scanner=None)
+
+    assert caught.value.reason == "too_many_pixels"
+    assert "hơn 40 megapixel" in caught.value.message
+    assert stored_count(local_storage) == 0
+
+
+def test_the_pixel_cap_is_inclusive(local_storage):
+    data = image_bytes("PNG")  # 32 x 24
+    assert receive_upload(io.BytesIO(data), "a.png", local_storage, max_bytes=LIMIT, scanner=None, max_pixels=768)
+    with pytest.raises(UploadRejected):
+        receive_upload(io.BytesIO(data), "a.png", local_storage, max_bytes=LIMIT, scanner=None, max_pixels=767)
+
+
+def test_markup_across_the_pieces_a_file_is_read_in_is_found(local_storage):
+    plain = pdf_bytes() + b"\n"
+    data = plain + b" " * (1024 * 1024 - len(plain) - 4) + HTML  # "<html>" starts 4 bytes before 1 MiB
+    refused = refusal(data, "scan.pdf", local_storage, max_bytes=2 * 1024 * 1024)
+    assert refused.found == {"markup", "trailing_data"}

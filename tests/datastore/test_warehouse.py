@@ -18,7 +18,7 @@ from onestop.datastore.models import Blob, Document, DocumentAccess
 from onestop.extensions import db
 from onestop.procedures.models import Application
 from tests.conftest import PASSWORD, csrf_token, login, outbox, submit
-from tests.datastore.conftest import image_bytes, pdf_bytes
+from tests.datastore.conftest import image_bytes, pdf_bytes, pdf_with
 from tests.filing import fill_all_steps, send, upload
 
 POLICE = "000.00.02.H99"  # receives the criminal record certificate applications
@@ -142,6 +142,51 @@ def test_an_invalid_upload_keeps_every_typed_value_and_stores_nothing(mai, app):
     assert db.session.scalar(select(func.count()).select_from(Blob)) == 0
 
 
+def test_a_pdf_with_javascript_is_refused_on_the_form_keeping_what_was_typed(mai):
+    active = pdf_with(root={"/OpenAction": {"/S": "/JavaScript", "/JS": "app.alert(1)"}})
+    response = put_in_warehouse(mai, content=active, filename="cccd.pdf")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="file-error-1"' in html and "This PDF contains JavaScript (a program)" in html
+    for kept in ("Thẻ căn cước của tôi", "Cục Cảnh sát QLHC về TTXH", "001190012345", 'value="2021"'):
+        assert kept in html, kept
+    assert db.session.scalar(select(func.count()).select_from(Blob)) == 0
+
+
+def test_a_file_over_the_limit_gets_the_form_back_with_everything_typed(mai):
+    """An 11 MB scan (the limit is 10 MB) once got a bare 413 page; the title and issuer were lost."""
+    too_large = pdf_bytes() + b"%" * (11 * 1024 * 1024)
+    response = put_in_warehouse(mai, content=too_large, filename="cccd.pdf")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="file-error-1"' in html and "The file is larger than 10 MB" in html
+    for kept in ("Thẻ căn cước của tôi", "Cục Cảnh sát QLHC về TTXH", "001190012345", 'value="2021"', 'value="2030"'):
+        assert kept in html, kept
+    assert db.session.scalar(select(func.count()).select_from(Blob)) == 0
+
+
+def test_a_request_beyond_the_ceiling_is_refused_with_a_way_back(mai, app, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 3 * 1024 * 1024)
+    monkeypatch.setitem(app.config, "UPLOAD_MAX_BYTES", 1024 * 1024)
+    response = put_in_warehouse(mai, content=pdf_bytes() + b"%" * (4 * 1024 * 1024))
+    assert response.status_code == 413
+    html = response.get_data(as_text=True)
+    assert "what you typed is usually still in the form" in html and "at most 1 MB" in html
+
+
+def test_a_file_is_kept_and_served_under_the_name_of_what_it_is(mai):
+    """A PNG sent as "anh.exe" (or "good.pdf<NUL>.exe") is stored as a .png and downloaded as an attachment."""
+    content = image_bytes("PNG")
+    assert put_in_warehouse(mai, content=content, filename="anh.exe").status_code == 302
+    document = document_titled("Thẻ căn cước của tôi")
+    assert document.filename == "anh.png"
+    response = mai.get(f"/warehouse/{document.id}/download")
+    assert response.status_code == 200 and response.data == content
+    assert response.headers["Content-Type"] == "image/png"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Content-Disposition"] == "attachment; filename=anh.png"
+
+
 def test_a_document_uploaded_ahead_is_offered_when_filing(mai):
     put_in_warehouse(mai)
     held = document_titled("Thẻ căn cước của tôi")
@@ -199,6 +244,8 @@ def test_staff_of_the_receiving_agency_read_a_sent_application_and_the_owner_see
     office = signed_in_client(app, officer)
     response = office.get(f"/office/documents/{document.id}?application={application_id}")
     assert response.status_code == 200 and response.data == blob_store(app).open(document.blob_sha256).read()
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
     read = db.session.scalar(select(DocumentAccess).where(DocumentAccess.reader_id == officer.id))
     assert read.reason == f"processing application {code}" and read.application_id == application_id
     row = row_of(mai.get("/warehouse/log").get_data(as_text=True), "Lê Văn Công")

@@ -8,7 +8,8 @@ from pypdf import PdfReader
 
 from onestop.extensions import db
 from onestop.procedures.models import Application
-from tests.filing import pdf_bytes
+from tests.conftest import login
+from tests.filing import APPLICANT, CERTIFICATE, answer, pdf_bytes, send, start, upload
 from tests.office.conftest import act, as_staff
 
 
@@ -94,3 +95,26 @@ def test_tracking_book_lists_what_the_agency_accepted(app, staff, filed):
     ward_sheet = load_workbook(io.BytesIO(as_staff(app, staff["ward_clerk"]).get("/office/tracking-book.xlsx").data))
     ward_values = [cell for row in ward_sheet.active.iter_rows(values_only=True) for cell in row if cell]
     assert db.session.get(Application, application_id).code not in ward_values
+
+
+def test_tracking_book_keeps_a_typed_formula_as_text(app, staff, demo, create_citizen):
+    """A name and an address typed as formulas reach the clerk's book as the text typed, never as formulas."""
+    name = '=HYPERLINK("http://attacker.example/","Nguyễn Thị Mai")'
+    citizen = create_citizen(full_name=name, email="formula@example.com")
+    client = app.test_client()
+    login(client, citizen.email)
+    url = start(client)
+    application_id = int(re.search(r"/applications/(\d+)/", url)[1])
+    answer(client, url, {**APPLICANT, "address-street": "@SUM(1+1)*cmd|' /C calc'!A0"})
+    answer(client, f"/applications/{application_id}/steps/certificate", {**CERTIFICATE, "fee_category": "exempt"})
+    answer(client, f"/applications/{application_id}/steps/residence", {"lived_elsewhere": "no"})
+    upload(client, application_id, "the-can-cuoc", pdf_bytes())
+    assert send(client, application_id).status_code == 302
+    clerk = as_staff(app, staff["clerk"])
+    act(clerk, application_id, "accept")
+    sheet = load_workbook(io.BytesIO(clerk.get("/office/tracking-book.xlsx").data)).active
+    cells = [cell for row in sheet.iter_rows() for cell in row]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    texts = [cell.value for cell in cells if cell.quotePrefix]
+    assert name in texts
+    assert any(text.startswith("@SUM(1+1)*cmd|' /C calc'!A0, ") for text in texts)

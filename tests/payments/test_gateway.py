@@ -4,6 +4,8 @@ The merchant is a small Flask app served by werkzeug on a free loopback port, so
 HTTP exactly as it would from the real gateway; nothing is mocked.
 """
 
+import hashlib
+import hmac
 import re
 import threading
 import time
@@ -427,3 +429,54 @@ def test_tester_pages(gw, merchant):
     assert page.status_code == 200
     assert "Lần gửi IPN" in page.get_data(as_text=True)
     assert gw.get("/healthz").get_json() == {"status": "ok", "database": "ok"}
+
+
+def _signed_by_hand(body: dict, data: str) -> dict:
+    """`body` signed over `data`, the "|"-joined text written out in the test, not by the code under test."""
+    return {**body, "vnp_SecureHash": hmac.new(SECRET.encode(), data.encode(), hashlib.sha512).hexdigest()}
+
+
+def test_querydr_and_refund_take_dates_and_amounts_as_json_numbers(gw, merchant):
+    """The `vnpay` npm client sends them as numbers; the gateway answers in the protocol's strings all the same."""
+    params = paid(gw)
+    created, ref, now = int(params["vnp_CreateDate"]), params["vnp_TxnRef"], int(vnpay.vnp_date(datetime.now(UTC)))
+    query = {
+        "vnp_RequestId": "JSNUM1",
+        "vnp_Version": "2.1.0",
+        "vnp_Command": "querydr",
+        "vnp_TmnCode": TMN_CODE,
+        "vnp_TxnRef": ref,
+        "vnp_TransactionDate": created,
+        "vnp_CreateDate": now,
+        "vnp_IpAddr": "127.0.0.1",
+        "vnp_OrderInfo": "Truy van",
+    }
+    data = f"JSNUM1|2.1.0|querydr|{TMN_CODE}|{ref}|{created}|{now}|127.0.0.1|Truy van"
+    state = gw.post(vnpay.API_PATH, json=_signed_by_hand(query, data)).get_json()
+    assert (state["vnp_ResponseCode"], state["vnp_TransactionStatus"], state["vnp_Amount"]) == ("00", "00", "15000000")
+    assert all(isinstance(value, str) for value in state.values())
+    assert vnpay.verify_api(state, vnpay.QUERYDR_RESPONSE_FIELDS, SECRET)
+
+    refund_body = {
+        **query,
+        "vnp_RequestId": "JSNUM2",
+        "vnp_Command": "refund",
+        "vnp_TransactionType": "03",
+        "vnp_Amount": 5_000_000,
+        "vnp_TransactionNo": 0,  # the npm client's default when the merchant does not know it
+        "vnp_CreateBy": "canbo01",
+    }
+    data = f"JSNUM2|2.1.0|refund|{TMN_CODE}|03|{ref}|5000000|0|{created}|canbo01|{now}|127.0.0.1|Truy van"
+    done = gw.post(vnpay.API_PATH, json=_signed_by_hand(refund_body, data)).get_json()
+    assert (done["vnp_ResponseCode"], done["vnp_Amount"], done["vnp_TransactionType"]) == ("00", "5000000", "03")
+    assert all(isinstance(value, str) for value in done.values())
+    assert vnpay.verify_api(done, vnpay.REFUND_RESPONSE_FIELDS, SECRET)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"vnp_Amount": 12.5}, {"vnp_Amount": True}, {"vnp_TransactionDate": [20260101000000]}, {"vnp_CreateBy": 7}],
+    ids=["fraction", "boolean", "list", "number where the protocol has text"],
+)
+def test_other_json_types_are_invalid_data(gw, merchant, changes):
+    assert refund(gw, paid(gw), 1_000, **changes)["vnp_ResponseCode"] == "03"

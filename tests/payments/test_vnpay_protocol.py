@@ -164,3 +164,37 @@ def test_codes():
     assert vnpay.TransactionStatus.REFUND_SENT_TO_BANK == "06"
     assert vnpay.IPN_MESSAGES[vnpay.IpnRspCode.CONFIRM_SUCCESS] == "Confirm Success"
     assert {"00", "02"} == vnpay.IPN_ACKNOWLEDGED
+
+
+# A widely used JavaScript client (the `vnpay` npm package) sends dates and amounts as JSON numbers and
+# signs `values.map(String).join("|")`: a number is signed as its decimal digits, so the same request with
+# numbers signs to the very hash of the vectors above.
+QUERYDR_WITH_NUMBERS = {**QUERYDR_REQUEST, "vnp_TransactionDate": 20260315103000, "vnp_CreateDate": 20260316090000}
+REFUND_WITH_NUMBERS = {
+    **REFUND_REQUEST,
+    "vnp_Amount": 400000.0,  # what a Python client's json.loads of JavaScript's 400000 * 1.0 gives back
+    "vnp_TransactionDate": 20260315103000,
+    "vnp_CreateDate": 20260316091500,
+}
+
+
+def test_numbers_sign_as_their_digits():
+    assert "|".join(vnpay.api_values(QUERYDR_WITH_NUMBERS, vnpay.QUERYDR_REQUEST_FIELDS)) == QUERYDR_DATA
+    assert vnpay.verify_api(
+        {**QUERYDR_WITH_NUMBERS, "vnp_SecureHash": QUERYDR_HASH}, vnpay.QUERYDR_REQUEST_FIELDS, SECRET
+    )
+    assert "|".join(vnpay.api_values(REFUND_WITH_NUMBERS, vnpay.REFUND_REQUEST_FIELDS)) == REFUND_DATA
+    assert vnpay.verify_api({**REFUND_WITH_NUMBERS, "vnp_SecureHash": REFUND_HASH}, vnpay.REFUND_REQUEST_FIELDS, SECRET)
+
+
+@pytest.mark.parametrize(
+    ("value", "digits"),
+    [("20260315103000", "20260315103000"), (20260315103000, "20260315103000"), (1e6, "1000000"), (0, "0")],
+)
+def test_numeric_fields_accept_strings_and_whole_numbers(value, digits):
+    assert vnpay.api_number_text(value) == digits
+
+
+@pytest.mark.parametrize("value", [True, 12.5, -5, "12a", "１２", "²", [1], {"n": 1}, None])
+def test_numeric_fields_refuse_anything_else(value):
+    assert vnpay.api_number_text(value) is None

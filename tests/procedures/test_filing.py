@@ -113,6 +113,49 @@ def test_a_repeating_group_grows_and_shrinks_without_javascript(signed_in):
     assert [p["place"] for p in places] == ["Hà Nội", "Đà Nẵng"] and places[0]["from_year"] == 2008
 
 
+def test_a_request_cannot_make_a_group_grow_past_its_max_items(signed_in):
+    """A 241-byte POST naming item 49,999 once made a 54 MB page; the group declares at most 8 places."""
+    application_id = fill_all_steps(signed_in)
+    step = f"/applications/{application_id}/steps/residence"
+    typed = {"lived_elsewhere": "yes", "places-0-place": "Hà Nội", "places-0-from_year": "2008"}
+    for attack in ({"places-49999-place": "x", "action": "add:places"}, {"places-99999999999-place": "x"}):
+        response = submit(signed_in, step, {**typed, **attack})
+        html = response.get_data(as_text=True)
+        assert response.status_code in (200, 422) and len(html) < 200_000
+        assert 'name="places-7-place"' in html or "action" not in attack
+        assert 'name="places-8-place"' not in html
+    # Something typed beyond the last place allowed is refused, not silently dropped.
+    beyond = submit(signed_in, step, {**typed, "places-0-to_year": "2012", "places-8-place": "Huế"})
+    assert beyond.status_code == 422 and "Bạn chỉ có thể thêm tối đa 8 mục." in beyond.get_data(as_text=True)
+    assert "places" not in db.session.get(Application, application_id).answers
+    # At the limit the button adds nothing more; a button naming no item changes nothing.
+    full = {**typed, **{f"places-{n}-place": f"Nơi {n}" for n in range(8)}}
+    assert 'name="places-8-place"' not in submit(signed_in, step, {**full, "action": "add:places"}).get_data(
+        as_text=True
+    )
+    for action in ("remove:places:abc", "remove:places:99", "remove:nothing:0", "add:", "remove:places:²"):
+        assert submit(signed_in, step, {**typed, "action": action}).status_code == 200, action
+
+
+def test_a_date_with_a_twenty_digit_year_is_a_mistake_not_an_error(signed_in):
+    application_id = fill_all_steps(signed_in)
+    response = answer(
+        signed_in, f"/applications/{application_id}/steps/applicant", {**APPLICANT, "birth_date-year": "9" * 20}
+    )
+    assert response.status_code == 422 and "Nhập một ngày có thật" in response.get_data(as_text=True)
+
+
+def test_a_paper_takes_at_most_ten_files_unless_the_procedure_says(signed_in):
+    application_id = fill_all_steps(signed_in)
+    for number in range(10):
+        assert upload(signed_in, application_id, "the-can-cuoc", pdf_bytes(), f"trang-{number}.pdf").status_code == 302
+    eleventh = upload(signed_in, application_id, "the-can-cuoc", pdf_bytes(), "trang-10.pdf")
+    assert eleventh.status_code == 422
+    assert "Có thể đính kèm tối đa 10 tệp cho giấy tờ này" in eleventh.get_data(as_text=True)
+    assert len(db.session.get(Application, application_id).documents) == 10
+    assert db.session.scalar(select(func.count()).select_from(Document)) == 10
+
+
 def test_review_lists_every_answer_with_a_change_link_that_comes_back(signed_in):
     application_id = fill_all_steps(signed_in)
     html = signed_in.get(f"/applications/{application_id}/review").get_data(as_text=True)

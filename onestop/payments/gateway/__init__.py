@@ -275,29 +275,37 @@ def _api_answer(command: str, code: ApiResponseCode, merchant: Merchant | None, 
     return body
 
 
-def _api_format_problem(body: Mapping[str, object], command: str) -> bool:
-    def text(name: str) -> str:
+def _api_request(body: Mapping[str, object], command: str) -> dict[str, str] | None:
+    """The request's fields as the protocol's text, numeric ones given as strings or numbers; None when badly formed."""
+    fields = vnpay.QUERYDR_REQUEST_FIELDS if command == "querydr" else vnpay.REFUND_REQUEST_FIELDS
+    asked: dict[str, str] = {}
+    # querydr may name VNPay's transaction number too, though it is not signed.
+    for name in dict.fromkeys((*fields, "vnp_TransactionNo")):
         value = body.get(name)
-        return value if isinstance(value, str) else ""
-
+        if value is None or value == "":
+            asked[name] = ""
+            continue
+        text = vnpay.api_number_text(value) if name in vnpay.NUMERIC_FIELDS else value
+        if not isinstance(text, str):
+            return None
+        asked[name] = text
     is_bad = (
-        not REQUEST_ID.fullmatch(text("vnp_RequestId"))
-        or text("vnp_Version") != vnpay.VERSION
-        or not text("vnp_TxnRef")
-        or not _is_date(text("vnp_TransactionDate"))
-        or not _is_date(text("vnp_CreateDate"))
-        or not text("vnp_IpAddr")
-        or not text("vnp_OrderInfo")
-        or (bool(body.get("vnp_TransactionNo")) and not DIGITS.fullmatch(str(body["vnp_TransactionNo"])))
+        not REQUEST_ID.fullmatch(asked["vnp_RequestId"])
+        or asked["vnp_Version"] != vnpay.VERSION
+        or not asked["vnp_TxnRef"]
+        or not _is_date(asked["vnp_TransactionDate"])
+        or not _is_date(asked["vnp_CreateDate"])
+        or not asked["vnp_IpAddr"]
+        or not asked["vnp_OrderInfo"]
     )
     if command == "refund":
         is_bad = (
             is_bad
-            or text("vnp_TransactionType") not in (TransactionType.FULL_REFUND, TransactionType.PARTIAL_REFUND)
-            or not DIGITS.fullmatch(str(body.get("vnp_Amount", "")))
-            or not text("vnp_CreateBy")
+            or asked["vnp_TransactionType"] not in (TransactionType.FULL_REFUND, TransactionType.PARTIAL_REFUND)
+            or not DIGITS.fullmatch(asked["vnp_Amount"])
+            or not asked["vnp_CreateBy"]
         )
-    return is_bad
+    return None if is_bad else asked
 
 
 def _querydr_fields(transaction: dict[str, Any]) -> dict[str, object]:
@@ -335,26 +343,27 @@ def transaction_api():
     fields = vnpay.QUERYDR_REQUEST_FIELDS if command == "querydr" else vnpay.REFUND_REQUEST_FIELDS
     if not vnpay.verify_api(body, fields, merchant.hash_secret):
         return _api_answer(command, ApiResponseCode.INVALID_CHECKSUM, merchant)
-    if _api_format_problem(body, command):
+    asked = _api_request(body, command)
+    if asked is None:
         return _api_answer(command, ApiResponseCode.INVALID_FORMAT, merchant)
     store = _store()
     today = vnpay.vnp_date(datetime.now(UTC))[:8]
-    if not store.remember_request_id(merchant.tmn_code, body["vnp_RequestId"], today):
+    if not store.remember_request_id(merchant.tmn_code, asked["vnp_RequestId"], today):
         return _api_answer(command, ApiResponseCode.DUPLICATE_REQUEST, merchant)
-    transaction = store.find_transaction(merchant.tmn_code, body["vnp_TxnRef"], body["vnp_TransactionDate"])
-    asked_no = str(body.get("vnp_TransactionNo") or "")
+    transaction = store.find_transaction(merchant.tmn_code, asked["vnp_TxnRef"], asked["vnp_TransactionDate"])
+    asked_no = asked.get("vnp_TransactionNo", "")
     if transaction is None or (asked_no not in ("", "0") and asked_no != transaction["transaction_no"]):
-        return _api_answer(command, ApiResponseCode.NOT_FOUND, merchant, vnp_TxnRef=body["vnp_TxnRef"])
+        return _api_answer(command, ApiResponseCode.NOT_FOUND, merchant, vnp_TxnRef=asked["vnp_TxnRef"])
     if command == "querydr":
         return _api_answer(command, ApiResponseCode.SUCCESS, merchant, **_querydr_fields(transaction))
     if transaction["response_code"] != ResponseCode.SUCCESS:
         return _api_answer(command, ApiResponseCode.NOT_SUCCESSFUL, merchant, vnp_TxnRef=transaction["txn_ref"])
     code, refund = store.refund(
         transaction["id"],
-        body["vnp_RequestId"],
-        body["vnp_TransactionType"],
-        int(body["vnp_Amount"]),
-        body["vnp_CreateBy"],
+        asked["vnp_RequestId"],
+        asked["vnp_TransactionType"],
+        int(asked["vnp_Amount"]),
+        asked["vnp_CreateBy"],
     )
     if refund is None:
         return _api_answer(command, code, merchant, vnp_TxnRef=transaction["txn_ref"])
@@ -369,7 +378,7 @@ def transaction_api():
         vnp_TransactionNo=refund["transaction_no"],
         vnp_TransactionType=refund["transaction_type"],
         vnp_TransactionStatus=TransactionStatus.REFUND_PROCESSING.value,
-        vnp_OrderInfo=str(body["vnp_OrderInfo"]),
+        vnp_OrderInfo=asked["vnp_OrderInfo"],
     )
 
 

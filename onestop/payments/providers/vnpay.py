@@ -42,9 +42,9 @@ REFUND_STATUSES = frozenset({TransactionStatus.REFUND_PROCESSING, TransactionSta
 
 
 def _whole_dong(amount_x100: object) -> int | None:
-    """vnp_Amount (VND × 100, digits) as whole đồng, or None when it is not one."""
-    text = str(amount_x100 or "")
-    if not text.isdigit() or int(text) % 100:
+    """vnp_Amount (VND × 100, digits in a string or a JSON number) as whole đồng, or None when it is not one."""
+    text = vnpay.api_number_text(amount_x100)
+    if text is None or int(text) % 100:
         return None
     return int(text) // 100
 
