@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from onestop.accounts import services
 from onestop.accounts.forms import (
+    ChangePasswordForm,
     ForgotPasswordForm,
     LoginForm,
     PhoneCodeForm,
@@ -24,6 +25,8 @@ bp = Blueprint("accounts", __name__, url_prefix="/account")
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 _PENDING = "pending_user"
+# The key of this browser's row in user_session: without a live row the session cookie signs nobody in.
+_SESSION_KEY = "session_key"
 
 
 def _login_limit() -> str:
@@ -41,8 +44,22 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.is_active else None
+        if not user_id.isdigit():
+            return None
+        return services.user_for_session(int(user_id), session.get(_SESSION_KEY))
+
+
+def _sign_in(user: User, key: str) -> None:
+    """Start this browser's session under a key the database knows (a fresh cookie, never a reused one)."""
+    session.clear()
+    session[_SESSION_KEY] = key
+    login_user(user)
+    session.permanent = True
+
+
+def _sign_out() -> None:
+    logout_user()
+    session.clear()
 
 
 def _invalid(template: str, form, error: services.AccountError | None = None, **context):
@@ -159,18 +176,46 @@ def login():
     if not user.is_staff and not user.is_verified:
         session[_PENDING] = user.id
         return render_template("accounts/not_confirmed.html", user=user), 403
-    session.pop(_PENDING, None)
-    login_user(user)
-    session.permanent = True
+    _sign_in(user, services.start_session(user))
     return redirect(_safe_next(_home_for(user)))
 
 
 @bp.post("/logout")
 def logout():
-    logout_user()
-    session.clear()
+    services.end_session(session.get(_SESSION_KEY))
+    _sign_out()
     flash(_("You have signed out."), "info")
     return redirect(url_for("portal.home"))
+
+
+@bp.post("/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    services.end_all_sessions(current_user)
+    _sign_out()
+    flash(_("You have signed out on every device. Sign in again to continue."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_account_limit, methods=["POST"])
+def change_password():
+    form = ChangePasswordForm()
+    if not form.validate_on_submit():
+        return (
+            _invalid("accounts/change_password.html", form)
+            if form.is_submitted()
+            else render_template("accounts/change_password.html", form=form)
+        )
+    user = current_user._get_current_object()
+    try:
+        key = services.change_password(user, form.current_password.data, form.password.data)
+    except services.AccountError as error:
+        return _invalid("accounts/change_password.html", form, error)
+    _sign_in(user, key)
+    flash(_("Your new password is saved. Every other device where you were signed in is signed out."), "success")
+    return redirect(url_for("accounts.profile"))
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
@@ -202,6 +247,7 @@ def reset_password(token: str):
             else render_template("accounts/reset.html", form=form)
         )
     services.reset_password(token, form.password.data)
+    _sign_out()
     flash(_("Your new password is saved. You can now sign in."), "success")
     return redirect(url_for("accounts.login"))
 
@@ -209,7 +255,7 @@ def reset_password(token: str):
 @bp.get("/")
 @login_required
 def profile():
-    return render_template("accounts/profile.html", user=current_user)
+    return render_template("accounts/profile.html", user=current_user, sessions=services.session_count(current_user))
 
 
 # --- Back office: landing page and staff administration ----------------------------------------

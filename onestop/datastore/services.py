@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased, selectinload
 
 from onestop.accounts.models import User
-from onestop.accounts.services import AccountError
+from onestop.accounts.services import AccountError, end_all_sessions
 from onestop.datastore.backends.base import BlobStorage, storage_from_config
 from onestop.datastore.models import Blob, Document, DocumentAccess, Provenance
 from onestop.errors import NotAllowed, NotFound
@@ -472,6 +472,7 @@ def close_account(user: User, password: str, storage: BlobStorage | None = None)
     user.phone_code_hash = None
     user.facts = {}
     user.is_active = False
+    end_all_sessions(user)
     db.session.flush()
 
 
