@@ -64,6 +64,8 @@ class Config:
     EMAIL_CONFIRM_MAX_AGE = 3 * 24 * 3600
     PASSWORD_RESET_MAX_AGE = 3600
     PHONE_CODE_MAX_AGE = 10 * 60
+    # How long a walk-in citizen's grant (a code read out at the counter) lets the clerk use their saved papers.
+    COUNTER_CONSENT_MAX_AGE = int(os.environ.get("COUNTER_CONSENT_MAX_AGE", str(2 * 3600)))
     PASSWORD_MIN_LENGTH = 8
 
     # Outgoing mail. With no MAIL_SERVER, messages stay in the local outbox and can be read at

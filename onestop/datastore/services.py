@@ -17,7 +17,7 @@ from typing import BinaryIO
 from flask import current_app
 from flask_babel import gettext as _
 from flask_sqlalchemy.session import Session as FlaskSession
-from sqlalchemy import delete, event, exists, or_, select
+from sqlalchemy import delete, event, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased, selectinload
 
@@ -276,10 +276,12 @@ def access_log(owner: User) -> list[AccessEntry]:
 
 
 def _applications_of(user: User) -> list[Application]:
+    """The applications filed for this person. Not those a clerk filed for others at the counter: those
+    are the citizens' personal data, not the clerk's."""
     return list(
         db.session.scalars(
             select(Application)
-            .where(or_(Application.applicant_id == user.id, Application.submitter_id == user.id))
+            .where(Application.applicant_id == user.id)
             .order_by(Application.created_at, Application.id)
         )
     )

@@ -36,7 +36,7 @@ from onestop.models import utcnow
 from onestop.notifications.models import Channel
 from onestop.notifications.outbox import queue_message
 from onestop.procedures import clock
-from onestop.procedures.filing import attach_document, document_slots, record_event
+from onestop.procedures.filing import attach_document, document_slots, record_event, warehouse_document_for
 from onestop.procedures.filling import address_line
 from onestop.procedures.models import (
     FINAL_STATES,
@@ -347,15 +347,7 @@ def supply_document(
             owner, type_code, received, received.filename, added_by=citizen, source_application_id=application.id
         )
     else:
-        document = db.session.get(Document, document_id) if document_id else None
-        if (
-            document is None
-            or document.owner_id != application.applicant_id
-            or document.document_type_code != type_code
-        ):
-            raise NotFound(_("There is no such document in your warehouse."))
-        if not document.is_valid_on(date.today()):
-            raise InvalidInput(_("This document has expired. Upload a valid one."))
+        document = warehouse_document_for(application, citizen, type_code, document_id or 0)
     # The new paper replaces what was sent for that slot; the old one stays in the warehouse.
     for link in list(application.documents):
         if link.document_type_code == type_code:

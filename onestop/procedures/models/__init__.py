@@ -26,6 +26,7 @@ from onestop.procedures.models.catalogue import (
     ProcedureVersion,
     Sector,
 )
+from onestop.procedures.models.consent import CounterConsent
 
 __all__ = [
     "DECIDED_STATES",
@@ -39,6 +40,7 @@ __all__ = [
     "ApplicationState",
     "ClockEntry",
     "ClockKind",
+    "CounterConsent",
     "DocumentType",
     "IssuedSlip",
     "OnlineLevel",
