@@ -19,7 +19,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
         app.config.from_object(config)
     secrets_check.refuse_demo_secrets(app.config, app.testing)
 
-    from onestop import celery_app, errors, extensions, security
+    from onestop import celery_app, errors, extensions, ratelimit, security
     from onestop.i18n import select_locale
 
     extensions.db.init_app(app)
@@ -28,6 +28,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     )
     extensions.csrf.init_app(app)
     extensions.babel.init_app(app, locale_selector=select_locale, default_translation_directories="../translations")
+    ratelimit.init_app(app)
     extensions.limiter.init_app(app)
     extensions.login_manager.init_app(app)
     celery_app.init_celery(app)

@@ -54,8 +54,10 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
     LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
 
-    # Rate limits (Flask-Limiter): in memory by default, Redis in production.
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Rate limits (Flask-Limiter), counted in one store every process shares (onestop/ratelimit.py): this URI
+    # if set, else REDIS_URL or a Redis Celery broker, else the database. memory:// counts per process.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "")
+    REDIS_URL = os.environ.get("REDIS_URL", "")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
     ACCOUNT_RATE_LIMIT = os.environ.get("ACCOUNT_RATE_LIMIT", "5 per minute;30 per hour")

@@ -82,7 +82,13 @@ def find_by_login(login: str) -> User | None:
     return db.session.scalar(select(User).where(condition))
 
 
-def register_citizen(full_name: str, citizen_id: str, email: str | None, phone: str | None, password: str) -> User:
+def register_citizen(
+    full_name: str, citizen_id: str, email: str | None, phone: str | None, password: str
+) -> User | None:
+    """Create a citizen's account and send its confirmations; None when the ID number, e-mail or phone
+    already has an account. Then the owner of that account is told instead, and the caller answers exactly
+    as for a new account: registration never tells a stranger who has an account.
+    """
     email = email.strip().lower() if email else None
     phone = normalise_phone(phone) if phone else None
     clashes = db.session.scalars(
@@ -94,16 +100,11 @@ def register_citizen(full_name: str, citizen_id: str, email: str | None, phone: 
             )
         )
     ).all()
-    for other in clashes:
-        if other.citizen_id == citizen_id:
-            raise AccountError(
-                _("An account with this citizen ID number already exists. Sign in or reset your password."),
-                "citizen_id",
-            )
-        if email and other.email == email:
-            raise AccountError(_("This e-mail address is already used by another account."), "email")
-        if phone and other.phone == phone:
-            raise AccountError(_("This phone number is already used by another account."), "phone")
+    if clashes:
+        generate_password_hash(password)  # the same work as a new account, so that timing tells nothing either
+        for owner in clashes:
+            _tell_owner_of_registration_attempt(owner)
+        return None
     user = User(
         full_name=full_name.strip(),
         citizen_id=citizen_id,
@@ -120,6 +121,47 @@ def register_citizen(full_name: str, citizen_id: str, email: str | None, phone: 
     if phone:
         send_phone_code(user)
     return user
+
+
+def _tell_owner_of_registration_attempt(owner: User) -> None:
+    """Someone registered with this account's ID number, e-mail or phone: tell its owner how to get back in."""
+    if not owner.is_active:
+        return
+    sign_in = _external("accounts.login")
+    if owner.email:
+        queue_message(
+            Channel.EMAIL,
+            owner.email,
+            subject=_("Someone tried to register with your details"),
+            body=_(
+                "Hello %(name)s,\n\nSomeone tried to create an account on the public service portal with your citizen "
+                "ID number, e-mail address or phone number. You already have an account, so no new one was made.\n\n"
+                "If it was you, sign in here, or reset your password from the same page if you forgot it:\n%(link)s\n\n"
+                "If it was not you, you need do nothing: your account is unchanged.",
+                name=owner.full_name,
+                link=sign_in,
+            ),
+            user_id=owner.id,
+        )
+    elif owner.phone:
+        queue_message(
+            Channel.SMS,
+            owner.phone,
+            _(
+                "Someone tried to register on the public service portal with your details. You already have an "
+                "account: sign in at %(link)s. If it was not you, do nothing.",
+                link=sign_in,
+            ),
+            user_id=owner.id,
+        )
+
+
+def confirm_pending_phone(user: User | None, code: str) -> None:
+    """Confirm the phone of the account being registered; with none (the details had an account), no code is right."""
+    if user is None:
+        check_password_hash(_DUMMY_HASH, code)
+        raise AccountError(_("This code is not right. Check the SMS and try again."), "code")
+    confirm_phone(user, code)
 
 
 def _serializer(salt: str) -> URLSafeTimedSerializer:

@@ -25,6 +25,8 @@ bp = Blueprint("accounts", __name__, url_prefix="/account")
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 _PENDING = "pending_user"
+# The e-mail and phone typed at registration, to answer the same whether or not they already had an account.
+_PENDING_CONTACT = "pending_contact"
 # The key of this browser's row in user_session: without a live row the session cookie signs nobody in.
 _SESSION_KEY = "session_key"
 
@@ -95,22 +97,32 @@ def register():
             if form.is_submitted()
             else render_template("accounts/register.html", form=form)
         )
-    try:
-        user = services.register_citizen(
-            form.full_name.data, form.citizen_id.data, form.email.data, form.phone.data, form.password.data
-        )
-    except services.AccountError as error:
-        return _invalid("accounts/register.html", form, error)
-    session[_PENDING] = user.id
-    if user.email:
-        return redirect(url_for("accounts.check_email"))
-    return redirect(url_for("accounts.confirm_phone"))
+    user = services.register_citizen(
+        form.full_name.data, form.citizen_id.data, form.email.data, form.phone.data, form.password.data
+    )
+    # The same answer whether or not these details already had an account (then its owner was told).
+    session[_PENDING] = user.id if user else None
+    session[_PENDING_CONTACT] = {"email": (form.email.data or "").strip().lower(), "phone": form.phone.data or ""}
+    return redirect(_confirmation_page())
+
+
+def _pending() -> tuple[User | None, dict]:
+    """The account being registered in this browser (None if the details had one), and the contact typed."""
+    return db.session.get(User, session.get(_PENDING) or 0), session.get(_PENDING_CONTACT) or {}
+
+
+def _confirmation_page() -> str:
+    user, contact = _pending()
+    has_email = user.email if user else contact.get("email")
+    return url_for("accounts.check_email") if has_email else url_for("accounts.confirm_phone")
 
 
 @bp.get("/check-email")
 def check_email():
-    user = db.session.get(User, session.get(_PENDING) or 0)
-    return render_template("accounts/check_email.html", user=user)
+    user, contact = _pending()
+    email = user.email if user else contact.get("email")
+    phone_pending = bool(user.phone and not user.phone_confirmed_at) if user else bool(contact.get("phone"))
+    return render_template("accounts/check_email.html", email=email, phone_pending=phone_pending)
 
 
 @bp.get("/confirm/<token>")
@@ -126,14 +138,17 @@ def confirm_email(token: str):
 @bp.post("/resend")
 @limiter.limit(_account_limit)
 def resend_confirmation():
-    user = db.session.get(User, session.get(_PENDING) or 0)
-    if user is None or user.is_verified:
+    user, contact = _pending()
+    if (user is None and not contact) or (user is not None and user.is_verified):
         return redirect(url_for("accounts.login"))
-    if user.email:
-        services.send_email_confirmation(user)
+    # With no new account (its details had one), nothing is sent, and the answer is the same.
+    if user.email if user else contact.get("email"):
+        if user is not None:
+            services.send_email_confirmation(user)
         flash(_("We sent the confirmation link again. Check your inbox and spam folder."), "info")
         return redirect(url_for("accounts.check_email"))
-    services.send_phone_code(user)
+    if user is not None:
+        services.send_phone_code(user)
     flash(_("We sent a new code by SMS."), "info")
     return redirect(url_for("accounts.confirm_phone"))
 
@@ -141,18 +156,19 @@ def resend_confirmation():
 @bp.route("/confirm-phone", methods=["GET", "POST"])
 @limiter.limit(_account_limit, methods=["POST"])
 def confirm_phone():
-    user = db.session.get(User, session.get(_PENDING) or 0)
-    if user is None or not user.phone:
+    user, contact = _pending()
+    phone = user.phone if user else contact.get("phone")
+    if not phone:
         return redirect(url_for("accounts.login"))
     form = PhoneCodeForm()
     if not form.validate_on_submit():
         if form.is_submitted():
-            return _invalid("accounts/confirm_phone.html", form, user=user)
-        return render_template("accounts/confirm_phone.html", form=form, user=user)
+            return _invalid("accounts/confirm_phone.html", form, phone=phone)
+        return render_template("accounts/confirm_phone.html", form=form, phone=phone)
     try:
-        services.confirm_phone(user, form.code.data)
+        services.confirm_pending_phone(user, form.code.data)
     except services.AccountError as error:
-        return _invalid("accounts/confirm_phone.html", form, error, user=user)
+        return _invalid("accounts/confirm_phone.html", form, error, phone=phone)
     flash(_("Your phone number is confirmed. You can now sign in."), "success")
     return redirect(url_for("accounts.login"))
 

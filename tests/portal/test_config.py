@@ -17,6 +17,8 @@ REAL = {
     "AUDIT_CHAIN_KEY": "a" * 48,
     "VNPAY_HASH_SECRET": "V" * 32,
     "SQLALCHEMY_DATABASE_URI": "sqlite://",
+    # The suite's own store: Flask-Limiter is one object, so an app built here would change the suite's.
+    "RATELIMIT_STORAGE_URI": "memory://",
     "ONESTOP_DEMO": False,
     "TESTING": False,
 }
@@ -67,3 +69,8 @@ def test_the_demo_and_its_worker_start_on_demo_secrets_and_production_does_not(t
     assert _start("onestop.worker", tmp_path, ONESTOP_DEMO="1").returncode == 0
     refused = _start("wsgi", tmp_path)
     assert refused.returncode != 0 and "SECRET_KEY is the demo value" in refused.stderr
+
+
+def test_limits_counted_per_process_are_announced_at_start_up(caplog):
+    create_app(REAL)
+    assert any("counted per process" in record.getMessage() for record in caplog.records)
