@@ -164,9 +164,18 @@ def get_own_application(user: User, application_id: int) -> Application:
         application_id,
         options=[joinedload(Application.procedure_version), joinedload(Application.documents)],
     )
-    if application is None or user.id not in (application.applicant_id, application.submitter_id):
+    if application is None or not _acts_for_applicant(user, application):
         raise NotFound(_("There is no such application in your account."))
     return application
+
+
+def _acts_for_applicant(user: User, application: Application) -> bool:
+    """The applicant, or who filed for them; a clerk who filed at the counter only while at the agency holding it."""
+    if user.id == application.applicant_id:
+        return True
+    return user.id == application.submitter_id and (
+        not user.is_staff or user.agency_id == application.receiving_agency_id
+    )
 
 
 def _require_draft(application: Application) -> None:
@@ -415,10 +424,13 @@ def withdraw_application(application: Application, user: User, reason: str) -> N
 
 
 def my_applications(user: User) -> list[Application]:
+    filed = Application.submitter_id == user.id
+    if user.is_staff:
+        filed &= Application.receiving_agency_id == user.agency_id
     return list(
         db.session.scalars(
             select(Application)
-            .where((Application.submitter_id == user.id) | (Application.applicant_id == user.id))
+            .where(filed | (Application.applicant_id == user.id))
             .order_by(Application.updated_at.desc())
         )
     )

@@ -208,3 +208,23 @@ def test_a_supplement_to_a_counter_filing_takes_nothing_from_the_warehouse(app, 
     response = submit(clerk, f"/applications/{application_id}/supplement", {"reuse-the-can-cuoc": str(saved.id)})
     assert response.status_code == 404
     assert saved.id not in [link.document_id for link in db.session.get(Application, application_id).documents]
+
+
+def test_a_clerk_who_moves_to_another_agency_no_longer_reaches_the_counter_filings(app, staff):
+    from onestop.provinces.models import Agency
+    from tests.office.conftest import WARD
+
+    clerk = as_staff(app, staff["clerk"])
+    response = submit(
+        clerk,
+        "/office/counter",
+        {"citizen_id": WALK_IN_ID, "full_name": "Hoàng Văn Lực", "phone": "0987654321", "procedure": _lltp_id()},
+    )
+    application_id = int(re.search(r"/applications/(\d+)/", response.headers["Location"])[1])
+    assert clerk.get(f"/applications/{application_id}/documents").status_code == 200
+
+    moved = db.session.get(User, staff["clerk"].id)
+    moved.agency_id = db.session.scalar(db.select(Agency.id).where(Agency.code == WARD))
+    db.session.commit()
+    assert clerk.get(f"/applications/{application_id}/documents").status_code == 404
+    assert f"/applications/{application_id}" not in clerk.get("/applications").get_data(as_text=True)
