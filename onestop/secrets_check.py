@@ -33,8 +33,8 @@ def problems_with(config: Mapping) -> list[str]:
             "AUDIT_CHAIN_KEY is not set. It seals the audit trail so that someone who can write to the database "
             "cannot rewrite it: set another long random value, kept out of the database, e.g. "
             f'export AUDIT_CHAIN_KEY="$({_HOW_TO_GENERATE})". On an installation that already has audit records, '
-            "also set AUDIT_CHAIN_KEY_SINCE to the number after the one `flask audit head` prints. Never change "
-            "or lose this key."
+            "also set AUDIT_CHAIN_KEY_SINCE to the next record's number (SELECT max(sequence) + 1 FROM "
+            "audit_record, with the app servers stopped). Never change or lose this key."
         )
     elif audit_key == secret_key:
         problems.append("AUDIT_CHAIN_KEY is the same as SECRET_KEY: give each its own random value.")
