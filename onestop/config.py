@@ -36,6 +36,8 @@ class Config:
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 8
+    # A session kept alive by use still ends this long after its sign-in (onestop/accounts/services.py).
+    SESSION_ABSOLUTE_LIFETIME = int(os.environ.get("SESSION_ABSOLUTE_LIFETIME", str(30 * 24 * 3600)))
     WTF_CSRF_TIME_LIMIT = 60 * 60 * 4
 
     # Database: SQLite file by default, PostgreSQL in production.

@@ -331,8 +331,16 @@ def _session_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def _oldest_live_session():
+    # However active, a session ends this long after its sign-in; its row is deleted at the next sign-in.
+    return utcnow() - timedelta(seconds=current_app.config["SESSION_ABSOLUTE_LIFETIME"])
+
+
 def start_session(user: User) -> str:
     """Record a newly signed-in browser; the returned key goes into its session cookie."""
+    db.session.execute(
+        delete(UserSession).where(UserSession.user_id == user.id, UserSession.created_at < _oldest_live_session())
+    )
     key = secrets.token_urlsafe(32)
     db.session.add(UserSession(user_id=user.id, key_digest=_session_digest(key)))
     db.session.flush()
@@ -346,7 +354,12 @@ def user_for_session(user_id: int, key: str | None) -> User | None:
     return db.session.scalar(
         select(User)
         .join(UserSession, UserSession.user_id == User.id)
-        .where(User.id == user_id, User.is_active, UserSession.key_digest == _session_digest(key))
+        .where(
+            User.id == user_id,
+            User.is_active,
+            UserSession.key_digest == _session_digest(key),
+            UserSession.created_at >= _oldest_live_session(),
+        )
     )
 
 

@@ -101,3 +101,11 @@ def test_only_the_newest_reset_link_works(client, demo, create_citizen):
     assert submit(client, first, new, page=second).status_code == 400
     assert submit(client, second, new).status_code == 302
     assert client.get(second).status_code == 400
+
+
+def test_a_session_ends_a_set_time_after_sign_in_however_active(app, demo, create_citizen, monkeypatch):
+    create_citizen(email="an@example.com")
+    browser = signed_in(app, "an@example.com")
+    assert browser.get("/account/").status_code == 200
+    monkeypatch.setitem(app.config, "SESSION_ABSOLUTE_LIFETIME", -1)
+    assert browser.get("/account/").status_code == 302
