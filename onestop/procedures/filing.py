@@ -164,12 +164,12 @@ def get_own_application(user: User, application_id: int) -> Application:
         application_id,
         options=[joinedload(Application.procedure_version), joinedload(Application.documents)],
     )
-    if application is None or not _acts_for_applicant(user, application):
+    if application is None or not acts_for_applicant(user, application):
         raise NotFound(_("There is no such application in your account."))
     return application
 
 
-def _acts_for_applicant(user: User, application: Application) -> bool:
+def acts_for_applicant(user: User, application: Application) -> bool:
     """The applicant, or who filed for them; a clerk who filed at the counter only while at the agency holding it."""
     if user.id == application.applicant_id:
         return True
