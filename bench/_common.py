@@ -18,6 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The benchmark's own servers run outside the demo, where the app refuses demo secrets (onestop/secrets_check.py).
+BENCH_SECRETS = {
+    "SECRET_KEY": "bench-secret-not-for-production",
+    "AUDIT_CHAIN_KEY": "bench-audit-key-not-for-production",
+    "VNPAY_HASH_SECRET": "BENCHSECRETNOTFORPRODUCTION00000",
+}
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
 

@@ -29,6 +29,7 @@ from urllib.parse import quote
 
 import yaml
 from _common import (
+    BENCH_SECRETS,
     Measurement,
     Server,
     clean_up,
@@ -707,7 +708,7 @@ def main() -> int:
             "DATABASE_URL": database_url,
             "ONESTOP_VAR_DIR": str(folder / "var"),
             "PROVINCE": PROVINCE_CODE,
-            "SECRET_KEY": "bench-secret-not-for-production",
+            **BENCH_SECRETS,
         }
         env.pop("ONESTOP_DEMO", None)
         (folder / "var").mkdir()

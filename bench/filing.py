@@ -50,6 +50,7 @@ from pathlib import Path
 
 import requests
 from _common import (
+    BENCH_SECRETS,
     ROOT,
     Measurement,
     Server,
@@ -635,7 +636,7 @@ def main() -> int:
             "BLOB_DIR": str(folder / "blobs"),
             "BARE_UPLOAD_DIR": str(folder / "bare-uploads"),
             "PROVINCE": PROVINCE_CODE,
-            "SECRET_KEY": "bench-secret-not-for-production",
+            **BENCH_SECRETS,
             "SESSION_COOKIE_SECURE": "0",  # Plain HTTP on loopback: the client must get its cookies back.
             "LOGIN_RATE_LIMIT": UNLIMITED,
             "ACCOUNT_RATE_LIMIT": UNLIMITED,

@@ -37,6 +37,7 @@ from pathlib import Path
 
 import requests
 from _common import (
+    BENCH_SECRETS,
     ROOT,
     Measurement,
     Server,
@@ -225,7 +226,7 @@ def main() -> int:
             "ONESTOP_VAR_DIR": str(folder / "var"),
             "BLOB_DIR": str(folder / "blobs"),
             "PROVINCE": PROVINCE_CODE,
-            "SECRET_KEY": "bench-secret-not-for-production",
+            **BENCH_SECRETS,
             "VNPAY_TMN_CODE": TMN_CODE,
             "VNPAY_HASH_SECRET": SECRET,
         }

@@ -48,6 +48,7 @@ from pathlib import Path
 
 import requests
 from _common import (
+    BENCH_SECRETS,
     ROOT,
     Measurement,
     Server,
@@ -560,7 +561,7 @@ def main() -> int:
             "ONESTOP_VAR_DIR": str(folder / "var"),
             "BLOB_DIR": str(folder / "blobs"),
             "PROVINCE": PROVINCE_CODE,
-            "SECRET_KEY": "bench-secret-not-for-production",
+            **BENCH_SECRETS,
             "SESSION_COOKIE_SECURE": "0",  # Plain HTTP on loopback: the client must get its cookies back.
             "LOGIN_RATE_LIMIT": UNLIMITED,
             "ACCOUNT_RATE_LIMIT": UNLIMITED,

@@ -5,7 +5,8 @@ from pathlib import Path
 
 from flask import Flask
 
-from onestop.config import DEMO_SECRET_KEY, Config
+from onestop import secrets_check
+from onestop.config import Config
 
 
 def create_app(config: type | Mapping | None = None) -> Flask:
@@ -19,9 +20,9 @@ def create_app(config: type | Mapping | None = None) -> Flask:
         app.config.from_mapping(config)
     elif config is not None:
         app.config.from_object(config)
-    _check_production_secret(app)
+    secrets_check.refuse_demo_secrets(app.config, app.testing)
 
-    from onestop import celery_app, errors, extensions, security
+    from onestop import celery_app, errors, extensions, ratelimit, security
     from onestop.i18n import select_locale
 
     extensions.db.init_app(app)
@@ -30,6 +31,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     )
     extensions.csrf.init_app(app)
     extensions.babel.init_app(app, locale_selector=select_locale, default_translation_directories="../translations")
+    ratelimit.init_app(app)
     extensions.limiter.init_app(app)
     extensions.login_manager.init_app(app)
     celery_app.init_celery(app)
@@ -81,12 +83,3 @@ def _commit_once_per_request(app: Flask) -> None:
         else:
             db.session.rollback()
         return response
-
-
-def _check_production_secret(app: Flask) -> None:
-    if app.config["SECRET_KEY"] != DEMO_SECRET_KEY:
-        return
-    if app.config["ONESTOP_ENV"] == "production":
-        raise RuntimeError("SECRET_KEY must be set when ONESTOP_ENV=production (see docs/operations.md).")
-    if not (app.testing or app.config["DEV_MAILBOX"]):
-        app.logger.warning("Using the demo SECRET_KEY: set SECRET_KEY before serving real users.")

@@ -24,11 +24,11 @@ def _bool(name: str, default: bool) -> bool:
 
 
 class Config:
-    # "production" refuses to start with the demo secret key.
-    ONESTOP_ENV = os.environ.get("ONESTOP_ENV", "development")
+    # `make demo` (ONESTOP_DEMO=1, DemoConfig): the only mode besides the tests that may run on demo secrets.
+    ONESTOP_DEMO = False
 
     # Secrets and sessions. A random key per process would log everybody out on each restart and
-    # break scale-out, so production must set SECRET_KEY; the demo key is refused when DEBUG is off.
+    # break scale-out, so outside the demo and the tests SECRET_KEY must be set (onestop/secrets_check.py).
     SECRET_KEY = os.environ.get("SECRET_KEY", DEMO_SECRET_KEY)
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     SESSION_COOKIE_HTTPONLY = True
@@ -36,6 +36,8 @@ class Config:
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 8
+    # A session kept alive by use still ends this long after its sign-in (onestop/accounts/services.py).
+    SESSION_ABSOLUTE_LIFETIME = int(os.environ.get("SESSION_ABSOLUTE_LIFETIME", str(30 * 24 * 3600)))
     WTF_CSRF_TIME_LIMIT = 60 * 60 * 4
 
     # Database: SQLite file by default, PostgreSQL in production.
@@ -54,8 +56,10 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
     LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
 
-    # Rate limits (Flask-Limiter): in memory by default, Redis in production.
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Rate limits (Flask-Limiter), counted in one store every process shares (onestop/ratelimit.py): this URI
+    # if set, else REDIS_URL or a Redis Celery broker, else the database. memory:// counts per process.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "")
+    REDIS_URL = os.environ.get("REDIS_URL", "")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
     ACCOUNT_RATE_LIMIT = os.environ.get("ACCOUNT_RATE_LIMIT", "5 per minute;30 per hour")
@@ -64,10 +68,12 @@ class Config:
     EMAIL_CONFIRM_MAX_AGE = 3 * 24 * 3600
     PASSWORD_RESET_MAX_AGE = 3600
     PHONE_CODE_MAX_AGE = 10 * 60
+    # How long a walk-in citizen's grant (a code read out at the counter) lets the clerk use their saved papers.
+    COUNTER_CONSENT_MAX_AGE = int(os.environ.get("COUNTER_CONSENT_MAX_AGE", str(2 * 3600)))
     PASSWORD_MIN_LENGTH = 8
 
-    # Outgoing mail. With no MAIL_SERVER, messages stay in the local outbox and can be read at
-    # /dev/mailbox when DEV_MAILBOX is on (the demo).
+    # Outgoing mail. With no MAIL_SERVER, messages stay in the local outbox; the demo (and only the demo)
+    # shows them at /dev/mailbox.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
@@ -75,7 +81,7 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "Cổng dịch vụ công <no-reply@onestop.local>")
     SMS_BACKEND = os.environ.get("SMS_BACKEND", "outbox")
-    DEV_MAILBOX = _bool("DEV_MAILBOX", False)
+    DEV_MAILBOX = False
 
     # Public base URL used in links inside e-mails sent by workers (no request there).
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
@@ -143,8 +149,9 @@ class Config:
 
 
 class DemoConfig(Config):
-    """`make demo`: plain HTTP on loopback, local mailbox page."""
+    """`make demo`: plain HTTP on loopback, local mailbox page, demo secrets allowed."""
 
+    ONESTOP_DEMO = True
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     DEV_MAILBOX = True

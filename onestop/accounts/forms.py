@@ -93,6 +93,10 @@ class ResetPasswordForm(FlaskForm):
     )
 
 
+class ChangePasswordForm(ResetPasswordForm):
+    current_password = PasswordField(_l("Current password"), validators=[REQUIRED, max_length(128)])
+
+
 class StaffForm(FlaskForm):
     full_name = StringField(_l("Full name"), validators=[REQUIRED, max_length(200)])
     email = EmailField(_l("E-mail address"), validators=[REQUIRED, EMAIL_RULE, max_length(254)])

@@ -54,6 +54,8 @@ class User(UserMixin, db.Model):
     province_id: Mapped[int | None] = mapped_column(ForeignKey("province.id"), index=True)
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     phone_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The one password reset link that may still be used: a new request replaces it, using it clears it.
+    password_reset_nonce: Mapped[str | None] = mapped_column(String(32))
     # One pending phone confirmation code at a time, stored hashed.
     phone_code_hash: Mapped[str | None] = mapped_column(String(300))
     phone_code_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -86,3 +88,16 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+
+class UserSession(db.Model):
+    """One signed-in browser. Its key lives in the session cookie; deleting the row signs that browser out,
+    so a cookie copied before sign-out, a password change or a reset no longer works."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    # SHA-256 of the key: the database alone does not give a usable cookie away.
+    key_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

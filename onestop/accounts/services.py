@@ -3,6 +3,7 @@
 Services never read the request; the acting user is a parameter. They flush; the request commits.
 """
 
+import hashlib
 import hmac
 import secrets
 from datetime import timedelta
@@ -10,11 +11,11 @@ from datetime import timedelta
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import delete, false, func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from onestop.accounts.citizen_id import problem_with
-from onestop.accounts.models import Role, User
+from onestop.accounts.models import Role, User, UserSession
 from onestop.audit.services import record
 from onestop.errors import InvalidInput, NotAllowed, NotFound
 from onestop.extensions import db
@@ -81,7 +82,13 @@ def find_by_login(login: str) -> User | None:
     return db.session.scalar(select(User).where(condition))
 
 
-def register_citizen(full_name: str, citizen_id: str, email: str | None, phone: str | None, password: str) -> User:
+def register_citizen(
+    full_name: str, citizen_id: str, email: str | None, phone: str | None, password: str
+) -> User | None:
+    """Create a citizen's account and send its confirmations; None when the ID number, e-mail or phone
+    already has an account. Then the owner of that account is told instead, and the caller answers exactly
+    as for a new account: registration never tells a stranger who has an account.
+    """
     email = email.strip().lower() if email else None
     phone = normalise_phone(phone) if phone else None
     clashes = db.session.scalars(
@@ -93,16 +100,11 @@ def register_citizen(full_name: str, citizen_id: str, email: str | None, phone: 
             )
         )
     ).all()
-    for other in clashes:
-        if other.citizen_id == citizen_id:
-            raise AccountError(
-                _("An account with this citizen ID number already exists. Sign in or reset your password."),
-                "citizen_id",
-            )
-        if email and other.email == email:
-            raise AccountError(_("This e-mail address is already used by another account."), "email")
-        if phone and other.phone == phone:
-            raise AccountError(_("This phone number is already used by another account."), "phone")
+    if clashes:
+        generate_password_hash(password)  # the same work as a new account, so that timing tells nothing either
+        for owner in clashes:
+            _tell_owner_of_registration_attempt(owner)
+        return None
     user = User(
         full_name=full_name.strip(),
         citizen_id=citizen_id,
@@ -119,6 +121,47 @@ def register_citizen(full_name: str, citizen_id: str, email: str | None, phone: 
     if phone:
         send_phone_code(user)
     return user
+
+
+def _tell_owner_of_registration_attempt(owner: User) -> None:
+    """Someone registered with this account's ID number, e-mail or phone: tell its owner how to get back in."""
+    if not owner.is_active:
+        return
+    sign_in = _external("accounts.login")
+    if owner.email:
+        queue_message(
+            Channel.EMAIL,
+            owner.email,
+            subject=_("Someone tried to register with your details"),
+            body=_(
+                "Hello %(name)s,\n\nSomeone tried to create an account on the public service portal with your citizen "
+                "ID number, e-mail address or phone number. You already have an account, so no new one was made.\n\n"
+                "If it was you, sign in here, or reset your password from the same page if you forgot it:\n%(link)s\n\n"
+                "If it was not you, you need do nothing: your account is unchanged.",
+                name=owner.full_name,
+                link=sign_in,
+            ),
+            user_id=owner.id,
+        )
+    elif owner.phone:
+        queue_message(
+            Channel.SMS,
+            owner.phone,
+            _(
+                "Someone tried to register on the public service portal with your details. You already have an "
+                "account: sign in at %(link)s. If it was not you, do nothing.",
+                link=sign_in,
+            ),
+            user_id=owner.id,
+        )
+
+
+def confirm_pending_phone(user: User | None, code: str) -> None:
+    """Confirm the phone of the account being registered; with none (the details had an account), no code is right."""
+    if user is None:
+        check_password_hash(_DUMMY_HASH, code)
+        raise AccountError(_("This code is not right. Check the SMS and try again."), "code")
+    confirm_phone(user, code)
 
 
 def _serializer(salt: str) -> URLSafeTimedSerializer:
@@ -208,17 +251,16 @@ def authenticate(login: str, password: str) -> User:
 _DUMMY_HASH = generate_password_hash("not a real password")
 
 
-def _reset_fingerprint(user: User) -> str:
-    # Changing the password changes its hash, which makes every earlier reset link void.
-    return (user.password_hash or "none")[-16:]
-
-
 def request_password_reset(email: str) -> None:
-    """Send a reset link if the address belongs to an account; say nothing either way."""
+    """Send a reset link if the address belongs to an account; say nothing either way.
+
+    Each request replaces the account's reset nonce, so only the newest link works, and only once.
+    """
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None or not user.is_active:
         return
-    token = _serializer(_RESET_SALT).dumps({"user": user.id, "fp": _reset_fingerprint(user)})
+    user.password_reset_nonce = secrets.token_urlsafe(16)
+    token = _serializer(_RESET_SALT).dumps({"user": user.id, "nonce": user.password_reset_nonce})
     link = _external("accounts.reset_password", token=token)
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     queue_message(
@@ -244,19 +286,96 @@ def user_for_reset_token(token: str) -> User:
         raise AccountError(_("This link has expired. Ask for a new one.")) from None
     except BadSignature:
         raise AccountError(_("This link is not valid. Check that you copied all of it.")) from None
-    user = db.session.get(User, data["user"])
-    if user is None or not hmac.compare_digest(data["fp"], _reset_fingerprint(user)):
-        raise AccountError(_("This link has already been used. Ask for a new one if you need it."))
+    user = db.session.get(User, data.get("user"))
+    nonce = data.get("nonce")
+    if (
+        user is None
+        or not isinstance(nonce, str)
+        or not user.password_reset_nonce
+        or not hmac.compare_digest(nonce, user.password_reset_nonce)
+    ):
+        raise AccountError(
+            _("This link has already been used, or a newer one was sent. Use the newest link, or ask for a new one.")
+        )
     return user
 
 
 def reset_password(token: str, password: str) -> User:
+    """Set the new password and sign the account out everywhere: whoever held a session holds it no more."""
     user = user_for_reset_token(token)
-    user.set_password(password)
+    _replace_password(user, password)
     if user.email_confirmed_at is None:
         # The link reached this mailbox, which confirms the address as well.
         user.email_confirmed_at = utcnow()
     return user
+
+
+def change_password(user: User, current_password: str, new_password: str) -> str:
+    """A signed-in user changes their password: every session ends, this browser gets a new one (its key)."""
+    if not user.check_password(current_password):
+        raise AccountError(_("Your current password is not right."), "current_password")
+    _replace_password(user, new_password)
+    return start_session(user)
+
+
+def _replace_password(user: User, password: str) -> None:
+    user.set_password(password)
+    user.password_reset_nonce = None
+    end_all_sessions(user)
+
+
+# --- Sessions: one row per signed-in browser -------------------------------------------------
+
+
+def _session_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _oldest_live_session():
+    # However active, a session ends this long after its sign-in; its row is deleted at the next sign-in.
+    return utcnow() - timedelta(seconds=current_app.config["SESSION_ABSOLUTE_LIFETIME"])
+
+
+def start_session(user: User) -> str:
+    """Record a newly signed-in browser; the returned key goes into its session cookie."""
+    db.session.execute(
+        delete(UserSession).where(UserSession.user_id == user.id, UserSession.created_at < _oldest_live_session())
+    )
+    key = secrets.token_urlsafe(32)
+    db.session.add(UserSession(user_id=user.id, key_digest=_session_digest(key)))
+    db.session.flush()
+    return key
+
+
+def user_for_session(user_id: int, key: str | None) -> User | None:
+    """The active user a session cookie names, if that browser's session has not been ended."""
+    if not key:
+        return None
+    return db.session.scalar(
+        select(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(
+            User.id == user_id,
+            User.is_active,
+            UserSession.key_digest == _session_digest(key),
+            UserSession.created_at >= _oldest_live_session(),
+        )
+    )
+
+
+def end_session(key: str | None) -> None:
+    """Sign out one browser: its cookie, even a copy of it, names a session that no longer exists."""
+    if key:
+        db.session.execute(delete(UserSession).where(UserSession.key_digest == _session_digest(key)))
+
+
+def end_all_sessions(user: User) -> None:
+    """Sign the account out on every browser, this one included."""
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+
+
+def session_count(user: User) -> int:
+    return db.session.scalar(select(func.count()).select_from(UserSession).where(UserSession.user_id == user.id))
 
 
 # --- Staff ------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from onestop.accounts import services
 from onestop.accounts.forms import (
+    ChangePasswordForm,
     ForgotPasswordForm,
     LoginForm,
     PhoneCodeForm,
@@ -24,6 +25,10 @@ bp = Blueprint("accounts", __name__, url_prefix="/account")
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 _PENDING = "pending_user"
+# The e-mail and phone typed at registration, to answer the same whether or not they already had an account.
+_PENDING_CONTACT = "pending_contact"
+# The key of this browser's row in user_session: without a live row the session cookie signs nobody in.
+_SESSION_KEY = "session_key"
 
 
 def _login_limit() -> str:
@@ -41,8 +46,22 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.is_active else None
+        if not user_id.isdigit():
+            return None
+        return services.user_for_session(int(user_id), session.get(_SESSION_KEY))
+
+
+def _sign_in(user: User, key: str) -> None:
+    """Start this browser's session under a key the database knows (a fresh cookie, never a reused one)."""
+    session.clear()
+    session[_SESSION_KEY] = key
+    login_user(user)
+    session.permanent = True
+
+
+def _sign_out() -> None:
+    logout_user()
+    session.clear()
 
 
 def _invalid(template: str, form, error: services.AccountError | None = None, **context):
@@ -78,22 +97,32 @@ def register():
             if form.is_submitted()
             else render_template("accounts/register.html", form=form)
         )
-    try:
-        user = services.register_citizen(
-            form.full_name.data, form.citizen_id.data, form.email.data, form.phone.data, form.password.data
-        )
-    except services.AccountError as error:
-        return _invalid("accounts/register.html", form, error)
-    session[_PENDING] = user.id
-    if user.email:
-        return redirect(url_for("accounts.check_email"))
-    return redirect(url_for("accounts.confirm_phone"))
+    user = services.register_citizen(
+        form.full_name.data, form.citizen_id.data, form.email.data, form.phone.data, form.password.data
+    )
+    # The same answer whether or not these details already had an account (then its owner was told).
+    session[_PENDING] = user.id if user else None
+    session[_PENDING_CONTACT] = {"email": (form.email.data or "").strip().lower(), "phone": form.phone.data or ""}
+    return redirect(_confirmation_page())
+
+
+def _pending() -> tuple[User | None, dict]:
+    """The account being registered in this browser (None if the details had one), and the contact typed."""
+    return db.session.get(User, session.get(_PENDING) or 0), session.get(_PENDING_CONTACT) or {}
+
+
+def _confirmation_page() -> str:
+    user, contact = _pending()
+    has_email = user.email if user else contact.get("email")
+    return url_for("accounts.check_email") if has_email else url_for("accounts.confirm_phone")
 
 
 @bp.get("/check-email")
 def check_email():
-    user = db.session.get(User, session.get(_PENDING) or 0)
-    return render_template("accounts/check_email.html", user=user)
+    user, contact = _pending()
+    email = user.email if user else contact.get("email")
+    phone_pending = bool(user.phone and not user.phone_confirmed_at) if user else bool(contact.get("phone"))
+    return render_template("accounts/check_email.html", email=email, phone_pending=phone_pending)
 
 
 @bp.get("/confirm/<token>")
@@ -109,14 +138,17 @@ def confirm_email(token: str):
 @bp.post("/resend")
 @limiter.limit(_account_limit)
 def resend_confirmation():
-    user = db.session.get(User, session.get(_PENDING) or 0)
-    if user is None or user.is_verified:
+    user, contact = _pending()
+    if (user is None and not contact) or (user is not None and user.is_verified):
         return redirect(url_for("accounts.login"))
-    if user.email:
-        services.send_email_confirmation(user)
+    # With no new account (its details had one), nothing is sent, and the answer is the same.
+    if user.email if user else contact.get("email"):
+        if user is not None:
+            services.send_email_confirmation(user)
         flash(_("We sent the confirmation link again. Check your inbox and spam folder."), "info")
         return redirect(url_for("accounts.check_email"))
-    services.send_phone_code(user)
+    if user is not None:
+        services.send_phone_code(user)
     flash(_("We sent a new code by SMS."), "info")
     return redirect(url_for("accounts.confirm_phone"))
 
@@ -124,18 +156,19 @@ def resend_confirmation():
 @bp.route("/confirm-phone", methods=["GET", "POST"])
 @limiter.limit(_account_limit, methods=["POST"])
 def confirm_phone():
-    user = db.session.get(User, session.get(_PENDING) or 0)
-    if user is None or not user.phone:
+    user, contact = _pending()
+    phone = user.phone if user else contact.get("phone")
+    if not phone:
         return redirect(url_for("accounts.login"))
     form = PhoneCodeForm()
     if not form.validate_on_submit():
         if form.is_submitted():
-            return _invalid("accounts/confirm_phone.html", form, user=user)
-        return render_template("accounts/confirm_phone.html", form=form, user=user)
+            return _invalid("accounts/confirm_phone.html", form, phone=phone)
+        return render_template("accounts/confirm_phone.html", form=form, phone=phone)
     try:
-        services.confirm_phone(user, form.code.data)
+        services.confirm_pending_phone(user, form.code.data)
     except services.AccountError as error:
-        return _invalid("accounts/confirm_phone.html", form, error, user=user)
+        return _invalid("accounts/confirm_phone.html", form, error, phone=phone)
     flash(_("Your phone number is confirmed. You can now sign in."), "success")
     return redirect(url_for("accounts.login"))
 
@@ -159,18 +192,46 @@ def login():
     if not user.is_staff and not user.is_verified:
         session[_PENDING] = user.id
         return render_template("accounts/not_confirmed.html", user=user), 403
-    session.pop(_PENDING, None)
-    login_user(user)
-    session.permanent = True
+    _sign_in(user, services.start_session(user))
     return redirect(_safe_next(_home_for(user)))
 
 
 @bp.post("/logout")
 def logout():
-    logout_user()
-    session.clear()
+    services.end_session(session.get(_SESSION_KEY))
+    _sign_out()
     flash(_("You have signed out."), "info")
     return redirect(url_for("portal.home"))
+
+
+@bp.post("/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    services.end_all_sessions(current_user)
+    _sign_out()
+    flash(_("You have signed out on every device. Sign in again to continue."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_account_limit, methods=["POST"])
+def change_password():
+    form = ChangePasswordForm()
+    if not form.validate_on_submit():
+        return (
+            _invalid("accounts/change_password.html", form)
+            if form.is_submitted()
+            else render_template("accounts/change_password.html", form=form)
+        )
+    user = current_user._get_current_object()
+    try:
+        key = services.change_password(user, form.current_password.data, form.password.data)
+    except services.AccountError as error:
+        return _invalid("accounts/change_password.html", form, error)
+    _sign_in(user, key)
+    flash(_("Your new password is saved. Every other device where you were signed in is signed out."), "success")
+    return redirect(url_for("accounts.profile"))
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
@@ -202,6 +263,7 @@ def reset_password(token: str):
             else render_template("accounts/reset.html", form=form)
         )
     services.reset_password(token, form.password.data)
+    _sign_out()
     flash(_("Your new password is saved. You can now sign in."), "success")
     return redirect(url_for("accounts.login"))
 
@@ -209,7 +271,7 @@ def reset_password(token: str):
 @bp.get("/")
 @login_required
 def profile():
-    return render_template("accounts/profile.html", user=current_user)
+    return render_template("accounts/profile.html", user=current_user, sessions=services.session_count(current_user))
 
 
 # --- Back office: landing page and staff administration ----------------------------------------

@@ -16,12 +16,12 @@ from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, exists, or_, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased, selectinload
 
 from onestop.accounts.models import User
-from onestop.accounts.services import AccountError
+from onestop.accounts.services import AccountError, end_all_sessions
 from onestop.datastore.backends.base import BlobStorage, storage_from_config
 from onestop.datastore.models import Blob, Document, DocumentAccess, Provenance
 from onestop.errors import NotAllowed, NotFound
@@ -283,10 +283,12 @@ def access_log(owner: User) -> list[AccessEntry]:
 
 
 def _applications_of(user: User) -> list[Application]:
+    """The applications filed for this person. Not those a clerk filed for others at the counter: those
+    are the citizens' personal data, not the clerk's."""
     return list(
         db.session.scalars(
             select(Application)
-            .where(or_(Application.applicant_id == user.id, Application.submitter_id == user.id))
+            .where(Application.applicant_id == user.id)
             .order_by(Application.created_at, Application.id)
         )
     )
@@ -479,6 +481,7 @@ def close_account(user: User, password: str, storage: BlobStorage | None = None)
     user.phone_code_hash = None
     user.facts = {}
     user.is_active = False
+    end_all_sessions(user)
     db.session.flush()
 
 

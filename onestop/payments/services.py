@@ -50,6 +50,7 @@ from onestop.payments.providers.base import (
     PaymentResult,
     RefundResult,
 )
+from onestop.procedures.filing import acts_for_applicant
 from onestop.procedures.models import Application, ApplicationState
 
 log = logging.getLogger(__name__)
@@ -216,8 +217,7 @@ def _request_refund(order: PaymentOrder, attempt: PaymentAttempt, amount: int, r
 
 
 def _may_pay(order: PaymentOrder, user: User) -> None:
-    application = order.application
-    if user.id not in (application.applicant_id, application.submitter_id):
+    if not acts_for_applicant(user, order.application):
         raise NotFound(_("There is no such application in your account."))
 
 

@@ -26,6 +26,7 @@ from onestop.models import utcnow
 from onestop.notifications.models import Channel
 from onestop.notifications.outbox import queue_message
 from onestop.procedures import reference, route
+from onestop.procedures.counter import handed_over_facts, may_use_applicant_data
 from onestop.procedures.filling import StepResult, visible_steps
 from onestop.procedures.formspec import Condition, FormSpec
 from onestop.procedures.models import (
@@ -235,9 +236,18 @@ def get_own_application(user: User, application_id: int) -> Application:
         application_id,
         options=[joinedload(Application.procedure_version), joinedload(Application.documents)],
     )
-    if application is None or user.id not in (application.applicant_id, application.submitter_id):
+    if application is None or not acts_for_applicant(user, application):
         raise NotFound(_("There is no such application in your account."))
     return application
+
+
+def acts_for_applicant(user: User, application: Application) -> bool:
+    """The applicant, or who filed for them; a clerk who filed at the counter only while at the agency holding it."""
+    if user.id == application.applicant_id:
+        return True
+    return user.id == application.submitter_id and (
+        not user.is_staff or user.agency_id == application.receiving_agency_id
+    )
 
 
 def _require_draft(application: Application) -> None:
@@ -286,14 +296,43 @@ def missing_documents(application: Application) -> list[dict]:
     return [slot for slot in document_slots(application) if slot["is_required"] and slot["type"] not in attached]
 
 
-def reusable_documents(user: User, type_code: str, today: date) -> list[Document]:
-    """Documents of this type the citizen already holds and that are still valid."""
+def known_facts(application: Application, actor: User) -> dict:
+    """What prefills the applicant's answers for this actor: everything remembered for the applicant
+    themselves (or a clerk they granted it to at the counter), otherwise only what is on their ID card."""
+    applicant = application.applicant
+    if not may_use_applicant_data(actor, application):
+        return handed_over_facts(applicant)
+    # The account's own details win; what earlier filings told us fills what the account leaves empty.
+    contact = {key: value for key, value in (("phone", applicant.phone), ("email", applicant.email)) if value}
+    return {**(applicant.facts or {}), **contact, **handed_over_facts(applicant)}
+
+
+def reusable_documents(application: Application, actor: User, type_code: str, today: date) -> list[Document]:
+    """Valid documents of this type in the applicant's warehouse that the actor may offer for reuse."""
+    if not may_use_applicant_data(actor, application):
+        return []
     rows = db.session.scalars(
         select(Document)
-        .where(Document.owner_id == user.id, Document.document_type_code == type_code)
+        .where(Document.owner_id == application.applicant_id, Document.document_type_code == type_code)
         .order_by(Document.created_at.desc())
     )
     return [document for document in rows if document.is_valid_on(today)]
+
+
+def warehouse_document_for(application: Application, actor: User, type_code: str, document_id: int) -> Document:
+    """A valid document of the applicant's warehouse the actor may attach to this application in this slot."""
+    document = db.session.get(Document, document_id)
+    if (
+        document is None
+        or document.owner_id != application.applicant_id
+        or not may_use_applicant_data(actor, application)
+    ):
+        raise NotFound(_("There is no such document in your warehouse."))
+    if document.document_type_code != type_code:
+        raise FilingError(_("This document is not of the kind asked for here."))
+    if not document.is_valid_on(localtime.today()):
+        raise FilingError(_("This document has expired. Upload a valid one."))
+    return document
 
 
 def _check_slot(application: Application, type_code: str) -> None:
@@ -328,13 +367,7 @@ def attach_new_document(application: Application, user: User, type_code: str, re
 def attach_existing_document(application: Application, user: User, type_code: str, document_id: int) -> Document:
     _require_draft(application)
     _check_slot(application, type_code)
-    document = db.session.get(Document, document_id)
-    if document is None or document.owner_id != application.applicant_id:
-        raise NotFound(_("There is no such document in your warehouse."))
-    if document.document_type_code != type_code:
-        raise FilingError(_("This document is not of the kind asked for here."))
-    if not document.is_valid_on(localtime.today()):
-        raise FilingError(_("This document has expired. Upload a valid one."))
+    document = warehouse_document_for(application, user, type_code, document_id)
     attach_document(application, type_code, document)
     return document
 
@@ -422,7 +455,9 @@ def submit_application(application: Application, user: User) -> str | None:
         # A Procedure loaded in this session keeps its old count until the commit expires it.
         .execution_options(synchronize_session=False)
     )
-    _remember_facts(application)
+    if may_use_applicant_data(user, application):
+        # A clerk the citizen granted nothing to cannot change what the citizen's next filing shows.
+        _remember_facts(application)
     _announce_submission(application, user, pin)
     db.session.flush()
     return pin
@@ -493,10 +528,13 @@ def _check(user: User, application: Application, action) -> None:
 
 
 def my_applications(user: User) -> list[Application]:
+    filed = Application.submitter_id == user.id
+    if user.is_staff:
+        filed &= Application.receiving_agency_id == user.agency_id
     return list(
         db.session.scalars(
             select(Application)
-            .where((Application.submitter_id == user.id) | (Application.applicant_id == user.id))
+            .where(filed | (Application.applicant_id == user.id))
             .order_by(Application.updated_at.desc())
         )
     )

@@ -12,7 +12,7 @@ from onestop.extensions import db, limiter
 from onestop.handoff import keep_despite_refusal
 from onestop.i18n import localized
 from onestop.portal.context import current_province
-from onestop.procedures import filing, reference
+from onestop.procedures import counter, filing, reference
 from onestop.procedures.filling import (
     as_inputs,
     changed_groups,
@@ -30,12 +30,6 @@ from onestop.procedures.services import get_procedure
 bp = Blueprint("filing", __name__)
 
 _PIN = "receipt_pin"
-
-
-def _known_facts(user) -> dict:
-    """What the account says, and what earlier filings told us where the account says nothing."""
-    profile = {"full_name": user.full_name, "citizen_id": user.citizen_id, "phone": user.phone, "email": user.email}
-    return {**(user.facts or {}), **{key: value for key, value in profile.items() if value}}
 
 
 def _steps_for(application) -> tuple[list, int]:
@@ -104,7 +98,7 @@ def step(application_id: int, step_id: str):
             return page, 422
         return _after_step(application, current.id)
     answers = {
-        **prefill_values(current, application.answers, _known_facts(application.applicant)),
+        **prefill_values(current, application.answers, filing.known_facts(application, current_user)),
         **application.answers,
     }
     sizes = {spec.id: group_size(spec, None, application.answers) for spec in current.fields if spec.type == "group"}
@@ -137,6 +131,8 @@ def _render_step(application, current, steps, total, values, errors, sizes, unit
         revealed=revealed,
         receivers=choices,
         chosen_receiver=chosen or application.answers.get(CHOSEN_RECEIVER),
+        consent=counter.consent_state(current_user, application),
+        consent_back=url_for("filing.step", application_id=application.id, step_id=current.id),
     )
 
 
@@ -172,13 +168,17 @@ def documents(application_id: int):
         if not errors:
             return redirect(url_for("filing.documents", application_id=application.id))
         status = 422
+    return _render_documents(application, errors, status)
+
+
+def _render_documents(application, errors: dict[str, str], status: int, typed_code: str = ""):
     steps, total = _steps_for(application)
     today = localtime.today()
     slots = filing.document_slots(application)
     reusable = {
         slot["type"]: [
             document
-            for document in filing.reusable_documents(application.applicant, slot["type"], today)
+            for document in filing.reusable_documents(application, current_user, slot["type"], today)
             if all(link.document_id != document.id for link in application.documents)
         ]
         for slot in slots
@@ -196,9 +196,41 @@ def documents(application_id: int):
             total=total,
             last_step=steps[-1].id if steps else None,
             max_mb=current_app.config["UPLOAD_MAX_BYTES"] // (1024 * 1024),
+            consent=counter.consent_state(current_user, application),
+            consent_back=url_for("filing.documents", application_id=application.id),
+            typed_code=typed_code,
         ),
         status,
     )
+
+
+@bp.post("/applications/<int:application_id>/counter-consent")
+@login_required
+@limiter.limit(lambda: current_app.config["UPLOAD_RATE_LIMIT"])
+def counter_consent(application_id: int):
+    """A clerk at the counter sends the citizen a code, or types the code the citizen read out."""
+    application = filing.get_own_application(current_user, application_id)
+    if application.state_enum is not ApplicationState.DRAFT:
+        return redirect(url_for("filing.timeline", application_id=application.id))
+    code = request.form.get("code", "")
+    try:
+        if request.form.get("action") == "send":
+            counter.send_consent_code(application, current_user)
+            flash(_("A code was sent to the citizen. Ask them to read it out."), "info")
+        else:
+            counter.confirm_consent(application, current_user, code)
+            flash(_("The citizen agreed: their saved papers and details can be used for this application."), "success")
+    except counter.ConsentError as error:
+        return _render_documents(application, {"consent": error.message}, 422, typed_code=code)
+    return redirect(_own_page(application, request.form.get("back", "")))
+
+
+def _own_page(application, target: str) -> str:
+    """Back to the filing page the clerk came from, if it is one of this application's; else its documents."""
+    own = f"/applications/{application.id}/"
+    if target.startswith(own) and "//" not in target and "\\" not in target and all(c.isprintable() for c in target):
+        return target
+    return url_for("filing.documents", application_id=application.id)
 
 
 def _handle_document_action(application) -> dict[str, str]:
@@ -453,7 +485,9 @@ def supplement(application_id: int):
             error=error,
             note=request.form.get("note", ""),
             types=document_types_of(application, codes) if codes else {},
-            reusable={code: workflow.reusable_for_supplement(application, request_, code) for code in codes},
+            reusable={
+                code: workflow.reusable_for_supplement(application, current_user, request_, code) for code in codes
+            },
         ),
         status,
     )

@@ -61,7 +61,7 @@ def sign_in(page: Page, live_server: str, login: str) -> None:
     page.get_by_label("Email, số điện thoại hoặc số định danh cá nhân").fill(login)
     page.get_by_label("Mật khẩu").fill(PASSWORD)
     page.get_by_role("main").get_by_role("button", name="Đăng nhập").click()
-    expect(page.get_by_role("button", name="Đăng xuất")).to_be_visible()
+    expect(page.get_by_role("button", name="Đăng xuất", exact=True)).to_be_visible()
 
 
 def both_widths(page: Page, tmp_path, name: str) -> None:

@@ -29,6 +29,7 @@ from onestop.procedures.models.catalogue import (
     ProcedureVersion,
     Sector,
 )
+from onestop.procedures.models.consent import CounterConsent
 
 __all__ = [
     "COUNTER_STATES",
@@ -44,6 +45,7 @@ __all__ = [
     "ApplicationStep",
     "ClockEntry",
     "ClockKind",
+    "CounterConsent",
     "DocumentType",
     "IssuedSlip",
     "OnlineLevel",

@@ -15,7 +15,7 @@ from onestop.errors import InvalidInput, NotAllowed, NotFound
 from onestop.extensions import db
 from onestop.handoff import keep_despite_refusal
 from onestop.models import utcnow
-from onestop.procedures.filing import attach_document, document_slots, record_event
+from onestop.procedures.filing import attach_document, document_slots, record_event, warehouse_document_for
 from onestop.procedures.models import (
     Application,
     ApplicationState,
@@ -175,15 +175,7 @@ def supply_document(
             owner, type_code, received, received.filename, added_by=citizen, source_application_id=application.id
         )
     else:
-        document = db.session.get(Document, document_id) if document_id else None
-        if (
-            document is None
-            or document.owner_id != application.applicant_id
-            or document.document_type_code != type_code
-        ):
-            raise NotFound(_("There is no such document in your warehouse."))
-        if not document.is_valid_on(localtime.today()):
-            raise InvalidInput(_("This document has expired. Upload a valid one."))
+        document = warehouse_document_for(application, citizen, type_code, document_id or 0)
     # The new paper replaces what was sent for that slot; the old one stays in the warehouse.
     for link in list(application.documents):
         if link.document_type_code == type_code:
@@ -212,7 +204,9 @@ def supply_documents(application: Application, citizen: User, offered: list[tupl
     return errors
 
 
-def reusable_for_supplement(application: Application, request: SupplementRequest, type_code: str) -> list[Document]:
+def reusable_for_supplement(
+    application: Application, citizen: User, request: SupplementRequest, type_code: str
+) -> list[Document]:
     """Warehouse papers the applicant may send for a requested slot: never the very paper the agency sent back."""
     from onestop.procedures.filing import reusable_documents
 
@@ -221,10 +215,8 @@ def reusable_for_supplement(application: Application, request: SupplementRequest
         for link in application.documents
         if link.document_type_code == type_code and link.attached_at and link.attached_at < request.requested_at
     }
-    owner = db.session.get(User, application.applicant_id)
-    return [
-        document for document in reusable_documents(owner, type_code, localtime.today()) if document.id not in rejected
-    ]
+    offered = reusable_documents(application, citizen, type_code, localtime.today())
+    return [document for document in offered if document.id not in rejected]
 
 
 def supplied(application: Application, request: SupplementRequest) -> set[str]:
