@@ -18,7 +18,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
         app.config.from_object(config)
     _check_production_secret(app)
 
-    from onestop import celery_app, errors, extensions, security
+    from onestop import assets, celery_app, errors, extensions, security
     from onestop.i18n import select_locale
 
     extensions.db.init_app(app)
@@ -31,6 +31,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     extensions.login_manager.init_app(app)
     celery_app.init_celery(app)
     security.init_app(app)
+    assets.init_app(app)
     errors.register_error_handlers(app)
 
     import onestop.audit.services  # noqa: F401  (its session hooks audit every history event and document read)

@@ -87,3 +87,11 @@ def test_tracking_book_lists_what_the_agency_accepted(app, staff, filed):
     ward_sheet = load_workbook(io.BytesIO(as_staff(app, staff["ward_clerk"]).get("/office/tracking-book.xlsx").data))
     ward_values = [cell for row in ward_sheet.active.iter_rows(values_only=True) for cell in row if cell]
     assert db.session.get(Application, application_id).code not in ward_values
+
+
+def test_a_slip_pdf_is_not_compressed_again(app, staff, filed):
+    _citizen, application_id, _citizen_client = filed
+    clerk = as_staff(app, staff["clerk"])
+    response = clerk.get(f"/office/applications/{application_id}/control.pdf", headers={"Accept-Encoding": "br, gzip"})
+    assert "Content-Encoding" not in response.headers
+    assert response.data.startswith(b"%PDF-") and "KIỂM SOÁT" in _text(response).upper()
