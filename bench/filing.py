@@ -735,7 +735,8 @@ def main() -> int:
         bare_send = BareUpload(bare_base, large, run, "bare-burst", form)
         print(
             f"Memory: {args.burst} simultaneous uploads of a {burst_bytes:,}-byte PDF to each server "
-            f"(onestop: the documents route of {args.burst} drafts); each worker's RSS read every {SAMPLE_EVERY * 1000:g} ms"
+            f"(onestop: the documents route of {args.burst} drafts); "
+            f"each worker's RSS read every {SAMPLE_EVERY * 1000:g} ms"
         )
         bursts = [burst(real, real_send, args.burst), burst(bare, bare_send, args.burst)]
 
