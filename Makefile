@@ -75,6 +75,7 @@ serve-demo:
 test: .stamp-dev translations system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	bash scripts/bench-smoke
 	bash scripts/run-tests
 
 lint:
