@@ -13,14 +13,17 @@ with `no-cache`, so a browser never pins a version under an address that names a
 
 import hashlib
 import os
+from typing import TYPE_CHECKING
 
 from flask import Flask, Response, current_app, request
 from werkzeug.security import safe_join
 
 from onestop.extensions import compress
 
+if TYPE_CHECKING:
+    from onestop.provinces.models import Province
+
 FOREVER = "public, max-age=31536000, immutable"
-# The province's assets change only when its pack is loaded.
 _PROVINCE_ASSETS = {"portal.theme_css", "provinces.logo"}
 
 _fingerprints: dict[str, tuple[tuple[int, int], str]] = {}
@@ -45,7 +48,8 @@ def static_fingerprint(filename: str) -> str | None:
     return digest
 
 
-def province_fingerprint(province) -> str:
+def province_fingerprint(province: "Province") -> str:
+    """The province's theme and logo change only when its pack is loaded."""
     return str(int(province.loaded_at.timestamp()))
 
 
