@@ -40,8 +40,8 @@ extract-messages: .stamp-runtime
 
 # Debian packages the tests need: Chromium and fonts with Vietnamese glyphs for the browser journeys,
 # and clamd for the malware-scanning tests; Pango for WeasyPrint (the slip PDFs), poppler-utils and
-# zbar-tools for the slip tests (text and pictures out of a PDF, the QR code read back). Only what is
-# missing is installed, in one apt-get call.
+# zbar-tools for the slip tests (text and pictures out of a PDF, the QR code read back); npm to install
+# axe-core for the journeys' accessibility checks. Only what is missing is installed, in one apt-get call.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
