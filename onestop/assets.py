@@ -94,6 +94,7 @@ def _compress(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     compress.init_app(app)
     app.url_defaults(_add_fingerprint)
-    # after_request functions run last-registered first: compression goes first here, so that it runs last.
+    # after_request functions run last-registered first: compression is registered before the caching headers,
+    # so that it runs after them and sees the final response.
     app.after_request(_compress)
     app.after_request(_static_cache)
