@@ -26,6 +26,11 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ .stamp-runtime
 
+# axe-core, pinned in package.json: the browser journeys check every page they pass through with it.
+.stamp-node: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
 translations: .stamp-runtime
 	$(BIN)/pybabel compile --statistics -d translations 2>&1 | grep -v "^$$" || true
 
@@ -35,8 +40,8 @@ extract-messages: .stamp-runtime
 
 # Debian packages the tests need: Chromium and fonts with Vietnamese glyphs for the browser journeys,
 # and clamd for the malware-scanning tests; Pango for WeasyPrint (the slip PDFs), poppler-utils and
-# zbar-tools for the slip tests (text and pictures out of a PDF, the QR code read back). Only what is
-# missing is installed, in one apt-get call.
+# zbar-tools for the slip tests (text and pictures out of a PDF, the QR code read back); npm to install
+# axe-core for the journeys' accessibility checks. Only what is missing is installed, in one apt-get call.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
@@ -44,6 +49,7 @@ system-deps:
 	dpkg -s libpangoft2-1.0-0 >/dev/null 2>&1 || missing="$$missing libpangoft2-1.0-0"; \
 	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
 	command -v zbarimg >/dev/null || missing="$$missing zbar-tools"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	[ -x /usr/sbin/clamd ] || missing="$$missing clamav-daemon"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
@@ -72,9 +78,10 @@ serve-demo:
 	  trap 'kill $$worker $$gateway 2>/dev/null; wait $$worker $$gateway 2>/dev/null' EXIT INT TERM; \
 	  ONESTOP_DEMO=1 $(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
-test: .stamp-dev translations system-deps
+test: .stamp-dev translations system-deps .stamp-node
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	bash scripts/bench-smoke
 	bash scripts/run-tests
 
 lint:
@@ -84,4 +91,4 @@ format:
 	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
 
 clean:
-	rm -rf var .stamp-* .pytest_cache
+	rm -rf var .stamp-* .pytest_cache node_modules

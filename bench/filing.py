@@ -1,7 +1,7 @@
 """Filing benchmark: upload a document and submit the application, against a bare upload endpoint.
 
     .venv/bin/python bench/filing.py [--database-url URL] [--broker-url URL] [--operations N] [--concurrency C]
-                                     [--rounds R] [--keep]
+                                     [--rounds R] [--keep] [--smoke]
 
 It empties the PostgreSQL database named by --database-url (its name must contain "bench"; default
 onestop_bench on 127.0.0.1), builds it with the real commands (`flask --app wsgi db upgrade`,
@@ -32,7 +32,9 @@ redis://127.0.0.1:6379/14), as production runs (DESIGN.md: Redis or RabbitMQ), r
 embedded SQLite broker meant for a demo on one machine; no Celery worker runs, and the messages the
 submissions queued are removed from the broker at the end. The figures are only meaningful as
 ratios: absolute numbers depend on the machine. See docs/benchmarks.md. --app runs a variant of the
-real app (module:attribute) in its place, to try a change without committing it.
+real app (module:attribute) in its place, to try a change without committing it. --smoke runs the
+same path in seconds (4 operations, a burst of 3 uploads of 1 MiB): it proves the benchmark still runs,
+its figures mean nothing.
 """
 
 import argparse
@@ -483,7 +485,9 @@ def burst(server: Server, send: Callable[[requests.Session, int], str | None], c
 # Checking the database
 
 
-def check_database(url: str, measured: list[Citizen], warmup: list[Citizen], bursted: list[Citizen]) -> list[str]:
+def check_database(
+    url: str, measured: list[Citizen], warmup: list[Citizen], bursted: list[Citizen], burst_bytes: int
+) -> list[str]:
     from sqlalchemy import create_engine, text
 
     engine = create_engine(url)
@@ -527,8 +531,8 @@ def check_database(url: str, measured: list[Citizen], warmup: list[Citizen], bur
         # Not a failure of the benchmark, but worth seeing: the catalogue orders procedures by this count.
         print(f"          the procedure's filing_count says {counted} (for {all_submitted} submitted)")
         burst_rows = rows(bursted)
-        attached = [r for r in burst_rows if r.state == "draft" and r.documents == 1 and r.largest == LARGE_FILE]
-        print(f"          {len(attached)} of {len(bursted)} burst drafts hold one {LARGE_FILE:,}-byte document")
+        attached = [r for r in burst_rows if r.state == "draft" and r.documents == 1 and r.largest == burst_bytes]
+        print(f"          {len(attached)} of {len(bursted)} burst drafts hold one {burst_bytes:,}-byte document")
         if len(attached) != len(bursted):
             problems.append("the burst uploads are not all attached to their drafts")
     engine.dispose()
@@ -595,7 +599,7 @@ def report_throughput(bare: Measurement, real: Measurement, filing: Filing, floo
     return met
 
 
-def report_memory(bursts: list[Burst]) -> None:
+def report_memory(bursts: list[Burst], count: int) -> None:
     print()
     print(
         f"{'server':<8} {'worker':>7} {'baseline MB':>12} {'peak MB':>8} {'peak-base MB':>13} {'VmHWM MB':>9} "
@@ -604,7 +608,7 @@ def report_memory(bursts: list[Burst]) -> None:
     for result in bursts:
         for number, worker in enumerate(result.workers):
             hwm = f"{worker.hwm_kb / 1024:.1f}" if worker.hwm_kb is not None else "-"
-            tail = f"{result.ok:>8}/{BURST:<2} {result.seconds:>8.1f}" if number == 0 else ""
+            tail = f"{result.ok:>8}/{count:<2} {result.seconds:>8.1f}" if number == 0 else ""
             print(
                 f"{result.server:<8} {worker.pid:>7} {worker.baseline_kb / 1024:>12.1f} {worker.peak_kb / 1024:>8.1f} "
                 f"{(worker.peak_kb - worker.baseline_kb) / 1024:>13.1f} {hwm:>9} {worker.samples:>8} {tail}"
@@ -624,7 +628,12 @@ def main() -> int:
     parser.add_argument(
         "--app", default="wsgi:app", help="the real app for gunicorn (default wsgi:app); another one to try a variant"
     )
+    parser.add_argument("--burst", type=int, default=BURST, help=f"simultaneous large uploads (default {BURST})")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: check in seconds that the benchmark runs")
     args = parser.parse_args()
+    burst_bytes = LARGE_FILE
+    if args.smoke:
+        args.operations, args.concurrency, args.rounds, args.burst, burst_bytes = 4, 2, 1, 3, SMALL_FILE
 
     folder = Path(tempfile.mkdtemp(prefix="onestop-bench-filing-"))
     servers: list[Server] = []
@@ -653,7 +662,7 @@ def main() -> int:
         run_flask(env, "db", "upgrade")
         run_flask(env, "province", "load", "provinces/demo")
         warmup_count = 2 * args.concurrency
-        citizens, password, document_type = prepare_citizens(env, warmup_count + args.operations + BURST)
+        citizens, password, document_type = prepare_citizens(env, warmup_count + args.operations + args.burst)
         warmup = citizens[:warmup_count]
         measured = citizens[warmup_count : warmup_count + args.operations]
         bursted = citizens[warmup_count + args.operations :]
@@ -679,7 +688,7 @@ def main() -> int:
             return 1
         print(f"Signed in {len(citizens)} citizens over HTTP in {time.perf_counter() - started:.1f} s")
 
-        small, large = PdfTemplate.build(SMALL_FILE), PdfTemplate.build(LARGE_FILE)
+        small, large = PdfTemplate.build(SMALL_FILE), PdfTemplate.build(burst_bytes)
         run = os.urandom(6).hex()
         form = {"csrf_token": citizens[0].csrf, "action": "upload", "type": document_type}
         filing = Filing(real_base, warmup + measured, document_type, small, run)
@@ -726,21 +735,22 @@ def main() -> int:
 
         bare_send = BareUpload(bare_base, large, run, "bare-burst", form)
         print(
-            f"Memory: {BURST} simultaneous uploads of a {LARGE_FILE:,}-byte PDF to each server "
-            f"(onestop: the documents route of {BURST} drafts); each worker's RSS read every {SAMPLE_EVERY * 1000:g} ms"
+            f"Memory: {args.burst} simultaneous uploads of a {burst_bytes:,}-byte PDF to each server "
+            f"(onestop: the documents route of {args.burst} drafts); "
+            f"each worker's RSS read every {SAMPLE_EVERY * 1000:g} ms"
         )
-        bursts = [burst(real, real_send, BURST), burst(bare, bare_send, BURST)]
+        bursts = [burst(real, real_send, args.burst), burst(bare, bare_send, args.burst)]
 
         report_throughput(bare_total, real_total, filing, floor_total)
         report_cpu([(total, meters[total.name]) for total in (bare_total, real_total, floor_total)])
-        report_memory(bursts)
+        report_memory(bursts, args.burst)
         print()
         failures = [
             *bare_total.failures,
             *real_total.failures,
             *floor_total.failures,
             *(failure for result in bursts for failure in result.failures),
-            *check_database(args.database_url, measured, warmup, bursted),
+            *check_database(args.database_url, measured, warmup, bursted, burst_bytes),
         ]
         if failures:
             report_failures(failures, real)

@@ -22,7 +22,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
         app.config.from_object(config)
     secrets_check.refuse_demo_secrets(app.config, app.testing)
 
-    from onestop import celery_app, errors, extensions, ratelimit, security
+    from onestop import assets, celery_app, errors, extensions, ratelimit, security
     from onestop.i18n import select_locale
 
     extensions.db.init_app(app)
@@ -36,6 +36,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     extensions.login_manager.init_app(app)
     celery_app.init_celery(app)
     security.init_app(app)
+    assets.init_app(app)
     errors.register_error_handlers(app)
 
     import onestop.audit.services  # noqa: F401  (its session hooks audit every history event and document read)

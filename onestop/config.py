@@ -86,6 +86,23 @@ class Config:
     # Public base URL used in links inside e-mails sent by workers (no request there).
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
 
+    # Compression of responses (onestop/assets.py): brotli or gzip, as the browser prefers, for text of at
+    # least COMPRESS_MIN_SIZE bytes (below about one network packet it saves no round trip).
+    COMPRESS_REGISTER = False  # onestop/assets.py decides which responses go through it
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_MIMETYPES = [
+        "text/html",
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "image/svg+xml",
+    ]
+    COMPRESS_MIN_SIZE = int(os.environ.get("COMPRESS_MIN_SIZE", "1024"))
+    COMPRESS_BR_LEVEL = 5
+    COMPRESS_LEVEL = 6
+    COMPRESS_STREAMS = False
+
     # Background work (Celery). Embedded default: a SQLite-backed broker, no server needed.
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", f"sqla+sqlite:///{VAR_DIR / 'broker.db'}")
     CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "")

@@ -4,6 +4,7 @@ from flask import Blueprint, Flask, current_app, redirect, render_template, requ
 from flask_babel import format_datetime
 from sqlalchemy import text
 
+from onestop.assets import cache_if_current, province_fingerprint
 from onestop.extensions import db
 from onestop.i18n import LANG_COOKIE, current_language, localized
 from onestop.portal.cache import cached_for_visitors
@@ -92,9 +93,7 @@ def theme_css():
         a=branding.get("accent_colour", "#b3261e"),
     )
     response = current_app.response_class(css, mimetype="text/css")
-    response.cache_control.public = True
-    response.cache_control.max_age = 3600
-    return response
+    return cache_if_current(response, province_fingerprint(province))
 
 
 def _darker(colour: str, factor: float = 0.72) -> str:

@@ -1,5 +1,6 @@
 from flask import Blueprint, Response, request
 
+from onestop.assets import cache_if_current, province_fingerprint
 from onestop.provinces.services import served_province
 
 bp = Blueprint("provinces", __name__)
@@ -12,6 +13,4 @@ def logo():
         return Response(status=404)
     response = Response(province.logo, mimetype=province.logo_type)
     response.set_etag(f"{province.id}-{province.loaded_at.timestamp():.0f}")
-    response.cache_control.public = True
-    response.cache_control.max_age = 86400
-    return response.make_conditional(request)
+    return cache_if_current(response, province_fingerprint(province)).make_conditional(request)

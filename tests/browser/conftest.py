@@ -4,7 +4,9 @@ The live server serves the same session `app` (and so the same database, SQLite 
 the rest of the suite; the autouse `_clean` fixture empties the tables after each journey.
 """
 
+import hashlib
 import os
+import re
 import shutil
 import threading
 import time
@@ -26,6 +28,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 HERE = Path(__file__).resolve().parent
+# axe-core, installed by `make test` from package.json (npm ci).
+AXE_SCRIPT = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+ACCESSIBILITY_WIDTHS = (360, 1280)
+BLOCKING_IMPACTS = ("serious", "critical")
 
 
 def pytest_collection_modifyitems(items):
@@ -78,20 +84,129 @@ def server_trouble():
     return []
 
 
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    if not AXE_SCRIPT.exists():
+        message = f"{AXE_SCRIPT} is missing: run `npm ci` (make test does) to check the pages' accessibility"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return AXE_SCRIPT.read_text(encoding="utf-8")
+
+
+# A page of the same kind and markup is checked once per session, whichever journey (and viewport) reaches
+# it: what differs between two citizens' timelines (names, dates, codes, typed values, links) is data.
+# Text is kept as "there is some" or "there is none", since an empty link or heading is a violation.
+_checked_states: set[str] = set()
+_DATA = [
+    (re.compile(r'\s(value|href|action|src|content)="[^"]*"'), r' \1=""'),
+    (re.compile(r">\s*[^<\s][^<]*<"), ">t<"),
+]
+
+
+class AccessibilityAudit:
+    """axe-core on the pages of one browser context, at 360 and 1280 px; serious and critical violations kept.
+
+    Every HTML page the context is served is noted; a kind of page (its path, numbers aside) that the
+    journey reached but never checked is reported at the end, so that no journey (or new step of one)
+    passes through a page unchecked.
+    """
+
+    def __init__(self, axe_source: str):
+        self.axe_source = axe_source
+        self.served: list[str] = []
+        self.checked: set[str] = set()
+        self.violations: list[str] = []
+
+    def note_response(self, response) -> None:
+        request = response.request
+        if (
+            request.resource_type == "document"
+            and request.frame.parent_frame is None
+            and not 300 <= response.status < 400
+            and (response.headers.get("content-type") or "").startswith("text/html")
+        ):
+            self.served.append(response.url)
+
+    def check(self, page) -> None:
+        self.checked.add(_kind(page.url))
+        markup = page.content()
+        for pattern, replacement in _DATA:
+            markup = pattern.sub(replacement, markup)
+        state = hashlib.sha256(f"{_kind(page.url)}\n{markup}".encode()).hexdigest()
+        if state in _checked_states:
+            return
+        _checked_states.add(state)
+        if not page.evaluate("typeof window.axe !== 'undefined'"):
+            # Evaluated rather than added as a <script>: the pages' policy (script-src 'self') would refuse that.
+            page.evaluate(self.axe_source)
+        original = page.viewport_size
+        try:
+            for width in ACCESSIBILITY_WIDTHS:
+                page.set_viewport_size({"width": width, "height": original["height"]})
+                for violation in page.evaluate(_RUN_AXE, list(BLOCKING_IMPACTS)):
+                    targets = "; ".join(violation["targets"])
+                    self.violations.append(
+                        f"{_address(page.url)} at {width} px: {violation['id']} ({violation['impact']}): "
+                        f"{violation['help']} [{targets}] {violation['helpUrl']}"
+                    )
+        finally:
+            page.set_viewport_size(original)
+
+    def unchecked(self) -> list[str]:
+        return sorted({_kind(url) for url in self.served} - self.checked)
+
+
+_RUN_AXE = """async (impacts) => {
+  const results = await window.axe.run(document, {resultTypes: ['violations']});
+  return results.violations
+    .filter((violation) => impacts.includes(violation.impact))
+    .map((violation) => ({
+      id: violation.id, impact: violation.impact, help: violation.help, helpUrl: violation.helpUrl,
+      targets: violation.nodes.slice(0, 5).map((node) => node.target.join(' ')),
+    }));
+}"""
+
+
+def _address(url: str) -> str:
+    return re.sub(r"^https?://[^/]+", "", url)
+
+
+def _kind(url: str) -> str:
+    """The page whatever record it shows: /applications/12/steps/applicant?change=1 is /applications/N/steps/…"""
+    return re.sub(r"\d+", "N", _address(url).split("?", 1)[0].split("#", 1)[0])
+
+
+_audits: dict = {}
+
+
+def check_accessibility(page) -> None:
+    """Run axe-core on the page as it is now, at 360 and 1280 px wide; call it on every page a journey reaches.
+
+    Serious and critical violations are listed at the end of the journey (rule, where, how to fix).
+    """
+    _audits[page].check(page)
+
+
 @pytest.fixture
-def open_page(browser, server_trouble):
+def open_page(browser, server_trouble, axe_source):
     """Opens pages in browser contexts of their own (one per person, so each has its own session)."""
     contexts = []
+    audits: list[AccessibilityAudit] = []
 
     def _open(viewport: dict):
         context = browser.new_context(viewport=viewport, locale="vi-VN")
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
+        audit = AccessibilityAudit(axe_source)
+        audits.append(audit)
+        _audits[page] = audit
 
         def _response(response):
             if response.status >= 500:
                 server_trouble.append(f"{response.status} {response.request.method} {response.url}")
+            audit.note_response(response)
 
         page.on("response", _response)
         page.on("pageerror", lambda error: server_trouble.append(f"script error: {error}"))
@@ -103,7 +218,16 @@ def open_page(browser, server_trouble):
         if server_trouble:
             print("Trouble seen by the browser:", *server_trouble, sep="\n  ")
         for context in contexts:
+            for page in context.pages:
+                _audits.pop(page, None)
             context.close()
+    problems = [violation for audit in audits for violation in audit.violations]
+    unchecked = {kind for audit in audits for kind in audit.unchecked()}
+    unchecked -= {kind for audit in audits for kind in audit.checked}
+    problems += [f"{kind}: reached but never checked (call check_accessibility on it)" for kind in sorted(unchecked)]
+    if problems:
+        impacts = " or ".join(BLOCKING_IMPACTS)
+        pytest.fail(f"Accessibility problems ({impacts} by axe-core):\n  " + "\n  ".join(problems), pytrace=False)
 
 
 @pytest.fixture
@@ -112,6 +236,7 @@ def page(open_page, viewport):
 
 
 def assert_no_sideways_scroll(page) -> None:
+    check_accessibility(page)
     scroll_width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert scroll_width <= inner_width, (
         f"{page.url} scrolls sideways: content is {scroll_width} px wide in a {inner_width} px window"
@@ -120,6 +245,7 @@ def assert_no_sideways_scroll(page) -> None:
 
 def screenshot(page, tmp_path, name: str, device: str) -> None:
     """Into the test's folder; phone screenshots also into var/screenshots/ for people to look at."""
+    check_accessibility(page)
     path = tmp_path / f"{name}.png"
     page.screenshot(path=path, full_page=True)
     if device == "phone":

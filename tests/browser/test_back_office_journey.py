@@ -19,7 +19,7 @@ from PIL import Image, ImageFilter
 from playwright.sync_api import Page, expect
 
 from onestop.accounts.models import Role
-from tests.browser.conftest import assert_no_sideways_scroll, screenshot
+from tests.browser.conftest import assert_no_sideways_scroll, check_accessibility, screenshot
 from tests.conftest import PASSWORD
 from tests.filing import pdf_bytes
 
@@ -58,10 +58,12 @@ def id_card_photo(tmp_path, name: str, blurred: bool):
 
 def sign_in(page: Page, live_server: str, login: str) -> None:
     page.goto(f"{live_server}/account/login")
+    check_accessibility(page)
     page.get_by_label("Email, số điện thoại hoặc số định danh cá nhân").fill(login)
     page.get_by_label("Mật khẩu").fill(PASSWORD)
     page.get_by_role("main").get_by_role("button", name="Đăng nhập").click()
     expect(page.get_by_role("button", name="Đăng xuất", exact=True)).to_be_visible()
+    check_accessibility(page)
 
 
 def both_widths(page: Page, tmp_path, name: str) -> None:
@@ -85,21 +87,36 @@ def status_of(page: Page):
 def open_from_queue(page: Page, live_server: str, tab: str, code: str) -> None:
     """From the back-office home, through the queue tab, to the file."""
     page.goto(live_server)
+    check_accessibility(page)
     page.get_by_role("navigation", name="Menu chính").get_by_role("link", name="Trang cán bộ").click()
-    page.get_by_role("link", name="Hồ sơ cần xử lý").click()
-    page.get_by_role("navigation", name="Danh sách hồ sơ").get_by_role("link", name=tab, exact=True).click()
+    queues = page.get_by_role("link", name="Hồ sơ cần xử lý")
+    expect(queues).to_be_visible()
+    check_accessibility(page)
+    queues.click()
+    tabs = page.get_by_role("navigation", name="Danh sách hồ sơ")
+    expect(tabs).to_be_visible()
+    check_accessibility(page)
+    tabs.get_by_role("link", name=tab, exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(tab)
+    check_accessibility(page)
     page.get_by_role("table").get_by_role("link", name=code).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(code)
+    check_accessibility(page)
 
 
 def file_as_citizen(page: Page, live_server: str, tmp_path) -> str:
     """Fill the criminal record form, attach the blurred ID card photo, send; returns the application code."""
     page.goto(f"{live_server}/procedures")
+    check_accessibility(page)
     page.get_by_role("link", name=PROCEDURE, exact=True).first.click()
-    page.get_by_role("button", name="Nộp hồ sơ trực tuyến").click()
+    apply = page.get_by_role("button", name="Nộp hồ sơ trực tuyến")
+    expect(apply).to_be_visible()
+    check_accessibility(page)
+    apply.click()
 
     main = page.get_by_role("main")
+    expect(main.get_by_label("Nữ")).to_be_visible()
+    check_accessibility(page)
     main.get_by_label("Nữ").check()
     main.get_by_label("Ngày", exact=True).fill("5")
     main.get_by_label("Tháng", exact=True).fill("6")
@@ -109,6 +126,8 @@ def file_as_citizen(page: Page, live_server: str, tmp_path) -> str:
     main.get_by_label("Số điện thoại di động").fill("0912345678")
     main.locator(".actions").get_by_role("button", name="Tiếp tục").click()
 
+    expect(main.get_by_label("Số lượng Phiếu")).to_be_visible()
+    check_accessibility(page)
     main.get_by_label("Phiếu số 1 (chỉ ghi án tích chưa được xóa)").check()
     main.get_by_label("Số lượng Phiếu").fill("1")
     main.get_by_label("Mục đích sử dụng Phiếu").fill("Bổ sung hồ sơ xin việc")
@@ -116,19 +135,27 @@ def file_as_citizen(page: Page, live_server: str, tmp_path) -> str:
     main.get_by_label("Trẻ em, người cao tuổi", exact=False).check()
     main.locator(".actions").get_by_role("button", name="Tiếp tục").click()
 
+    expect(main.get_by_label("Không")).to_be_visible()
+    check_accessibility(page)
     main.get_by_label("Không").check()
     main.locator(".actions").get_by_role("button", name="Tiếp tục").click()
 
     id_card = main.get_by_role("region", name=ID_CARD)
+    expect(id_card).to_be_visible()
+    check_accessibility(page)
     id_card.get_by_label("Tải tệp lên").set_input_files(id_card_photo(tmp_path, "the-can-cuoc-mo.jpg", blurred=True))
     id_card.get_by_role("button", name="Tải lên").click()
     expect(id_card).to_contain_text("the-can-cuoc-mo.jpg")
+    check_accessibility(page)
     main.get_by_role("link", name="Tiếp tục").click()
 
+    expect(main.get_by_role("button", name="Gửi hồ sơ")).to_be_visible()
+    check_accessibility(page)
     main.get_by_label("Trực tuyến: bản điện tử có chữ ký số, lưu trong tài khoản của bạn").check()
     main.get_by_role("button", name="Gửi hồ sơ").click()
     code = main.locator(".panel-success strong.code").first.inner_text().strip()
     assert re.match(rf"^{re.escape(POLICE)}-\d{{6}}-\d{{4}}$", code), code
+    check_accessibility(page)
     return code
 
 
@@ -167,6 +194,7 @@ def test_an_application_goes_through_every_desk_and_the_citizen_follows_it(
 
     # 2. The citizen sees what is asked on their application page and supplies it.
     citizen.goto(f"{live_server}/applications")
+    check_accessibility(citizen)
     citizen.get_by_role("link", name=re.compile(re.escape(PROCEDURE))).first.click()
     asked = citizen.get_by_role("region", name="Cơ quan cần bạn bổ sung hồ sơ")
     expect(asked).to_contain_text(BLURRED)
@@ -287,5 +315,6 @@ def test_an_application_goes_through_every_desk_and_the_citizen_follows_it(
 
     expect(citizen.get_by_role("table")).to_contain_text(RESULT_TITLE)
     expect(citizen.get_by_role("table")).to_contain_text(AGENCY)
+    check_accessibility(citizen)
 
     assert server_trouble == []

@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 from playwright.sync_api import Page, expect
 from pypdf import PdfWriter
 
-from tests.browser.conftest import assert_no_sideways_scroll, screenshot, wait_for_mail
+from tests.browser.conftest import assert_no_sideways_scroll, check_accessibility, screenshot, wait_for_mail
 
 pytestmark = pytest.mark.browser
 
@@ -96,6 +96,7 @@ def test_citizen_files_an_application_and_follows_it(
 ):
     # 1. Register, confirm the e-mail address through the link that arrives over SMTP, sign in.
     page.goto(f"{live_server}/account/register")
+    check_accessibility(page)
     page.locator("#full_name").fill(FULL_NAME)
     page.locator("#citizen_id").fill(citizen_id)
     page.locator("#email").fill(email)
@@ -104,14 +105,17 @@ def test_citizen_files_an_application_and_follows_it(
     page.locator("#consent").check()
     page.locator("main form button[type=submit]").click()
     expect(page).to_have_url(f"{live_server}/account/check-email")
+    check_accessibility(page)
     [confirmation] = wait_for_mail(smtp_server, 1)
     assert [address.addr_spec for address in confirmation["To"].addresses] == [email]
     page.goto(live_server + local_path(app, link_in_mail(confirmation)))
     expect(page).to_have_url(f"{live_server}/account/login")
+    check_accessibility(page)
     page.locator("#login").fill(citizen_id)
     page.locator("#password").fill(PASSWORD)
     page.locator("main form button[type=submit]").click()
     expect(page).to_have_url(f"{live_server}/account/")
+    check_accessibility(page)
 
     # 2. Ahead of filing, the citizen puts a scan of their ID card into their data warehouse.
     id_card_scan = tmp_path / ID_CARD_FILE
@@ -300,8 +304,10 @@ def test_citizen_files_an_application_and_follows_it(
     # 8. Signed out, anyone with the code and the PIN can check the status; a wrong citizen ID finds nothing.
     page.locator('header form[action="/account/logout"] button[type=submit]').click()
     expect(page.locator('header a[href="/account/login"]')).to_be_visible()
+    check_accessibility(page)
     page.locator('nav.main-nav a[href="/status"]').click()
     expect(page).to_have_url(f"{live_server}/status")
+    check_accessibility(page)
     page.locator("#code").fill(code)
     page.locator("#secret").fill(pin)
     page.locator("main form button[type=submit]").click()

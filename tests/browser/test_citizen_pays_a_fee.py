@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from tests.browser.conftest import assert_no_sideways_scroll, screenshot
+from tests.browser.conftest import assert_no_sideways_scroll, check_accessibility, screenshot
 from tests.conftest import PASSWORD
 from tests.filing import pdf_bytes
 from tests.paying import serve_gateway
@@ -43,17 +43,21 @@ def continue_button(page: Page):
 
 def sign_in(page: Page, live_server: str, email: str) -> None:
     page.goto(f"{live_server}/account/login")
+    check_accessibility(page)
     page.locator("#login").fill(email)
     page.locator("#password").fill(PASSWORD)
     page.locator("main form button[type=submit]").click()
     expect(page).to_have_url(f"{live_server}/account/")
+    check_accessibility(page)
 
 
 def file_certificate(page: Page, live_server: str, tmp_path, device: str) -> str:
     """File the certificate for one copy; returns the application's URL. Ends on the receipt page."""
     page.goto(live_server + PROCEDURE_URL)
+    check_accessibility(page)
     page.locator('main form[action$="/apply"] button[type=submit]').click()
     expect(page).to_have_url(re.compile(r".*/applications/\d+/steps/applicant$"))
+    check_accessibility(page)
     application_url = re.match(r".*/applications/\d+", page.url).group(0)
     page.locator("#gender-female").check()
     page.locator("#birth_date-day").fill("5")
@@ -64,14 +68,17 @@ def file_certificate(page: Page, live_server: str, tmp_path, device: str) -> str
     page.locator("#phone").fill("0912345678")
     continue_button(page).click()
     expect(page).to_have_url(f"{application_url}/steps/certificate")
+    check_accessibility(page)
     page.locator("#kind").check()
     page.locator("#copies").fill("3")
     page.locator("#purpose").fill("Xin việc")
     continue_button(page).click()
     expect(page).to_have_url(f"{application_url}/steps/residence")
+    check_accessibility(page)
     page.locator("#lived_elsewhere-no").check()
     continue_button(page).click()
     expect(page).to_have_url(f"{application_url}/documents")
+    check_accessibility(page)
     scan = tmp_path / "the-can-cuoc.pdf"
     scan.write_bytes(pdf_bytes())
     page.locator("#file-the-can-cuoc").set_input_files(scan)
@@ -94,6 +101,7 @@ def file_certificate(page: Page, live_server: str, tmp_path, device: str) -> str
 def pay_on_gateway(page: Page, gateway_url: str, outcome: str) -> None:
     expect(page).to_have_url(re.compile(rf"^{re.escape(gateway_url)}/paymentv2/vpcpay\.html\?"))
     expect(page.locator(".amount")).to_have_text("205.000 ₫")
+    check_accessibility(page)
     page.locator(f"input[name=outcome][value={outcome}]").check()
     page.locator("form button[type=submit]").click()
 
@@ -141,7 +149,10 @@ def test_citizens_pay_now_or_cancel_and_pay_later(
     assert "BIÊN LAI THU PHÍ, LỆ PHÍ ĐIỆN TỬ" in text and "205.000 đ" in text and "Phạm Thị Lan" in text
     page.goto(f"{live_server}/warehouse")
     expect(page.locator("main")).to_contain_text("Biên lai thu phí, lệ phí")
+    check_accessibility(page)
     page.locator('header form[action="/account/logout"] button[type=submit]').click()
+    expect(page.locator('header a[href="/account/login"]')).to_be_visible()
+    check_accessibility(page)
 
     # 4. The second citizen cancels on the gateway: nothing charged, the fee still due, pay later.
     second = create_citizen(full_name="Đỗ Văn Minh", citizen_id="001092034572")

@@ -118,3 +118,11 @@ def test_tracking_book_keeps_a_typed_formula_as_text(app, staff, demo, create_ci
     texts = [cell.value for cell in cells if cell.quotePrefix]
     assert name in texts
     assert any(text.startswith("@SUM(1+1)*cmd|' /C calc'!A0, ") for text in texts)
+
+
+def test_a_slip_pdf_is_not_compressed_again(app, staff, filed):
+    _citizen, application_id, _citizen_client = filed
+    clerk = as_staff(app, staff["clerk"])
+    response = clerk.get(f"/office/applications/{application_id}/control.pdf", headers={"Accept-Encoding": "br, gzip"})
+    assert "Content-Encoding" not in response.headers
+    assert response.data.startswith(b"%PDF-") and "KIỂM SOÁT" in _text(response).upper()
