@@ -221,7 +221,7 @@ def test_an_application_goes_through_every_desk_and_the_citizen_follows_it(
     citizen.get_by_role("button", name="Gửi cho cơ quan").click()
     expect(citizen.get_by_role("status")).to_contain_text("Hồ sơ bổ sung đã được gửi đến cơ quan")
     expect(status_of(citizen).nth(2)).to_have_text("Đã gửi, đang chờ cơ quan kiểm tra")
-    expect(history(citizen).first).to_contain_text("Người nộp đã bổ sung hồ sơ")
+    expect(history(citizen).first).to_contain_text("Bạn đã gửi thành phần bổ sung.")
     expect(history(citizen).first).to_contain_text(ANSWER)
 
     # 3. The clerk sees the new photo and the answer, and accepts: the due date is fixed.
@@ -300,7 +300,7 @@ def test_an_application_goes_through_every_desk_and_the_citizen_follows_it(
         "Chuyên viên đã trình lãnh đạo",
         "Đã giao chuyên viên thụ lý",
         "Cơ quan đã tiếp nhận hồ sơ và hẹn ngày trả kết quả",
-        "Người nộp đã bổ sung hồ sơ",
+        "Bạn đã gửi thành phần bổ sung.",
         "Yêu cầu bổ sung hồ sơ",
         f"Bạn đã gửi hồ sơ đến {AGENCY}.",
         "Bạn đã bắt đầu khai hồ sơ.",

@@ -295,7 +295,7 @@ def test_citizen_files_an_application_and_follows_it(
     expect(status.locator("dt", has_text="Đang được xử lý tại").locator("+ dd")).to_have_text(AGENCY)
     expect(status).to_contain_text(code)
     expect(status).to_contain_text("Đã gửi, đang chờ cơ quan kiểm tra")
-    events = page.locator("main ol.timeline > li")
+    events = page.locator("main ol.timeline[aria-labelledby=history] > li")
     expect(events).to_have_count(2)
     expect(events.nth(0)).to_contain_text(f"Bạn đã gửi hồ sơ đến {AGENCY}.")
     expect(events.nth(1)).to_contain_text("Bạn đã bắt đầu khai hồ sơ.")
