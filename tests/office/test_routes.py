@@ -11,6 +11,7 @@ from onestop.procedures import clock
 from onestop.procedures.calendar import ProvinceCalendar, national_year
 from onestop.procedures.models import Application, ApplicationStep, ProcedureVersion
 from onestop.procedures.route import AgencyRef, Budget, Route, Stage, Step
+from onestop.procedures.workflow.steps import days_due
 from onestop.provinces.models import Agency
 from tests.office.conftest import act, as_staff, file_lltp
 
@@ -159,8 +160,15 @@ def test_each_step_gets_its_own_due_time_from_its_budget(app, staff, create_staf
     calendar = clock.calendar_for(application)
     for row in application.steps:
         if row.budget_days is not None:
-            expected = calendar.end_of_day(calendar.due_date(row.entered_at, row.budget_days).day)
+            expected = days_due(calendar, row.entered_at, row.budget_days)
             assert row.due_at == expected
+
+
+def test_a_step_handed_over_late_in_the_afternoon_still_counts_from_that_day():
+    """The 15:00 cut-off is for citizens' filings; a hand-over at 16:30 on Wednesday, one day: due Thursday."""
+    calendar = ProvinceCalendar(national=_no_swaps)
+    entered = datetime(2026, 12, 2, 16, 30, tzinfo=VN).astimezone(UTC)
+    assert days_due(calendar, entered, 1) == datetime(2026, 12, 3, 17, 0, tzinfo=VN).astimezone(UTC)
 
 
 def test_working_hours_skip_the_30_april_and_1_may_holidays():

@@ -30,8 +30,17 @@ def step_due(step: Step, entered_at: datetime, application: Application) -> date
     if step.budget.hours is not None:
         return calendar.add_working_hours(entered_at, step.budget.hours)
     if step.budget.days is not None:
-        return calendar.end_of_day(calendar.due_date(entered_at, step.budget.days).day)
+        return days_due(calendar, entered_at, step.budget.days)
     return None
+
+
+# Hand-overs inside the administration have no afternoon cut-off: that rule is about when a citizen files.
+_NO_CUTOFF = "23:59"
+
+
+def days_due(calendar, entered_at: datetime, days: int) -> datetime:
+    """The close of office on the `days`-th working day after the day the step was entered."""
+    return calendar.end_of_day(calendar.due_date(entered_at, days, cutoff=_NO_CUTOFF).day)
 
 
 def enter_group(application: Application, index: int, now: datetime | None = None, holder_id: int | None = None):
