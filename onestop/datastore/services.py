@@ -182,17 +182,26 @@ def _may_read(reader: User, document: Document, application_id: int | None) -> A
         return None
     if not reader.is_staff or reader.agency_id is None or application_id is None:
         raise _not_found()
+    from onestop.procedures.workflow.table import may_handle
+
     application = db.session.get(Application, application_id)
-    if (
-        application is None
-        or application.state_enum is ApplicationState.DRAFT
-        or application.receiving_agency_id != reader.agency_id
-        or not (
-            any(link.document_id == document.id for link in application.documents)
+    if application is None or application.state_enum is ApplicationState.DRAFT:
+        raise _not_found()
+    # The agency that received the file reads all of it; a co-ordinating agency the step sent it to reads
+    # the papers the applicant filed and its own answers, never the thread between the applicant and the lead.
+    lead = application.receiving_agency_id == reader.agency_id
+    attached = any(link.document_id == document.id for link in application.documents)
+    if lead:
+        allowed = (
+            attached
             or any(message.document_id == document.id for message in application.messages)
             or document.source_application_id == application.id
         )
-    ):
+    else:
+        allowed = may_handle(reader, application) and (
+            attached or any(step.document_id == document.id for step in application.steps)
+        )
+    if not allowed:
         raise _not_found()
     return application
 

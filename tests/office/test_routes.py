@@ -1,11 +1,12 @@
 """Processing routes: co-ordinating agencies in sequence and in parallel, send-back, per-step deadlines."""
 
+import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from onestop.accounts.models import Role
+from onestop.accounts.models import Role, User
 from onestop.extensions import db
 from onestop.procedures import clock
 from onestop.procedures.calendar import ProvinceCalendar, national_year
@@ -131,6 +132,13 @@ def test_an_agency_acts_only_on_its_own_step(app, staff, create_staff, create_ci
     assert act(justice_clerk, application_id, "answer", {"opinion": "agree", "note": "x"}).status_code == 403
     ward_specialist = as_staff(app, create_staff(Role.SPECIALIST, WARD, "Chuyên viên phường"))
     assert ward_specialist.get(f"/office/applications/{application_id}").status_code == 404
+    # The co-ordinating agency reads the papers the applicant filed (logged), not the applicant's thread.
+    justice = as_staff(app, db.session.scalar(select(User).where(User.full_name == f"Chuyên viên {JUSTICE}")))
+    page = justice.get(f"/office/applications/{application_id}").get_data(as_text=True)
+    [paper] = re.findall(r'href="(/office/documents/\d+\?application=\d+)"', page)
+    assert justice.get(paper).data.startswith(b"%PDF")
+    assert 'id="messages"' not in page
+    assert ward_specialist.get(paper).status_code == 404
     # The lead specialist cannot answer for the co-ordinating agency.
     assert act(specialist, application_id, "answer", {"opinion": "agree", "note": "x"}).status_code == 403
     assert [row.agency.code for row in _open(application_id)] == [JUSTICE]

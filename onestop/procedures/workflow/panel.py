@@ -42,6 +42,8 @@ class Panel:
     opinions: list[StepLine] = field(default_factory=list)
     clock_stopped: bool = False
     result_title: str = ""
+    # The thread between the applicant and the agency that received the file is that agency's alone.
+    shows_thread: bool = True
 
     def can(self, action: Action) -> bool:
         return action in self.actions
@@ -57,6 +59,7 @@ def panel_for(officer: User, application: Application) -> Panel:
         labels=dict(LABELS),
         steps=step_lines(application),
         opinions=coordination_lines(application),
+        shows_thread=officer.agency_id == application.receiving_agency_id,
         clock_stopped=application.state_enum is ApplicationState.SUPPLEMENT_REQUESTED
         and application.resume_state == ApplicationState.IN_PROGRESS,
     )
