@@ -29,6 +29,7 @@ VIETNAMESE = re.compile(
 )
 _INVISIBLE = re.compile(r"<script\b.*?</script>|<style\b.*?</style>", re.S)
 _TAG = re.compile(r"<[^>]+>")
+_SHOWN_ATTRIBUTE = re.compile(r'(?:title|alt|placeholder|aria-label|value)="([^"]*)"')
 
 # Officers' notes and answers typed in this test: what people write stays in their language.
 NOTES = {
@@ -113,7 +114,7 @@ def world(app, demo, demo_pack, create_citizen, create_staff, monkeypatch):
         for role, name in STAFF.items()
     }
     clerk, specialist, leader = (as_staff(app, staff[role]) for role in ("clerk", "specialist", "leader"))
-    citizen, paid, citizen_client = file_lltp(app, create_citizen)
+    _citizen, paid, citizen_client = file_lltp(app, create_citizen)
     # A payment, made through the gateway's signed notification.
     params = start_paying(citizen_client, paid)
     assert citizen_client.get(f"/payments/vnpay/ipn?{signed(gateway_result(params))}").get_json()["RspCode"] == "00"
@@ -198,7 +199,7 @@ def test_every_page_in_english_has_no_stray_vietnamese(app, world, demo_pack):
         for url in urls:
             response = client.get(url)
             assert response.status_code < 500, f"{role} {url}: {response.status_code}"
-            if response.status_code != 200 or not response.mimetype == "text/html":
+            if response.status_code != 200 or response.mimetype != "text/html":
                 continue
             pages += 1
             stray = stray_vietnamese(response.get_data(as_text=True), allowed)
