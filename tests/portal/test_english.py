@@ -165,7 +165,7 @@ def world(app, demo, demo_pack, create_citizen, create_staff, monkeypatch):
         "values": {
             "application_id": ids,
             "step_id": ["applicant", "certificate", "residence"],
-            "slug": [procedure.slug_or_default for procedure in demo_pack.procedures],
+            "slug": [procedure.slug_or_default() for procedure in demo_pack.procedures],
             "user_id": [user.id for user in staff.values()],
             "token": ["not-a-token"],
         },

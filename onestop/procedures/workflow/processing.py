@@ -15,6 +15,7 @@ from onestop.errors import InvalidInput, NotAllowed
 from onestop.extensions import db
 from onestop.i18n import localized
 from onestop.models import utcnow
+from onestop.payments.fees import dong
 from onestop.procedures import clock
 from onestop.procedures.filing import record_event
 from onestop.procedures.models import Application, ApplicationState, ClockEntry, ClockKind, IssuedSlip, SlipKind
@@ -174,8 +175,8 @@ def deliver(application: Application, actor: User, received, title: str, version
     if unpaid:
         raise InvalidInput(
             _(
-                "The fee of %(amount)s đ is not paid yet: the result is issued once the citizen has paid.",
-                amount=f"{unpaid:,}".replace(",", "."),
+                "The fee of %(amount)s is not paid yet: the result is issued once the citizen has paid.",
+                amount=dong(unpaid),
             )
         )
     if received is None:
