@@ -119,7 +119,7 @@ def reason_text(entry: services.AccessEntry) -> str:
 
 @bp.app_template_global()
 def document_title(document) -> str:
-    """A document's title in the reader's language where the portal named it (its kind, a fee receipt); else as typed."""
+    """The title in the reader's language where the portal named it (its kind, a fee receipt); else as typed."""
     from onestop.payments.receipts import RECEIPT_TITLE
 
     name = reference().document_types.get((current_province().id, document.document_type_code))

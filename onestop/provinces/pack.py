@@ -157,7 +157,8 @@ class AgencyEntry(Strict):
     address: _limited(300) = ""
     phone: _limited(40) = ""
     email: _limited(200) = ""
-    opening_hours: _limited(200) = ""
+    # Plain Vietnamese (as packs first wrote it) or {vi, en}; left out, the province's working hours are shown.
+    opening_hours: Annotated[dict[Literal["vi", "en"], _limited(200)], BeforeValidator(_local_text)] = {}
 
     _vi = field_validator("name")(_require_vietnamese)
 
