@@ -157,6 +157,7 @@ def world(app, demo, demo_pack, create_citizen, create_staff, monkeypatch):
     clients["specialist"], clients["leader"] = specialist, leader
     clients["admin"] = as_staff(app, staff["admin"])
     for client in clients.values():
+        client.get("/")  # shows (and so clears) the messages flashed while the setup ran in Vietnamese
         client.set_cookie("lang", "en")
     db.session.expire_all()
     ids = [application.id for application in db.session.scalars(db.select(Application))]
