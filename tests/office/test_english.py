@@ -1,11 +1,13 @@
 """What the back office and the applicant read in English, while the records (slips) keep Vietnamese."""
 
+import io
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from onestop.extensions import db
 from onestop.procedures.models import Application, ClockKind
-from tests.office.conftest import act, as_staff
+from tests.filing import pdf_bytes
+from tests.office.conftest import act, as_staff, file_lltp
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -66,3 +68,45 @@ def test_supplement_items_are_named_per_reader_and_kept_in_vietnamese_for_the_sl
 
     vietnamese = _in(citizen_client, "vi").get(f"/applications/{application_id}").get_data(as_text=True)
     assert "Thẻ căn cước hoặc căn cước công dân" in vietnamese and "Nội dung khác" in vietnamese
+
+
+def test_the_warehouse_names_the_issuing_agency_and_the_papers_kind_in_english(app, staff, filed):
+    _citizen, application_id, citizen_client = filed
+    clerk, leader = as_staff(app, staff["clerk"]), as_staff(app, staff["leader"])
+    specialist = as_staff(app, staff["specialist"])
+    act(clerk, application_id, "accept")
+    act(leader, application_id, "assign", {"specialist": staff["specialist"].id})
+    act(specialist, application_id, "propose", {"decision": "approve", "note": ""})
+    act(leader, application_id, "approve")
+    response = act(
+        clerk,
+        application_id,
+        "deliver",
+        {"title": "", "result": (io.BytesIO(pdf_bytes()), "phieu.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    english = _in(citizen_client, "en").get("/warehouse").get_data(as_text=True)
+    assert "Issued by Minh Son Provincial Police" in english and "Citizen ID card" in english
+    assert "Công an tỉnh" not in english and "Thẻ căn cước" not in english
+    vietnamese = _in(citizen_client, "vi").get("/warehouse").get_data(as_text=True)
+    assert "Công an tỉnh Minh Sơn" in vietnamese and "Thẻ căn cước hoặc căn cước công dân" in vietnamese
+
+
+def test_amounts_read_in_english_to_an_english_reader(app, staff, demo, create_citizen):
+    _citizen, application_id, _client = file_lltp(app, create_citizen)
+    clerk, leader = as_staff(app, staff["clerk"]), as_staff(app, staff["leader"])
+    specialist = as_staff(app, staff["specialist"])
+    act(clerk, application_id, "accept")
+    act(leader, application_id, "assign", {"specialist": staff["specialist"].id})
+    act(specialist, application_id, "propose", {"decision": "approve", "note": ""})
+    act(leader, application_id, "approve")
+    response = act(
+        _in(clerk, "en"),
+        application_id,
+        "deliver",
+        {"title": "Phiếu", "result": (io.BytesIO(pdf_bytes()), "phieu.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert "The fee of 200,000 VND is not paid yet" in response.get_data(as_text=True)
