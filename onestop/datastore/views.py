@@ -19,7 +19,7 @@ from onestop.accounts.services import AccountError
 from onestop.datastore import services
 from onestop.datastore.models import IssuedType, Provenance
 from onestop.datastore.uploads import UploadRejected, receive_with_settings
-from onestop.extensions import limiter
+from onestop.extensions import db, limiter
 from onestop.forms import REQUIRED, max_length
 from onestop.i18n import localized
 from onestop.portal.context import current_province
@@ -125,6 +125,13 @@ def document_title(document) -> str:
     name = reference().document_types.get((current_province().id, document.document_type_code))
     if name and document.title in name.values():
         return localized(name)
+    if document.document_type_code == IssuedType.RESULT and document.source_application_id:
+        from onestop.procedures.models import Application
+        from onestop.procedures.workflow.processing import result_names
+
+        names = result_names(db.session.get(Application, document.source_application_id))
+        if isinstance(names, dict) and document.title in names.values():
+            return localized(names)
     receipt_prefix = RECEIPT_TITLE.format(code="")
     if document.document_type_code == IssuedType.RECEIPT and document.title.startswith(receipt_prefix):
         return _("Fee receipt for application %(code)s", code=document.title.removeprefix(receipt_prefix))

@@ -116,7 +116,7 @@ def answer(
             received.filename,
             added_by=actor,
             provenance=Provenance.ISSUED,
-            issuer=actor.agency.display_name(),
+            issuer=localized(actor.agency.name, "vi"),  # stored in Vietnamese; pages name it per reader
             source_application_id=application.id,
         )
     previous = application.state
@@ -186,10 +186,10 @@ def deliver(application: Application, actor: User, received, title: str, version
         owner,
         IssuedType.RESULT,
         received,
-        (title or "").strip()[:300] or result_title(application),
+        (title or "").strip()[:300] or result_title(application, "vi"),
         added_by=actor,
         provenance=Provenance.ISSUED,
-        issuer=application.receiving_agency.display_name(),
+        issuer=localized(application.receiving_agency.name, "vi"),
         issued_on=clock.local_today(clock.calendar_for(application)),
         source_application_id=application.id,
     )
@@ -208,10 +208,14 @@ def deliver(application: Application, actor: User, received, title: str, version
     return document
 
 
-def result_title(application: Application) -> str:
-    """What the result is called on the procedure's sheet ("Giấy khai sinh"), else the procedure's name."""
-    name = (application.definition.get("result") or {}).get("name")
-    return localized(name) if name else application.procedure.display_name()
+def result_names(application: Application) -> dict | str:
+    """What the result is called on the procedure's sheet ("Giấy khai sinh"), else the procedure's name: {vi, en}."""
+    return (application.definition.get("result") or {}).get("name") or application.procedure.name
+
+
+def result_title(application: Application, lang: str | None = None) -> str:
+    """The result's name in `lang` (the reader's by default)."""
+    return localized(result_names(application), lang)
 
 
 def apologise(
