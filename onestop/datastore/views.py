@@ -22,8 +22,11 @@ from onestop.datastore.uploads import UploadRejected, receive_with_settings
 from onestop.extensions import db, limiter
 from onestop.forms import REQUIRED, max_length
 from onestop.i18n import localized
+from onestop.payments.receipts import RECEIPT_TITLE
 from onestop.portal.context import current_province
+from onestop.procedures.models import Application
 from onestop.procedures.reference import reference
+from onestop.procedures.workflow.processing import result_names
 
 bp = Blueprint("warehouse", __name__)
 
@@ -120,15 +123,10 @@ def reason_text(entry: services.AccessEntry) -> str:
 @bp.app_template_global()
 def document_title(document) -> str:
     """The title in the reader's language where the portal named it (its kind, a fee receipt); else as typed."""
-    from onestop.payments.receipts import RECEIPT_TITLE
-
     name = reference().document_types.get((current_province().id, document.document_type_code))
     if name and document.title in name.values():
         return localized(name)
     if document.document_type_code == IssuedType.RESULT and document.source_application_id:
-        from onestop.procedures.models import Application
-        from onestop.procedures.workflow.processing import result_names
-
         names = result_names(db.session.get(Application, document.source_application_id))
         if isinstance(names, dict) and document.title in names.values():
             return localized(names)
