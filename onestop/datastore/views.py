@@ -19,9 +19,14 @@ from onestop.accounts.services import AccountError
 from onestop.datastore import services
 from onestop.datastore.models import IssuedType, Provenance
 from onestop.datastore.uploads import UploadRejected, receive_with_settings
-from onestop.extensions import limiter
+from onestop.extensions import db, limiter
 from onestop.forms import REQUIRED, max_length
+from onestop.i18n import localized
+from onestop.payments.receipts import RECEIPT_TITLE
 from onestop.portal.context import current_province
+from onestop.procedures.models import Application
+from onestop.procedures.reference import reference
+from onestop.procedures.workflow.processing import result_names
 
 bp = Blueprint("warehouse", __name__)
 
@@ -113,6 +118,33 @@ def reason_text(entry: services.AccessEntry) -> str:
     if entry.application_code and entry.reason == services.PROCESSING % entry.application_code:
         return _("Processing application %(code)s", code=entry.application_code)
     return entry.reason
+
+
+@bp.app_template_global()
+def document_title(document) -> str:
+    """The title in the reader's language where the portal named it (its kind, a fee receipt); else as typed."""
+    name = reference().document_types.get((current_province().id, document.document_type_code))
+    if name and document.title in name.values():
+        return localized(name)
+    if document.document_type_code == IssuedType.RESULT and document.source_application_id:
+        names = result_names(db.session.get(Application, document.source_application_id))
+        if isinstance(names, dict) and document.title in names.values():
+            return localized(names)
+    receipt_prefix = RECEIPT_TITLE.format(code="")
+    if document.document_type_code == IssuedType.RECEIPT and document.title.startswith(receipt_prefix):
+        return _("Fee receipt for application %(code)s", code=document.title.removeprefix(receipt_prefix))
+    return document.title
+
+
+@bp.app_template_global()
+def document_issuer(document) -> str:
+    """Who issued it: an agency of the province by its name in the reader's language; else as typed."""
+    if document.provenance != Provenance.ISSUED:
+        return document.issuer
+    for agency in reference().agencies.values():
+        if document.issuer in agency.name.values():
+            return agency.display_name()
+    return document.issuer
 
 
 def _send(document, stream):

@@ -40,6 +40,7 @@ def _staff_only():
 
 
 bp.add_app_template_global(workflow.staff_state_title, "staff_state_title")
+bp.add_app_template_global(workflow.supplement_items, "supplement_items")
 
 
 @bp.app_template_global()
@@ -113,6 +114,7 @@ def _file(application: Application, error: str | None = None, status: int = 200,
             slip_titles=workflow.SLIP_TITLES,
             mark_titles=MARK_TITLES,
             event_title=workflow.event_title,
+            event_reason=workflow.event_reason,
             message_authors=workflow.message_authors(application),
             message_action=url_for("office.message", application_id=application.id),
             attachment_url=lambda message: url_for(
@@ -145,7 +147,7 @@ def _items(form) -> list[SupplementItem]:
     for code in dict.fromkeys(form.getlist("document") + noted):
         items.append(SupplementItem("document", code, "", form.get(f"note-{code}", "")))
     if form.get("other", "").strip():
-        items.append(SupplementItem("other", "", _("Other points"), form.get("other", "")))
+        items.append(SupplementItem("other", "", "", form.get("other", "")))
     return items
 
 

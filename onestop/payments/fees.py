@@ -51,6 +51,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from onestop.i18n import current_language
 from onestop.procedures.formspec import Condition, Identifier, Strict, Text
 
 PaymentMoment = Literal["at_submission", "after_acceptance", "when_result_ready"]
@@ -226,17 +227,22 @@ class FeeQuote:
         out: list[str] = []
         for line in self.lines:
             name = line.name.get("vi") or next(iter(line.name.values()))
-            out.append(f"{name}: {dong(line.unit_amount)} × {line.units} = {dong(line.base)}")
+            out.append(f"{name}: {dong(line.unit_amount, 'vi')} × {line.units} = {dong(line.base, 'vi')}")
             for step in line.adjustments:
                 reason = step.reason.get("vi") or next(iter(step.reason.values()))
-                out.append(f"  {reason}: {dong(step.change)} → {dong(step.amount_after)}")
-        out.append(f"Tổng cộng: {dong(self.total)}")
+                out.append(f"  {reason}: {dong(step.change, 'vi')} → {dong(step.amount_after, 'vi')}")
+        out.append(f"Tổng cộng: {dong(self.total, 'vi')}")
         return out
 
 
-def dong(amount: int) -> str:
-    """`200000` → "200.000 đ" (Vietnamese thousands dots)."""
-    return f"{amount:,} đ".replace(",", ".")
+def dong(amount: int, lang: str | None = None) -> str:
+    """`200000` → "200.000 đ" (Vietnamese thousands dots), "200,000 VND" to an English reader.
+
+    Records and legal forms (receipts, the fee computation kept with the file) pass `lang="vi"`.
+    """
+    if (lang or current_language()) == "vi":
+        return f"{amount:,} đ".replace(",", ".")
+    return f"{amount:,} VND"
 
 
 def percent_of(amount: int, percent: int) -> int:

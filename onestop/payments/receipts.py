@@ -7,6 +7,7 @@ when two workers try at once).
 
 import io
 from datetime import datetime
+from functools import partial
 
 from flask import current_app, render_template
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +23,9 @@ from onestop.i18n import localized
 from onestop.payments.fees import dong
 from onestop.payments.models import AttemptState, PaymentAttempt, PaymentReceipt
 from onestop.payments.services import quote_from_order
+
+# The receipt's title in the citizen's warehouse, as the legal form names it; pages show it in their language.
+RECEIPT_TITLE = "Biên lai thu phí, lệ phí {code}"
 
 RECEIPT_TYPE = IssuedType.RECEIPT
 
@@ -43,8 +47,8 @@ def render_receipt(attempt: PaymentAttempt, number: str) -> bytes:
         payer=db.session.get(User, order.payer_id),
         quote=quote_from_order(order),
         paid_at=paid_at,
-        amount=dong(attempt.amount),
-        dong=dong,
+        amount=dong(attempt.amount, "vi"),
+        dong=partial(dong, lang="vi"),
     )
     from weasyprint import HTML
 
@@ -67,7 +71,7 @@ def issue_receipt(attempt_id: int) -> PaymentReceipt | None:
         db.session.get(User, attempt.order.payer_id),
         RECEIPT_TYPE,
         ReceivedFile(sha256=stored.sha256, size=stored.size, content_type="application/pdf", filename=f"{number}.pdf"),
-        f"Biên lai thu phí, lệ phí {application.code}",
+        RECEIPT_TITLE.format(code=application.code),
         provenance=Provenance.ISSUED,
         issuer=localized(application.receiving_agency.name, "vi"),
         number=number,

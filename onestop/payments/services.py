@@ -206,7 +206,7 @@ def _request_refund(order: PaymentOrder, attempt: PaymentAttempt, amount: int, r
     )
     db.session.add(refund)
     db.session.flush()
-    _event(order, "refund", refund.id, None, RefundState.REQUESTED, f"{reason}: {dong(amount)}")
+    _event(order, "refund", refund.id, None, RefundState.REQUESTED, f"{reason}: {dong(amount, 'vi')}")
     from onestop.payments.tasks import process_refund
 
     after_commit(process_refund.delay, refund.id)

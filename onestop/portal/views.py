@@ -7,6 +7,7 @@ from sqlalchemy import text
 from onestop.assets import cache_if_current, province_fingerprint
 from onestop.extensions import db
 from onestop.i18n import LANG_COOKIE, current_language, localized
+from onestop.payments.fees import dong
 from onestop.portal.cache import cached_for_visitors
 from onestop.portal.context import current_province
 from onestop.procedures.search import catalogue_index, most_used
@@ -59,6 +60,7 @@ def healthz():
 def register_template_globals(app: Flask) -> None:
     # A global rather than context, so that imported macros can use it too.
     app.jinja_env.globals["localized"] = localized
+    app.jinja_env.globals["dong"] = dong
     # Dates as people in Vietnam write them, in the province's time zone: 24/11/2026 16:38.
     app.jinja_env.filters["when"] = lambda moment: format_datetime(moment, "dd/MM/yyyy HH:mm")
 

@@ -20,8 +20,10 @@ the province's own corrections. The rules (see `shared/domain/calendar.md`):
 
 The module is pure: no Flask request context, no clock of its own (callers pass the moment). The
 reasons it gives are plain Vietnamese literals, not Flask-Babel strings, because they are part of the
-record shown to staff and citizens and this module must run outside a request; holiday names come
-from the package in Vietnamese, the province's entries from their Vietnamese name.
+record kept with the file and this module must run outside a request; holiday names come from the
+package in Vietnamese, the province's entries from their Vietnamese name. Pages render the same trace
+in the reader's language (onestop/procedures/clock.py `describe`), asking `day_off_name` for a named
+day's name in that language (the package's English names, the province's `en` text).
 
 A procedure may have its own same-day cut-off (`due_date(..., cutoff=...)`); route steps with a
 budget in working hours count office time with `add_working_hours`. Suspensions are the
@@ -67,10 +69,14 @@ def _parse_time(value: str | time) -> time:
 
 @dataclass(frozen=True)
 class NationalYear:
-    """One year of the national calendar: holiday names (Vietnamese) and weekend days worked instead."""
+    """One year of the national calendar: holiday names (Vietnamese) and weekend days worked instead.
+
+    `english` holds the same holidays' English names, where known.
+    """
 
     holidays: Mapping[date, str]
     worked_weekend_days: frozenset[date]
+    english: Mapping[date, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @lru_cache(maxsize=64)
@@ -83,7 +89,8 @@ def national_year(year: int) -> NationalYear:
     package = holidays.country_holidays("VN", years=year, language="vi")
     names = {day: package.get(day) for day in sorted(package)}  # several names on one day come joined by "; "
     worked = frozenset(day for day in package.weekend_workdays if day.year == year)
-    return NationalYear(MappingProxyType(names), worked)
+    english = holidays.country_holidays("VN", years=year, language="en_US")
+    return NationalYear(MappingProxyType(names), worked, MappingProxyType({day: english.get(day) for day in english}))
 
 
 @dataclass(frozen=True)
@@ -97,9 +104,13 @@ class CalendarOverride:
 
     @property
     def vietnamese_name(self) -> str:
+        return self.name_in("vi")
+
+    def name_in(self, lang: str) -> str:
+        """The name in `lang`, else in Vietnamese (a plain string is Vietnamese)."""
         if isinstance(self.name, str):
             return self.name
-        return self.name.get("vi") or next(iter(self.name.values()), "")
+        return self.name.get(lang) or self.name.get("vi") or next(iter(self.name.values()), "")
 
 
 class StepKind(enum.StrEnum):
@@ -112,12 +123,13 @@ class StepKind(enum.StrEnum):
 
 @dataclass(frozen=True)
 class TraceStep:
-    """One line of the explanation of a due date."""
+    """One line of the explanation of a due date; `str()` is its Vietnamese record wording."""
 
     day: date
     kind: StepKind
     number: int | None = None  # for COUNTED: 1..N
     reason: str | None = None  # for SKIPPED / AFTER_CUTOFF / ACCEPTED: why, in Vietnamese
+    at: time | None = None  # for ACCEPTED: the local time; for AFTER_CUTOFF: the cut-off passed
 
     def __str__(self) -> str:
         label = f"{weekday_name(self.day)} {self.day:%d/%m/%Y}"
@@ -218,6 +230,19 @@ class ProvinceCalendar:
             return WEEKEND_REASON.format(weekday=weekday_name(day))
         return None
 
+    def day_off_name(self, day: date, lang: str = "vi") -> str | None:
+        """The name of a holiday or day off on `day` in `lang` (Vietnamese where no other is known), else None.
+
+        The weekend has no name: whoever renders a trace words it in their own language.
+        """
+        override = self.overrides.get(day)
+        if override is not None:
+            return None if override.kind is DayKind.WORKING_DAY else override.name_in(lang)
+        national = self._national(day.year)
+        if day not in national.holidays:
+            return None
+        return (national.english.get(day) if lang == "en" else None) or national.holidays[day]
+
     def next_working_day(self, day: date) -> date:
         """The first working day strictly after `day`."""
         return self._next_working(day, [])
@@ -281,11 +306,11 @@ class ProvinceCalendar:
     def _receive(self, moment: datetime, trace: list[TraceStep], cutoff: time) -> date:
         local = self.local(moment)
         day = local.date()
-        trace.append(TraceStep(day, StepKind.ACCEPTED, reason=f"lúc {local:%H:%M}"))
+        trace.append(TraceStep(day, StepKind.ACCEPTED, reason=f"lúc {local:%H:%M}", at=local.time()))
         if local.time() > cutoff:
             reason = f"tiếp nhận sau {cutoff:%H:%M}, tính là nhận vào ngày làm việc tiếp theo"
             if self.is_working_day(day):
-                trace.append(TraceStep(day, StepKind.AFTER_CUTOFF, reason=reason))
+                trace.append(TraceStep(day, StepKind.AFTER_CUTOFF, reason=reason, at=cutoff))
             else:
                 trace.append(TraceStep(day, StepKind.SKIPPED, reason=self.why_not_working(day)))
             day = self._next_working(day, trace)

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from onestop.i18n import current_language
 from onestop.models import utcnow
-from onestop.procedures.calendar import DueDate, ProvinceCalendar
+from onestop.procedures.calendar import DueDate, ProvinceCalendar, StepKind, TraceStep
 from onestop.procedures.models import RUNNING_STATES, Application, ClockKind
 
 
@@ -69,7 +71,7 @@ def compute(application: Application, calendar: ProvinceCalendar) -> Clock:
                     due=f"{due_on:%d/%m/%Y}",
                 )
             )
-            lines.append(ClockLine(entry.at, text, last_start.explain()))
+            lines.append(ClockLine(entry.at, text, [describe(step, calendar) for step in last_start.trace]))
         elif entry.kind == ClockKind.SUSPEND:
             running = False
             due_on = None  # nothing is due while the clock is stopped; it counts again from the complete file
@@ -85,6 +87,30 @@ def compute(application: Application, calendar: ProvinceCalendar) -> Clock:
     if application.state_enum not in RUNNING_STATES:
         running = False
     return Clock(due_on=due_on, running=running, lines=lines, last_start=last_start)
+
+
+WEEKDAYS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"), _l("Sunday"))
+
+
+def describe(step: TraceStep, calendar: ProvinceCalendar) -> str:
+    """One line of a due date's trace in the reader's language (the record keeps `str(step)`, in Vietnamese)."""
+    weekday = str(WEEKDAYS[step.day.weekday()])
+    label = f"{weekday} {step.day:%d/%m/%Y}"
+    match step.kind:
+        case StepKind.ACCEPTED:
+            return _("%(day)s: file accepted (at %(time)s)", day=label, time=f"{step.at:%H:%M}")
+        case StepKind.AFTER_CUTOFF:
+            return _(
+                "%(day)s: accepted after %(time)s, counts as received on the next working day",
+                day=label,
+                time=f"{step.at:%H:%M}",
+            )
+        case StepKind.RECEIVED:
+            return _("%(day)s: day of receipt, not counted in the time limit", day=label)
+        case StepKind.COUNTED:
+            return _("%(day)s: working day %(number)d", day=label, number=step.number)
+    reason = calendar.day_off_name(step.day, current_language()) or _("%(weekday)s (weekend)", weekday=weekday)
+    return _("%(day)s: not counted — %(reason)s", day=label, reason=reason)
 
 
 def working_days_between(calendar: ProvinceCalendar, start: date, end: date) -> int:

@@ -1,6 +1,7 @@
 import enum
 from datetime import date, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -36,6 +37,11 @@ class Province(db.Model):
     def display_name(self) -> str:
         return localized(self.name)
 
+    def display_working_hours(self) -> str:
+        """The office hours of a working day, e.g. "Monday to Friday, 07:30–11:30, 13:30–17:00"."""
+        periods = ", ".join(f"{period['start']}–{period['end']}" for period in self.working_hours or ())
+        return _("Monday to Friday, %(hours)s", hours=periods) if periods else ""
+
     def address_units(self) -> list[tuple[str, str, str]]:
         """Every unit an address can be in, as (code, name, the names of the units above it)."""
         found: list[tuple[str, str, str]] = []
@@ -70,7 +76,8 @@ class Agency(db.Model):
     address: Mapped[str] = mapped_column(String(300), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
     email: Mapped[str] = mapped_column(String(200), default="")
-    opening_hours: Mapped[str] = mapped_column(String(200), default="")
+    # {vi, en}, or {} when the agency keeps the province's working hours.
+    opening_hours: Mapped[dict] = mapped_column(JSON, default=dict)
     # Unit codes (Province.units) whose residents this agency receives, for procedures received by address.
     serves: Mapped[list] = mapped_column(JSON, default=list)
     is_active: Mapped[bool] = mapped_column(default=True)
@@ -81,6 +88,10 @@ class Agency(db.Model):
 
     def display_name(self) -> str:
         return localized(self.name)
+
+    def display_opening_hours(self) -> str:
+        """The agency's opening hours in the reader's language; the province's working hours if it gives none."""
+        return localized(self.opening_hours) or self.province.display_working_hours()
 
 
 class DayKind(enum.StrEnum):

@@ -188,7 +188,8 @@ class AgencyEntry(Strict):
     address: _limited(300) = ""
     phone: _limited(40) = ""
     email: _limited(200) = ""
-    opening_hours: _limited(200) = ""
+    # Plain Vietnamese (as packs first wrote it) or {vi, en}; left out, the province's working hours are shown.
+    opening_hours: Annotated[dict[Literal["vi", "en"], _limited(200)], BeforeValidator(_local_text)] = {}
     # The administrative units (codes of units.yaml) whose residents this agency receives, for
     # procedures received by the applicant's address; a unit covers every unit under it.
     serves: list[Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]{1,10}$")]] = []

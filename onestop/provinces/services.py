@@ -113,7 +113,7 @@ def _load_agencies(pack: Pack, province: Province, report: LoadReport) -> dict[s
             address=spec.address,
             phone=spec.phone,
             email=spec.email,
-            opening_hours=spec.opening_hours,
+            opening_hours={lang: text for lang, text in spec.opening_hours.items() if text},
             serves=list(spec.serves),
             is_active=True,
         )

@@ -459,3 +459,34 @@ def test_a_conflict_found_while_applying_rolls_everything_back(cli, demo, create
     assert problems(result.output) == [("staff.yaml", line_of(text, "motcua.cualam@hailam.example"))]
     assert snapshot() == before
     assert db.session.scalar(select(Province).where(Province.code == "HL")) is None
+
+
+# --- opening hours in the pack's languages ---------------------------------------------------------
+
+
+def test_opening_hours_are_shown_in_the_readers_language_and_a_plain_string_still_loads(
+    app, client, demo_copy, hailam, monkeypatch
+):
+    # Hai Lam writes opening hours as plain Vietnamese, as packs did before {vi, en}: read as Vietnamese.
+    assert agency("HL", "000.00.30.H98").opening_hours == {"vi": "Thứ Hai – Thứ Sáu, 7:00–11:30 và 13:00–16:30"}
+    # The demo's police gives both; its ward gives none and so shows the province's working hours.
+    agencies = (demo_copy / "agencies.yaml").read_text(encoding="utf-8")
+    ward_hours = (
+        "    opening_hours:\n      vi: Thứ Hai – Thứ Sáu, 7:30–11:30 và 13:30–17:00\n"
+        "      en: Monday to Friday, 7:30–11:30 and 13:30–17:00\n"
+    )
+    start = agencies.index('code: "000.00.30.H99"')
+    agencies = agencies[:start] + agencies[start:].replace(ward_hours, "", 1)
+    (demo_copy / "agencies.yaml").write_text(agencies, encoding="utf-8")
+    apply_pack(read_pack(demo_copy))
+    db.session.commit()
+    monkeypatch.setitem(app.config, "PROVINCE", "MS")
+    client.get("/lang/en?next=/")
+    police = client.get("/procedures/cap-phieu-ly-lich-tu-phap").get_data(as_text=True)
+    assert "Monday to Friday, 7:30–11:30 and 13:30–17:00" in police and "Thứ Hai" not in police
+    ward = client.get("/procedures/dang-ky-khai-sinh").get_data(as_text=True)
+    assert "Monday to Friday, 07:30–11:30, 13:30–17:00" in ward and "Thứ Hai" not in ward
+    client.get("/lang/vi?next=/")
+    assert "Thứ Hai – Thứ Sáu, 07:30–11:30, 13:30–17:00" in client.get("/procedures/dang-ky-khai-sinh").get_data(
+        as_text=True
+    )

@@ -19,6 +19,7 @@ from onestop.models import utcnow
 from onestop.procedures import clock
 from onestop.procedures.models import FINAL_STATES, Application, ApplicationState, ApplicationStep, SlipKind
 from onestop.procedures.route import Stage
+from onestop.procedures.workflow.reception import supplement_items
 from onestop.procedures.workflow.steps import route_of
 from onestop.procedures.workflow.table import LABELS, Action, open_steps
 
@@ -204,6 +205,19 @@ def _holder_line(application: Application, row: ApplicationStep, calendar) -> st
     return name
 
 
+def event_reason(event) -> str:
+    """An event's note for a page: a supplement request lists its items in the reader's language."""
+    if event.action != Action.REQUEST_SUPPLEMENT:
+        return event.reason or ""
+    application = event.application
+    asked = [other for other in application.events if other.action == Action.REQUEST_SUPPLEMENT]
+    requests = application.supplements
+    if len(asked) != len(requests):
+        return event.reason or ""
+    request = requests[asked.index(event)]
+    return "\n".join(f"{item['title']}: {item['note']}" for item in supplement_items(request))
+
+
 @dataclass(frozen=True)
 class TimelineLine:
     at: datetime
@@ -232,7 +246,7 @@ def citizen_timeline(application: Application) -> list[TimelineLine]:
             shows_reason = event.action not in INTERNAL_ACTIONS and not (
                 event.action == Action.APPROVE and event.to_state != S.REFUSED
             )
-            detail = event.reason if shows_reason else ""
+            detail = event_reason(event) if shows_reason else ""
         lines.append(TimelineLine(event.created_at, text, detail or ""))
     lines += _payment_lines(application)
     return sorted(lines, key=lambda line: line.at, reverse=True)

@@ -15,6 +15,7 @@ from onestop.errors import InvalidInput, NotAllowed
 from onestop.extensions import db
 from onestop.i18n import localized
 from onestop.models import utcnow
+from onestop.payments.fees import dong
 from onestop.procedures import clock
 from onestop.procedures.filing import record_event
 from onestop.procedures.models import Application, ApplicationState, ClockEntry, ClockKind, IssuedSlip, SlipKind
@@ -115,7 +116,7 @@ def answer(
             received.filename,
             added_by=actor,
             provenance=Provenance.ISSUED,
-            issuer=actor.agency.display_name(),
+            issuer=localized(actor.agency.name, "vi"),  # stored in Vietnamese; pages name it per reader
             source_application_id=application.id,
         )
     previous = application.state
@@ -174,8 +175,8 @@ def deliver(application: Application, actor: User, received, title: str, version
     if unpaid:
         raise InvalidInput(
             _(
-                "The fee of %(amount)s đ is not paid yet: the result is issued once the citizen has paid.",
-                amount=f"{unpaid:,}".replace(",", "."),
+                "The fee of %(amount)s is not paid yet: the result is issued once the citizen has paid.",
+                amount=dong(unpaid),
             )
         )
     if received is None:
@@ -185,10 +186,10 @@ def deliver(application: Application, actor: User, received, title: str, version
         owner,
         IssuedType.RESULT,
         received,
-        (title or "").strip()[:300] or result_title(application),
+        (title or "").strip()[:300] or result_title(application, "vi"),
         added_by=actor,
         provenance=Provenance.ISSUED,
-        issuer=application.receiving_agency.display_name(),
+        issuer=localized(application.receiving_agency.name, "vi"),
         issued_on=clock.local_today(clock.calendar_for(application)),
         source_application_id=application.id,
     )
@@ -207,10 +208,14 @@ def deliver(application: Application, actor: User, received, title: str, version
     return document
 
 
-def result_title(application: Application) -> str:
-    """What the result is called on the procedure's sheet ("Giấy khai sinh"), else the procedure's name."""
-    name = (application.definition.get("result") or {}).get("name")
-    return localized(name) if name else application.procedure.display_name()
+def result_names(application: Application) -> dict | str:
+    """What the result is called on the procedure's sheet ("Giấy khai sinh"), else the procedure's name: {vi, en}."""
+    return (application.definition.get("result") or {}).get("name") or application.procedure.name
+
+
+def result_title(application: Application, lang: str | None = None) -> str:
+    """The result's name in `lang` (the reader's by default)."""
+    return localized(result_names(application), lang)
 
 
 def apologise(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from onestop import localtime
@@ -14,6 +16,7 @@ from onestop.datastore.services import add_document
 from onestop.errors import InvalidInput, NotAllowed, NotFound
 from onestop.extensions import db
 from onestop.handoff import keep_despite_refusal
+from onestop.i18n import localized
 from onestop.models import utcnow
 from onestop.procedures.filing import attach_document, document_slots, record_event, warehouse_document_for
 from onestop.procedures.models import (
@@ -72,22 +75,25 @@ def accept(application: Application, actor: User, version: int | None = None) ->
     return slip
 
 
+OTHER_POINTS = _l("Other points")
+
+
 @dataclass(frozen=True)
 class SupplementItem:
     kind: str  # "document" (a document type of the procedure) or "other"
     key: str
-    title: str
+    title: str  # stored in Vietnamese for the slip; pages title items in their reader's language
     note: str
 
     def as_dict(self) -> dict:
         return {"kind": self.kind, "key": self.key, "title": self.title, "note": self.note}
 
 
-def supplement_choices(application: Application) -> list[dict]:
-    """The document slots an officer can ask for again, as {code, name}."""
+def supplement_choices(application: Application, lang: str | None = None) -> list[dict]:
+    """The document slots an officer can ask for again, as {code, name}, named in `lang` (the reader's)."""
     codes = [slot["type"] for slot in document_slots(application)]
     names = {
-        row.code: row.display_name()
+        row.code: localized(row.name, lang)
         for row in db.session.scalars(
             select(DocumentType).where(
                 DocumentType.province_id == application.procedure.province_id, DocumentType.code.in_(codes)
@@ -104,7 +110,9 @@ def request_supplement(
     check(actor, application, Action.REQUEST_SUPPLEMENT, version)
     if not items:
         raise InvalidInput(_("List at least one missing or wrong item, with what is wrong."))
-    slot_names = {choice["code"]: choice["name"] for choice in supplement_choices(application)}
+    slot_names = {choice["code"]: choice["name"] for choice in supplement_choices(application, "vi")}
+    with force_locale("vi"):
+        titles = {"document": slot_names, "other": {"": str(OTHER_POINTS)}}
     for item in items:
         if item.kind == "document" and item.key not in slot_names:
             raise InvalidInput(_("This procedure does not ask for that document."))
@@ -115,7 +123,9 @@ def request_supplement(
         requested_by_id=actor.id,
         stage=stage,
         items=[
-            SupplementItem(i.kind, i.key, i.title or slot_names.get(i.key, ""), i.note.strip()[:REASON_MAX]).as_dict()
+            SupplementItem(
+                i.kind, i.key, i.title or titles.get(i.kind, {}).get(i.key, ""), i.note.strip()[:REASON_MAX]
+            ).as_dict()
             for i in items
         ],
     )
@@ -144,6 +154,13 @@ def request_supplement(
     )
     flush()
     return request
+
+
+def supplement_items(request: SupplementRequest) -> list[dict]:
+    """The request's items titled in the reader's language (what is stored stays Vietnamese, for the slip)."""
+    names = {choice["code"]: choice["name"] for choice in supplement_choices(request.application)}
+    titles = {"document": names, "other": {"": str(OTHER_POINTS)}}
+    return [{**item, "title": titles.get(item["kind"], {}).get(item["key"]) or item["title"]} for item in request.items]
 
 
 def open_supplement(application: Application) -> SupplementRequest | None:
