@@ -6,10 +6,13 @@ from pathlib import Path
 from flask import Flask
 
 from onestop.config import DEMO_SECRET_KEY, Config
+from onestop.inputs import RowIdConverter
 
 
 def create_app(config: type | Mapping | None = None) -> Flask:
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    # Before any route is added: every <int:...> of ours is a row id, and a number no row can have is a 404.
+    app.url_map.converters["int"] = RowIdConverter
     app.jinja_env.add_extension("jinja2.ext.do")
     app.config.from_object(Config)
     if isinstance(config, Mapping):

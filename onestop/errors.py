@@ -3,6 +3,7 @@
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 
@@ -82,3 +83,14 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
         return _render(error.code or 500)
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def _out_of_range(error: Exception):
+        # Input reaches here only through a parser that skipped onestop.inputs: a number or date the database
+        # (or Python's date) cannot hold. The request is refused as bad input; the log says which parser to fix.
+        from onestop.extensions import db
+
+        db.session.rollback()
+        app.logger.warning("input out of range reached %s", request.path, exc_info=error)
+        return _render(400, _("A number or a date in the request is out of range. Please check what you entered."))

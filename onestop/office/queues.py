@@ -17,6 +17,7 @@ from sqlalchemy.orm import defer, joinedload
 
 from onestop.accounts.models import User
 from onestop.extensions import db
+from onestop.inputs import row_id
 from onestop.procedures.models import DECIDED_STATES, RUNNING_STATES, Application, ApplicationState, Procedure
 
 PAGE_SIZE = 50
@@ -83,7 +84,7 @@ def _parse_cursor(cursor: str | None, sort: Sort):
     value, _sep, ident = cursor.rpartition("|")
     try:
         key = date.fromisoformat(value) if sort is Sort.DUE else datetime.fromisoformat(value)
-        return key, int(ident)
+        return key, row_id(ident)
     except ValueError:
         return None
 

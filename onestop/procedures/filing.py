@@ -21,6 +21,7 @@ from onestop.datastore.models import Document, Provenance
 from onestop.datastore.services import add_document
 from onestop.errors import InvalidInput, NotAllowed, NotFound
 from onestop.extensions import db
+from onestop.inputs import same_secret
 from onestop.models import utcnow
 from onestop.notifications.models import Channel
 from onestop.notifications.outbox import queue_message
@@ -418,7 +419,7 @@ def find_for_lookup(code: str, secret: str) -> Application | None:
         return None
     applicant = db.session.get(User, application.applicant_id)
     if secret.isdigit():
-        return application if hmac.compare_digest(secret, applicant.citizen_id or "") else None
-    if application.lookup_pin_hash and hmac.compare_digest(application.lookup_pin_hash, _pin_digest(secret)):
+        return application if same_secret(secret, applicant.citizen_id or "") else None
+    if application.lookup_pin_hash and same_secret(application.lookup_pin_hash, _pin_digest(secret)):
         return application
     return None

@@ -11,6 +11,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from onestop.errors import InvalidInput, NotFound
 from onestop.extensions import db, limiter
 from onestop.i18n import localized
+from onestop.inputs import row_id, whole_number
 from onestop.portal.context import current_province
 from onestop.procedures import filing, reference
 from onestop.procedures.filling import (
@@ -84,12 +85,15 @@ def step(application_id: int, step_id: str):
         sizes = dict(result.group_sizes)
         if action.startswith(("add:", "remove:")):
             # Adding or removing an item of a repeating group: keep everything typed, no checks yet.
-            _, group, *rest = action.split(":")
+            button = _group_button(action, sizes)
             raw = dict(result.raw)
-            if action.startswith("add:"):
-                sizes[group] = sizes.get(group, 1) + 1
+            if button is None:  # not a button this page shows: the page again, everything typed kept
+                return _render_step(application, current, steps, total, raw, {}, sizes, units, result.values), 400
+            group, index = button
+            if index is None:
+                sizes[group] += 1
             else:
-                raw, sizes[group] = _without_item(raw, group, int(rest[0]), sizes.get(group, 1))
+                raw, sizes[group] = _without_item(raw, group, index, sizes[group])
             return _render_step(application, current, steps, total, raw, {}, sizes, units, result.values)
         if result.errors:
             page = _render_step(
@@ -110,13 +114,28 @@ def step(application_id: int, step_id: str):
     return _render_step(application, current, steps, total, as_inputs(current, answers), {}, sizes, units)
 
 
+def _group_button(action: str, sizes: dict[str, int]) -> tuple[str, int | None] | None:
+    """("group", None) for "add:group", ("group", 2) for "remove:group:2"; None when the page has no such button."""
+    kind, _, rest = action.partition(":")
+    group, _, position = rest.partition(":")
+    if group not in sizes:
+        return None
+    if kind == "add" and not position:
+        return group, None
+    try:
+        index = whole_number(position, sizes[group] - 1)
+    except ValueError:
+        return None
+    return (group, index) if kind == "remove" else None
+
+
 def _without_item(raw: dict, group: str, index: int, size: int) -> tuple[dict, int]:
     kept, prefix = {}, f"{group}-"
     for name, value in raw.items():
-        if not name.startswith(prefix):
+        position, _, rest = name.removeprefix(prefix).partition("-")
+        if not name.startswith(prefix) or not position.isascii() or not position.isdigit():
             kept[name] = value
             continue
-        _, position, rest = name.split("-", 2)
         position = int(position)
         if position < index:
             kept[name] = value
@@ -217,13 +236,13 @@ def _handle_document_action(application) -> dict[str, str]:
     action = request.form.get("action", "")
     type_code = request.form.get("type", "")
     if action == "remove":
-        filing.detach_document(application, current_user, int(request.form.get("link", "0") or 0))
+        filing.detach_document(application, current_user, request.form.get("link", type=row_id) or 0)
         return {}
     if action == "reuse":
-        document_id = request.form.get("document", "")
-        if not document_id.isdigit():
+        document_id = request.form.get("document", type=row_id)
+        if document_id is None:
             return {f"reuse-{type_code}": _("Choose a document to reuse.")}
-        filing.attach_existing_document(application, current_user, type_code, int(document_id))
+        filing.attach_existing_document(application, current_user, type_code, document_id)
         flash(_("The document from your warehouse was attached."), "success")
         return {}
     upload = request.files.get("file")
@@ -419,7 +438,7 @@ def supplement(application_id: int):
                 continue
             code = item["key"]
             file = request.files.get(f"file-{code}")
-            reuse = request.form.get(f"reuse-{code}", type=int)
+            reuse = request.form.get(f"reuse-{code}", type=row_id)
             try:
                 if file and file.filename:
                     received = receive_with_settings(file.stream, file.filename, current_app.config)

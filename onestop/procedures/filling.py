@@ -18,6 +18,7 @@ from werkzeug.datastructures import MultiDict
 from onestop.accounts.citizen_id import problem_with
 from onestop.accounts.services import normalise_phone
 from onestop.i18n import localized
+from onestop.inputs import date_from_parts
 from onestop.procedures.formspec import FieldSpec, FormSpec, StepSpec
 
 _WHOLE_NUMBER = re.compile(r"-?\d{1,15}")
@@ -112,7 +113,7 @@ def _read_one(spec: FieldSpec, name: str, data: MultiDict, result: StepResult, u
         if not any(parts.values()):
             return _missing(spec, f"{name}-day", result)
         try:
-            value = date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
+            value = date_from_parts(parts["day"], parts["month"], parts["year"])
         except ValueError:
             result.errors[f"{name}-day"] = _("Enter a real date, for example 27 3 1990.")
             return None

@@ -11,6 +11,7 @@ import urllib.request
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
+from onestop.inputs import whole_number
 from onestop.payments import vnpay
 from onestop.payments.providers.base import (
     GatewayUnavailable,
@@ -41,12 +42,17 @@ PAID_STATUSES = frozenset(
 REFUND_STATUSES = frozenset({TransactionStatus.REFUND_PROCESSING, TransactionStatus.REFUND_SENT_TO_BANK})
 
 
+# vnp_Amount has at most 18 digits (VND × 100), which the ledger's BIGINT columns hold.
+AMOUNT_MAX = 10**18 - 1
+
+
 def _whole_dong(amount_x100: object) -> int | None:
     """vnp_Amount (VND × 100, digits) as whole đồng, or None when it is not one."""
-    text = str(amount_x100 or "")
-    if not text.isdigit() or int(text) % 100:
+    try:
+        amount = whole_number(str(amount_x100 or ""), AMOUNT_MAX)
+    except ValueError:
         return None
-    return int(text) // 100
+    return amount // 100 if amount % 100 == 0 else None
 
 
 class VnpayProvider:
