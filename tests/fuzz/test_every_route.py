@@ -62,82 +62,90 @@ ROLES = ["anonymous", *(role.value for role in Role)]
 # Responses that are not pages: nothing to harvest, and the PDFs are slow to render.
 NOT_PAGES = re.compile(r"\.(pdf|xlsx|css)$|/download$|^/static/|^/office/documents/|^/branding/|^/healthz$")
 
-# One value of each kind that has broken a parser somewhere; drawn most often.
-TYPICAL = [
-    "99999999999999999999",
-    "2147483648",
-    "²",
-    "١٢٣",
-    "/\r\nSet-Cookie: stolen=1",
-    "/\\evil.example",
-    "9999-12-31",
-    "99999999999999999999-01-01",
-    "remove:group:x",
-    "remove:",
-    "\x00",
-    "-1",
-    "Ω" * 3000,
-    "",
-]
-# More of the same kinds: what an attacker, a confused browser or a buggy gateway sends.
-HOSTILE = [
-    "0",
-    "9223372036854775808",
-    "1" * 400,
-    "¹²³",
-    "٣",
-    "१२",
-    "𝟙𝟚",
-    "１２",
-    "1_000",
-    " 7 ",
-    "1e3",
-    "0x1f",
-    "0001-01-01",
-    "10000-01-01",
-    "2026-02-30",
-    "2026-13-01T25:61:00",
-    "2026-01-01T00:00:00+99:00",
-    "2026-01-01|99999999999999999999",
-    "9999-12-31|1",
-    "/ok\nLocation: https://evil.example",
-    "//evil.example",
-    "https://evil.example/",
-    "javascript:alert(1)",
-    "a\x00.exe",
-    "../../etc/passwd",
-    "<script>alert(1)</script>",
-    "=1+2",
-    "add:",
-    "add:group",
-    "remove:group",
-    "remove:group:²",
-    "remove:group:99999999999999999999",
-    "reuse",
-    "remove",
-    "upload",
-    "yes",
-    "online",
-    " ",
-]
-# Query parameters the views read, so that generated query strings reach the code that parses them.
-QUERY_KEYS = [
-    "next",
-    "page",
-    "q",
-    "agency",
-    "sector",
-    "level",
-    "tab",
-    "sort",
-    "procedure",
-    "due",
-    "after",
-    "from",
-    "to",
-    "application",
-    "change",
-]
+# What an attacker, a confused browser or a buggy gateway sends instead of each kind of value a page offers.
+HOSTILE = {
+    "number": [
+        "99999999999999999999",
+        "2147483648",
+        "9223372036854775808",
+        "1" * 400,
+        "-1",
+        "0",
+        "²",
+        "¹²³",
+        "٣",
+        "١٢٣",
+        "१२",
+        "𝟙𝟚",
+        "１２",
+        "1_000",
+        " 7 ",
+        "1e3",
+        "0x1f",
+    ],
+    "date": [
+        "9999-12-31",
+        "0001-01-01",
+        "10000-01-01",
+        "2026-02-30",
+        "99999999999999999999-01-01",
+        "²⁰²⁶-01-01",
+        "2026-13-01T25:61:00",
+        "2026-01-01T00:00:00+99:00",
+        "2026-01-01|99999999999999999999",
+        "9999-12-31|1",
+    ],
+    "path": [
+        "/\r\nSet-Cookie: stolen=1",
+        "/ok\nLocation: https://evil.example",
+        "/\\evil.example",
+        "//evil.example",
+        "https://evil.example/",
+        "javascript:alert(1)",
+    ],
+    "button": [
+        "add:",
+        "add:group",
+        "remove:",
+        "remove:group",
+        "remove:group:x",
+        "remove:group:²",
+        "remove:group:99999999999999999999",
+        "reuse",
+        "remove",
+        "upload",
+    ],
+    "text": [
+        "",
+        " ",
+        "\x00",
+        "a\x00.exe",
+        "Ω" * 3000,
+        "../../etc/passwd",
+        "<script>alert(1)</script>",
+        "=1+2",
+        "yes",
+        "online",
+    ],
+}
+# The kind of value each query parameter the views read holds.
+QUERY_KINDS = {
+    "next": "path",
+    "page": "number",
+    "agency": "number",
+    "sector": "number",
+    "procedure": "number",
+    "application": "number",
+    "after": "date",
+    "from": "date",
+    "to": "date",
+    "q": "text",
+    "level": "text",
+    "tab": "text",
+    "sort": "text",
+    "due": "text",
+    "change": "text",
+}
 VNPAY_FIELDS = [
     "vnp_Amount",
     "vnp_BankCode",
@@ -159,6 +167,7 @@ class Field:
     values: tuple[str, ...]  # what the page offers: an input's value, a select's options, a button's value
     is_file: bool = False
     is_list: bool = False  # hidden inputs sharing a name are all sent
+    is_button: bool = False  # a submit button's value says what to do: "continue", "remove:group:2"...
 
 
 @dataclass(frozen=True)
@@ -192,7 +201,7 @@ class _Page(HTMLParser):
         elif self._form is None:
             return
         elif tag in ("input", "button", "textarea", "select") and attrs.get("name"):
-            kind = attrs.get("type", "")
+            kind = "button" if tag == "button" else attrs.get("type", "")
             field = self._form["fields"].setdefault(attrs["name"], {"kind": kind, "values": []})
             if tag in ("input", "button") and "value" in attrs:
                 field["values"].append(attrs["value"])
@@ -346,6 +355,7 @@ class World:
                                 tuple(dict.fromkeys(field["values"])),
                                 is_file=field["kind"] == "file",
                                 is_list=field["kind"] == "hidden" and len(field["values"]) > 1,
+                                is_button=field["kind"] == "button",
                             )
                             for name, field in form["fields"].items()
                             if name != "csrf_token"
@@ -390,14 +400,30 @@ class _Logged(logging.Handler):
 
 # --- what a request is made of -------------------------------------------------------------------------
 
-hostile = st.one_of(
-    st.sampled_from(TYPICAL),
-    st.sampled_from(TYPICAL),
-    st.sampled_from(TYPICAL),
-    st.sampled_from(HOSTILE),
+ALL_HOSTILE = sorted({value for values in HOSTILE.values() for value in values})
+anything = st.one_of(
+    st.sampled_from(ALL_HOSTILE),
     st.integers(min_value=-(2**70), max_value=2**70).map(str),
     st.text(st.characters(exclude_categories=("Cs",)), max_size=40),
 )
+
+
+def kind_of(value: str) -> str:
+    if re.fullmatch(r"-?[0-9]+", value):
+        return "number"
+    if re.match(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        return "date"
+    if value.startswith("/"):
+        return "path"
+    if ":" in value:
+        return "button"
+    return "text"
+
+
+def hostile(kind: str = "text"):
+    """Three times in four a value that breaks parsers of this kind, else anything at all."""
+    typical = st.sampled_from(HOSTILE[kind])
+    return st.one_of(typical, typical, typical, anything)
 
 
 def _own(data, values: tuple[str, ...] | list[str]) -> str:
@@ -406,7 +432,7 @@ def _own(data, values: tuple[str, ...] | list[str]) -> str:
 
 def _file(data):
     content = data.draw(st.sampled_from([pdf_bytes(), b"%PDF-1.4\n", b"", b"<html><script>x</script>"]))
-    return (io.BytesIO(content), data.draw(st.sampled_from(["scan.pdf", *TYPICAL[2:6]])))
+    return (io.BytesIO(content), data.draw(st.sampled_from(["scan.pdf", "a\x00.exe", "../../x.pdf", "Ω" * 300])))
 
 
 def _from_seed(data, seeds: dict[str, list[Seed]], world: World):
@@ -417,18 +443,22 @@ def _from_seed(data, seeds: dict[str, list[Seed]], world: World):
     spoiled = {data.draw(st.sampled_from(places), label="made hostile")}
     if not data.draw(st.integers(0, 3)):
         spoiled.add(data.draw(st.sampled_from(places), label="made hostile too"))
-    values = {name: data.draw(hostile) if f"url:{name}" in spoiled else value for name, value in chosen.values}
+    values = {
+        name: data.draw(hostile(kind_of(value))) if f"url:{name}" in spoiled else value for name, value in chosen.values
+    }
     fields: dict = {}
     for field in chosen.fields:
         if f"field:{field.name}" in spoiled:
-            fields[field.name] = _file(data) if field.is_file and data.draw(st.booleans()) else data.draw(hostile)
+            like = "button" if field.is_button else kind_of(field.values[0]) if field.values else "text"
+            fields[field.name] = _file(data) if field.is_file and data.draw(st.booleans()) else data.draw(hostile(like))
         elif field.is_file:
             fields[field.name] = _file(data)
         elif field.is_list:
             fields[field.name] = list(field.values)
         else:
             fields[field.name] = _own(data, field.values or world.texts)
-    query = [(data.draw(st.sampled_from(QUERY_KEYS)), data.draw(hostile))] if "query" in spoiled else []
+    key = data.draw(st.sampled_from(sorted(QUERY_KINDS))) if "query" in spoiled else None
+    query = [(key, data.draw(hostile(QUERY_KINDS[key])))] if key else []
     if chosen.method == "GET":
         return chosen.role, chosen.rule, "GET", values, [*fields.items(), *query], None
     return chosen.role, chosen.rule, chosen.method, values, query, fields
@@ -438,18 +468,22 @@ def _made_up(data, world: World):
     """Any rule and method of the route map, by any role, with real or hostile values everywhere."""
     role = data.draw(st.sampled_from(ROLES), label="role")
     rule, method = data.draw(st.sampled_from(world.rules), label="route")
-    values = {name: _own(data, world.known.get(name, [])) or data.draw(hostile) for name in rule.arguments}
+    values = {name: _own(data, world.known.get(name, [])) or data.draw(anything) for name in rule.arguments}
     if data.draw(st.booleans()):
-        values = {name: data.draw(hostile) if data.draw(st.booleans()) else value for name, value in values.items()}
-    keys = st.sampled_from(QUERY_KEYS) | st.text(max_size=8)
-    query = data.draw(st.lists(st.tuples(keys, hostile), max_size=3))
+        values = {
+            name: data.draw(hostile(kind_of(value))) if data.draw(st.booleans()) else value
+            for name, value in values.items()
+        }
+    query = data.draw(
+        st.lists(st.tuples(st.sampled_from(sorted(QUERY_KINDS)) | st.text(max_size=8), anything), max_size=3)
+    )
     if rule.endpoint.startswith("payments.vnpay"):
         # Signed as the gateway signs, so that the values themselves are read, not only the signature.
-        params = {name: data.draw(hostile) for name in data.draw(st.sets(st.sampled_from(VNPAY_FIELDS)))}
+        params = {name: data.draw(anything) for name in data.draw(st.sets(st.sampled_from(VNPAY_FIELDS)))}
         params = {name: value for name, value in params.items() if value}
         signed = data.draw(st.booleans())
         params[vnpay.SECURE_HASH] = (
-            vnpay.sign_query(params, world.app.config["VNPAY_HASH_SECRET"]) if signed else data.draw(hostile)
+            vnpay.sign_query(params, world.app.config["VNPAY_HASH_SECRET"]) if signed else data.draw(anything)
         )
         query += list(params.items())
     fields = None
@@ -458,7 +492,7 @@ def _made_up(data, world: World):
         for field in world.fields.get(rule.endpoint, {}).values():
             if data.draw(st.integers(0, 4)):
                 fields[field.name] = (
-                    _file(data) if field.is_file else data.draw(hostile | st.sampled_from(field.values or world.texts))
+                    _file(data) if field.is_file else data.draw(anything | st.sampled_from(field.values or world.texts))
                 )
     return role, rule, method, values, query, fields
 
