@@ -707,6 +707,7 @@ def main() -> int:
             "DATABASE_URL": database_url,
             "ONESTOP_VAR_DIR": str(folder / "var"),
             "PROVINCE": PROVINCE_CODE,
+            "PUBLIC_URL": "http://127.0.0.1",  # required outside the demo; the bench follows no e-mailed link
             "SECRET_KEY": "bench-secret-not-for-production",
         }
         env.pop("ONESTOP_DEMO", None)

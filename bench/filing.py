@@ -635,6 +635,7 @@ def main() -> int:
             "BLOB_DIR": str(folder / "blobs"),
             "BARE_UPLOAD_DIR": str(folder / "bare-uploads"),
             "PROVINCE": PROVINCE_CODE,
+            "PUBLIC_URL": "http://127.0.0.1",  # required outside the demo; the bench follows no e-mailed link
             "SECRET_KEY": "bench-secret-not-for-production",
             "SESSION_COOKIE_SECURE": "0",  # Plain HTTP on loopback: the client must get its cookies back.
             "LOGIN_RATE_LIMIT": UNLIMITED,

@@ -225,6 +225,7 @@ def main() -> int:
             "ONESTOP_VAR_DIR": str(folder / "var"),
             "BLOB_DIR": str(folder / "blobs"),
             "PROVINCE": PROVINCE_CODE,
+            "PUBLIC_URL": "http://127.0.0.1",  # required outside the demo; the bench follows no e-mailed link
             "SECRET_KEY": "bench-secret-not-for-production",
             "VNPAY_TMN_CODE": TMN_CODE,
             "VNPAY_HASH_SECRET": SECRET,

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from onestop.config import DEMO_SECRET_KEY, Config
+from onestop.config import DEMO_SECRET_KEY, Config, demo_public_url, public_url_problem
 from onestop.inputs import RowIdConverter
 
 
@@ -20,6 +20,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     _check_production_secret(app)
+    _check_public_url(app)
 
     from onestop import celery_app, errors, extensions, security
     from onestop.i18n import select_locale
@@ -80,6 +81,17 @@ def _commit_once_per_request(app: Flask) -> None:
         else:
             db.session.rollback()
         return response
+
+
+def _check_public_url(app: Flask) -> None:
+    """E-mailed links must reach the portal: the demo links to its own port, anything else must say where it is."""
+    if app.config["ONESTOP_DEMO"] and not app.config["PUBLIC_URL"]:
+        app.config["PUBLIC_URL"] = demo_public_url()
+    if app.testing or app.config["ONESTOP_DEMO"]:
+        return
+    problem = public_url_problem(app.config)
+    if problem:
+        raise RuntimeError(problem)
 
 
 def _check_production_secret(app: Flask) -> None:

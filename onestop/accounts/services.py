@@ -7,7 +7,7 @@ import hmac
 import secrets
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import false, func, or_, select
@@ -18,6 +18,7 @@ from onestop.accounts.models import Role, User
 from onestop.audit.services import record
 from onestop.errors import InvalidInput, NotAllowed, NotFound
 from onestop.extensions import db
+from onestop.links import public_link
 from onestop.models import utcnow
 from onestop.notifications.models import Channel
 from onestop.notifications.outbox import queue_message
@@ -125,13 +126,9 @@ def _serializer(salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
-def _external(endpoint: str, **values) -> str:
-    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for(endpoint, **values)
-
-
 def send_email_confirmation(user: User) -> None:
     token = _serializer(_EMAIL_SALT).dumps({"user": user.id, "email": user.email})
-    link = _external("accounts.confirm_email", token=token)
+    link = public_link("accounts.confirm_email", token=token)
     hours = current_app.config["EMAIL_CONFIRM_MAX_AGE"] // 3600
     queue_message(
         Channel.EMAIL,
@@ -219,7 +216,7 @@ def request_password_reset(email: str) -> None:
     if user is None or not user.is_active:
         return
     token = _serializer(_RESET_SALT).dumps({"user": user.id, "fp": _reset_fingerprint(user)})
-    link = _external("accounts.reset_password", token=token)
+    link = public_link("accounts.reset_password", token=token)
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     queue_message(
         Channel.EMAIL,

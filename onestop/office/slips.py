@@ -9,13 +9,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from onestop.accounts.models import User
 from onestop.extensions import db
 from onestop.i18n import localized
+from onestop.links import public_link
 from onestop.procedures.filling import address_line
 from onestop.procedures.models import Application, IssuedSlip, SlipKind
 from onestop.provinces.models import Agency
@@ -45,7 +46,7 @@ def _at(value: str | datetime | None) -> datetime | None:
 
 
 def status_url(application: Application) -> str:
-    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for("procedures.status_lookup", code=application.code)
+    return public_link("procedures.status_lookup", code=application.code)
 
 
 def _header(

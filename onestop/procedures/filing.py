@@ -10,7 +10,7 @@ import secrets
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +22,7 @@ from onestop.datastore.services import add_document
 from onestop.errors import InvalidInput, NotAllowed, NotFound
 from onestop.extensions import db
 from onestop.inputs import same_secret
+from onestop.links import public_link
 from onestop.models import utcnow
 from onestop.notifications.models import Channel
 from onestop.notifications.outbox import queue_message
@@ -351,7 +352,7 @@ def _announce_submission(application: Application, user: User, pin: str) -> None
     user = db.session.get(User, application.applicant_id) if user.is_staff else user
     if not user.email:
         return
-    link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("filing.timeline", application_id=application.id)
+    link = public_link("filing.timeline", application_id=application.id)
     queue_message(
         Channel.EMAIL,
         user.email,

@@ -19,5 +19,12 @@ def test_production_refuses_the_demo_secret_key():
 
 
 def test_production_starts_with_a_real_secret_key():
-    app = create_app({"ONESTOP_ENV": "production", "SECRET_KEY": "a" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app = create_app(
+        {
+            "ONESTOP_ENV": "production",
+            "SECRET_KEY": "a" * 40,
+            "PUBLIC_URL": "https://dichvucong.example.gov.vn",
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+        }
+    )
     assert app.config["SESSION_COOKIE_SECURE"] is True
