@@ -3,7 +3,7 @@
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, StatementError
 from werkzeug.exceptions import HTTPException
 
 
@@ -84,12 +84,17 @@ def register_error_handlers(app: Flask) -> None:
     def _http_error(error: HTTPException):
         return _render(error.code or 500)
 
-    @app.errorhandler(DataError)
+    @app.errorhandler(StatementError)
     @app.errorhandler(OverflowError)
     def _out_of_range(error: Exception):
         # Input reaches here only through a parser that skipped onestop.inputs: a number or date the database
         # (or Python's date) cannot hold. The request is refused as bad input; the log says which parser to fix.
         from onestop.extensions import db
+
+        if isinstance(error, StatementError) and not (
+            isinstance(error, DataError) or isinstance(error.orig, OverflowError)
+        ):
+            raise error  # any other database error is ours: a 500, as before
 
         db.session.rollback()
         app.logger.warning("input out of range reached %s", request.path, exc_info=error)

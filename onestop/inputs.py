@@ -64,14 +64,6 @@ def date_from_parts(day: str | None, month: str | None, year: str | None) -> dat
     return date(int(year), int(month), int(day))
 
 
-def iso_date(text: str | None) -> date:
-    """A YYYY-MM-DD date of ASCII digits; ValueError for anything else (date.fromisoformat takes more forms)."""
-    match = re.fullmatch(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", (text or "").strip())
-    if not match:
-        raise ValueError("not a YYYY-MM-DD date")
-    return date(int(match[1]), int(match[2]), int(match[3]))
-
-
 def local_target(target: str | None, default: str) -> str:
     """Where to go after a sign-in or a language switch: a path on this site, else `default`."""
     if target and _LOCAL_PATH.fullmatch(target):

@@ -59,6 +59,16 @@ def test_staff_pages_refuse_ids_too_large(app, demo, create_staff):
     assert clerk.get(f"/office/applications?after=2026-01-01T00:00:00|{TOO_LARGE}").status_code == 200
 
 
+def test_a_date_too_early_for_the_tracking_book_is_refused_with_a_message(app, demo, create_staff):
+    """The tracking book's own parser takes any ISO date; the one the database cannot hold is refused as bad input."""
+    from onestop.accounts.models import Role
+
+    clerk = as_staff(app, create_staff(Role.CLERK, "000.00.02.H99"))
+    response = clerk.get("/office/tracking-book.xlsx?from=0001-01-01&to=0001-01-02")
+    assert response.status_code == 400
+    assert "nằm ngoài giới hạn cho phép" in response.get_data(as_text=True)
+
+
 # --- numbers and dates in query strings and forms ----------------------------------------------------------
 
 
