@@ -10,10 +10,12 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from onestop.accounts.models import User
+from onestop.errors import NotFound
 from onestop.extensions import db
 from onestop.i18n import localized
 from onestop.links import public_link
@@ -154,6 +156,9 @@ def _mark(done_at: datetime, due_at: datetime | None) -> slips.StepMark | None:
 
 def control_slip(application: Application) -> slips.ControlSlip:
     """Each hand-over of the file since acceptance, who handed it to whom, and whether it kept time."""
+    if application.submitted_at is None:
+        # Withdrawn while still a draft: it never reached the agency, so nothing was ever handed over.
+        raise NotFound(_("This application was never sent to the agency, so it has no process-control slip."))
     zone = _zone(application)
     due_at = _due(application.due_on, zone)
     events = [event for event in application.events if event.action not in ("create",)]

@@ -4,6 +4,8 @@ The fuzz test (test_every_route.py) found these; here each stands alone, so that
 its cause.
 """
 
+import re
+
 import pytest
 
 from onestop.payments import vnpay
@@ -67,6 +69,20 @@ def test_a_date_too_early_for_the_tracking_book_is_refused_with_a_message(app, d
     response = clerk.get("/office/tracking-book.xlsx?from=0001-01-01&to=0001-01-02")
     assert response.status_code == 400
     assert "nằm ngoài giới hạn cho phép" in response.get_data(as_text=True)
+
+
+def test_a_draft_withdrawn_before_sending_has_no_control_slip(app, demo, create_citizen, create_staff):
+    from onestop.accounts.models import Role
+
+    citizen = create_citizen()
+    client = app.test_client()
+    login(client, citizen.email)
+    application_id = int(re.search(r"/applications/(\d+)/", start(client))[1])
+    assert submit(client, f"/applications/{application_id}/withdraw", {"reason": "Nộp nhầm"}).status_code == 302
+    clerk = as_staff(app, create_staff(Role.CLERK, "000.00.02.H99"))
+    response = clerk.get(f"/office/applications/{application_id}/control.pdf")
+    assert response.status_code == 404
+    assert "chưa từng được gửi" in response.get_data(as_text=True)
 
 
 # --- numbers and dates in query strings and forms ----------------------------------------------------------
