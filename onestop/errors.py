@@ -50,6 +50,7 @@ def _titles() -> dict[int, str]:
 
 def _explanations() -> dict[int, str]:
     return {
+        400: _("Part of the address or the form could not be read. Go back, check what you entered and try again."),
         403: _("If you think you should have access, sign in with the right account or contact the agency."),
         404: _("Check the address, or search the catalogue of procedures."),
         429: _("For your safety we paused further attempts. Please wait a minute and try again."),

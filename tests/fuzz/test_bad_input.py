@@ -69,6 +69,9 @@ def test_a_date_too_early_for_the_tracking_book_is_refused_with_a_message(app, d
     response = clerk.get("/office/tracking-book.xlsx?from=0001-01-01&to=0001-01-02")
     assert response.status_code == 400
     assert "nằm ngoài giới hạn cho phép" in response.get_data(as_text=True)
+    response = clerk.get("/office/tracking-book.xlsx?from=2026-01-01&to=2026-13-01")
+    assert response.status_code == 400
+    assert "Không đọc được một phần của địa chỉ hoặc biểu mẫu" in response.get_data(as_text=True)
 
 
 def test_a_draft_withdrawn_before_sending_has_no_control_slip(app, demo, create_citizen, create_staff):
