@@ -6,13 +6,16 @@ from pathlib import Path
 from flask import Flask
 
 from onestop.config import DEMO_SECRET_KEY, Config, demo_public_url, public_url_problem
-from onestop.inputs import RowIdConverter
+from onestop.inputs import OnestopRequest, RowIdConverter, TextConverter
 
 
 def create_app(config: type | Mapping | None = None) -> Flask:
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
-    # Before any route is added: every <int:...> of ours is a row id, and a number no row can have is a 404.
+    # Before any route is added: every <int:...> of ours is a row id, and a number no row can have is a 404;
+    # no URL variable holds a control character (PostgreSQL cannot store NUL); no form value keeps one.
     app.url_map.converters["int"] = RowIdConverter
+    app.url_map.converters["default"] = app.url_map.converters["string"] = TextConverter
+    app.request_class = OnestopRequest
     app.jinja_env.add_extension("jinja2.ext.do")
     app.config.from_object(Config)
     if isinstance(config, Mapping):

@@ -11,6 +11,8 @@ import hmac
 import re
 from datetime import date
 
+from flask import Request
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import BaseConverter, ValidationError
 
 # Every id column is a PostgreSQL `integer`: a larger number names no row and must not reach the database.
@@ -54,6 +56,13 @@ class RowIdConverter(BaseConverter):
         return str(int(value))
 
 
+class TextConverter(BaseConverter):
+    """`<name>` in our URLs (a slug, a step, an action): any text without "/" or control characters, else 404."""
+
+    regex = r"[^/\x00-\x1f\x7f]+"
+    part_isolating = True
+
+
 def date_from_parts(day: str | None, month: str | None, year: str | None) -> date:
     """The date typed in three boxes (day, month, a four-digit year); ValueError when it is not a real one."""
     day, month, year = ((part or "").strip() for part in (day, month, year))
@@ -74,3 +83,29 @@ def local_target(target: str | None, default: str) -> str:
 def same_secret(received: object, expected: str) -> bool:
     """Constant-time comparison of a secret or signature received with the expected one, whatever it holds."""
     return hmac.compare_digest(str(received or "").encode(), expected.encode())
+
+
+def _without_nul(values: ImmutableMultiDict) -> ImmutableMultiDict:
+    if not any("\x00" in key or "\x00" in value for key, value in values.items(multi=True)):
+        return values
+    return ImmutableMultiDict(
+        (key.replace("\x00", ""), value.replace("\x00", "")) for key, value in values.items(multi=True)
+    )
+
+
+class OnestopRequest(Request):
+    """Query and form values without NUL characters, which no one can type and PostgreSQL cannot store.
+
+    Dropped where the values are parsed (lazily, as before: an upload too large is still found by the
+    view that reads the form), so that a form comes back with everything else typed kept.
+    """
+
+    @property
+    def args(self) -> ImmutableMultiDict:
+        if "_clean_args" not in self.__dict__:
+            self.__dict__["_clean_args"] = _without_nul(super().args)
+        return self.__dict__["_clean_args"]
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        self.__dict__["form"] = _without_nul(self.__dict__["form"])

@@ -126,6 +126,25 @@ def test_a_document_to_reuse_written_in_superscripts_is_asked_again(citizen_clie
     assert "Hãy chọn giấy tờ để dùng lại" in response.get_data(as_text=True)
 
 
+# --- NUL characters (PostgreSQL cannot store them) -------------------------------------------------------
+
+
+def test_a_nul_character_in_a_form_is_dropped_and_the_rest_kept(app, demo, create_citizen):
+    from onestop.extensions import db
+    from onestop.procedures.models import ApplicationMessage
+
+    _citizen, application_id, client = file_lltp(app, create_citizen, fee_category="exempt")
+    timeline = f"/applications/{application_id}"
+    response = submit(client, f"{timeline}/messages", {"body": "Xin chào\x00 cán bộ"}, page=timeline)
+    assert response.status_code == 302
+    assert [m.body for m in db.session.scalars(db.select(ApplicationMessage))] == ["Xin chào cán bộ"]
+
+
+def test_a_nul_character_in_an_address_is_not_found(client, demo):
+    assert client.get("/procedures/cap-phieu%00ly-lich").status_code == 404
+    assert client.get("/lang/e%00n").status_code == 404
+
+
 # --- redirect targets -------------------------------------------------------------------------------------
 
 

@@ -272,6 +272,9 @@ class World:
             "action": [action.value.replace("_", "-") for action in Action],
             "filename": ["css/site.css"],
         }
+        # A request may send or withdraw the draft; the next ones are sent to a new draft in its place.
+        self.draft = str(draft)
+        self.current_draft = self.draft
         # Texts that lead somewhere, for fields a page leaves empty: the codes and ID number a lookup asks for.
         self.texts = [application.code for application in applications[1:]] + [citizen.citizen_id]
         self.rules = sorted(
@@ -316,6 +319,17 @@ class World:
         for name in sorted(changed - {"anonymous"}):
             if self.clients[name].get("/account/").status_code != 200:
                 self._sign_in(name)
+
+    def keep_a_draft(self) -> None:
+        """After a request that may have sent or withdrawn the draft, start a new one for the filing pages."""
+        draft = db.session.get(Application, int(self.current_draft))
+        db.session.refresh(draft)
+        if draft.state != ApplicationState.DRAFT:
+            location = start(self.clients[Role.CITIZEN.value])
+            self.current_draft = re.search(r"/applications/(\d+)/", location)[1]
+
+    def url_value(self, value: str) -> str:
+        return self.current_draft if value == self.draft else value
 
     def _harvest(self) -> None:
         """Open every page each role can reach with real ids; note the forms and links on it as seeds."""
@@ -444,7 +458,8 @@ def _from_seed(data, seeds: dict[str, list[Seed]], world: World):
     if not data.draw(st.integers(0, 3)):
         spoiled.add(data.draw(st.sampled_from(places), label="made hostile too"))
     values = {
-        name: data.draw(hostile(kind_of(value))) if f"url:{name}" in spoiled else value for name, value in chosen.values
+        name: data.draw(hostile(kind_of(value))) if f"url:{name}" in spoiled else world.url_value(value)
+        for name, value in chosen.values
     }
     fields: dict = {}
     for field in chosen.fields:
@@ -468,7 +483,9 @@ def _made_up(data, world: World):
     """Any rule and method of the route map, by any role, with real or hostile values everywhere."""
     role = data.draw(st.sampled_from(ROLES), label="role")
     rule, method = data.draw(st.sampled_from(world.rules), label="route")
-    values = {name: _own(data, world.known.get(name, [])) or data.draw(anything) for name in rule.arguments}
+    values = {
+        name: world.url_value(_own(data, world.known.get(name, []))) or data.draw(anything) for name in rule.arguments
+    }
     if data.draw(st.booleans()):
         values = {
             name: data.draw(hostile(kind_of(value))) if data.draw(st.booleans()) else value
@@ -550,6 +567,8 @@ def test_no_input_makes_a_server_error(world, data):
         failure = _origin(error)
     if method == "POST" and rule.endpoint.startswith(("accounts.", "admin.", "warehouse.close")):
         world.keep_accounts(role)
+    if method == "POST" and role == Role.CITIZEN and rule.endpoint.startswith("filing."):
+        world.keep_a_draft()
     if KEEP_GOING and failure:
         FAILURES[failure] += 1
         FIRST.setdefault(failure, request[:400])
