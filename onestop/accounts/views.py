@@ -16,7 +16,7 @@ from onestop.accounts.forms import (
 from onestop.accounts.models import Role, User
 from onestop.errors import NotAllowed
 from onestop.extensions import db, limiter, login_manager
-from onestop.inputs import local_target
+from onestop.inputs import local_target, row_id
 from onestop.provinces.models import Agency
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
@@ -232,7 +232,9 @@ def _fill_choices(form, actor: User) -> None:
 
 
 def _chosen_agency(form) -> Agency | None:
-    return db.session.get(Agency, int(form.agency.data)) if form.agency.data else None
+    # Optional() lets a blank through as "no agency" (province level), spaces included.
+    chosen = (form.agency.data or "").strip()
+    return db.session.get(Agency, row_id(chosen)) if chosen else None
 
 
 @admin_bp.get("/staff")

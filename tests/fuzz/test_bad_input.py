@@ -88,6 +88,16 @@ def test_a_draft_withdrawn_before_sending_has_no_control_slip(app, demo, create_
     assert "chưa từng được gửi" in response.get_data(as_text=True)
 
 
+def test_a_blank_agency_of_spaces_is_no_agency(app, demo, create_staff):
+    from onestop.accounts.models import Role
+
+    admin = as_staff(app, create_staff(Role.PROVINCE_ADMIN, None))
+    leader = create_staff(Role.LEADER, "000.00.02.H99")
+    data = {"role": "leader", "agency": " ", "is_active": "y"}
+    response = submit(admin, f"/admin/staff/{leader.id}", data)
+    assert response.status_code in (302, 422)
+
+
 # --- numbers and dates in query strings and forms ----------------------------------------------------------
 
 
