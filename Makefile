@@ -57,6 +57,9 @@ system-deps:
 	  else echo "Install these Debian packages (as root) for the browser, scanning and slip tests:$$missing"; fi; \
 	fi
 
+# Where the links in the demo's e-mails, SMS and slips, and the gateway's return and IPN, point: this PORT.
+demo serve-demo: export PUBLIC_URL ?= http://127.0.0.1:$(PORT)
+
 demo: .stamp-runtime translations
 	@mkdir -p $(ONESTOP_VAR_DIR)
 	ONESTOP_DEMO=1 $(BIN)/flask --app wsgi db upgrade
@@ -73,7 +76,7 @@ serve-demo:
 	@echo "Stop with Ctrl+C."
 	@ONESTOP_DEMO=1 $(BIN)/celery -A onestop.worker worker --beat --pool=solo --concurrency=1 --loglevel=warning \
 	    --schedule=$(ONESTOP_VAR_DIR)/celerybeat-schedule & worker=$$!; \
-	  VNPAY_IPN_URL=$${VNPAY_IPN_URL:-http://127.0.0.1:$(PORT)/payments/vnpay/ipn} \
+	  VNPAY_IPN_URL=$${VNPAY_IPN_URL:-$(PUBLIC_URL)/payments/vnpay/ipn} \
 	    $(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(GATEWAY_PORT) --no-control-socket wsgi_gateway:app & gateway=$$!; \
 	  trap 'kill $$worker $$gateway 2>/dev/null; wait $$worker $$gateway 2>/dev/null' EXIT INT TERM; \
 	  ONESTOP_DEMO=1 $(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app

@@ -23,6 +23,7 @@ BENCH_SECRETS = {
     "SECRET_KEY": "bench-secret-not-for-production",
     "AUDIT_CHAIN_KEY": "bench-audit-key-not-for-production",
     "VNPAY_HASH_SECRET": "BENCHSECRETNOTFORPRODUCTION00000",
+    "PUBLIC_URL": "http://127.0.0.1",  # required outside the demo; the benches follow no e-mailed link
 }
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 

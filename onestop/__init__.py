@@ -6,14 +6,17 @@ from pathlib import Path
 from flask import Flask
 
 from onestop import secrets_check
-from onestop.config import Config
+from onestop.config import Config, demo_public_url, public_url_problem
+from onestop.inputs import OnestopRequest, RowIdConverter, TextConverter
 
 
 def create_app(config: type | Mapping | None = None) -> Flask:
-    from onestop.datastore.uploads import UploadCappingRequest
-
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
-    app.request_class = UploadCappingRequest
+    # Before any route is added: every <int:...> of ours is a row id, and a number no row can have is a 404;
+    # no URL variable holds a control character (PostgreSQL cannot store NUL); no form value keeps one.
+    app.url_map.converters["int"] = RowIdConverter
+    app.url_map.converters["default"] = app.url_map.converters["string"] = TextConverter
+    app.request_class = OnestopRequest
     app.jinja_env.add_extension("jinja2.ext.do")
     app.config.from_object(Config)
     if isinstance(config, Mapping):
@@ -21,6 +24,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     secrets_check.refuse_demo_secrets(app.config, app.testing)
+    _check_public_url(app)
 
     from onestop import assets, celery_app, errors, extensions, ratelimit, security
     from onestop.i18n import select_locale
@@ -84,3 +88,14 @@ def _commit_once_per_request(app: Flask) -> None:
         else:
             db.session.rollback()
         return response
+
+
+def _check_public_url(app: Flask) -> None:
+    """E-mailed links must reach the portal: the demo links to its own port, anything else must say where it is."""
+    if app.config["ONESTOP_DEMO"] and not app.config["PUBLIC_URL"]:
+        app.config["PUBLIC_URL"] = demo_public_url()
+    if app.testing or app.config["ONESTOP_DEMO"]:
+        return
+    problem = public_url_problem(app.config)
+    if problem:
+        raise RuntimeError(problem)

@@ -5,7 +5,9 @@ to override any of them (the test suite does).
 """
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from onestop.payments import vnpay
 
@@ -83,8 +85,10 @@ class Config:
     SMS_BACKEND = os.environ.get("SMS_BACKEND", "outbox")
     DEV_MAILBOX = False
 
-    # Public base URL used in links inside e-mails sent by workers (no request there).
-    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    # The address citizens reach this portal at (https://dichvucong.example.gov.vn): every link in an e-mail,
+    # an SMS or a slip's QR code, and the payment gateway's return, is built on it (onestop/links.py).
+    # Outside the demo and the tests the app refuses to start without it (public_url_problem below).
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "")
 
     # Compression of responses (onestop/assets.py): brotli or gzip, as the browser prefers, for text of at
     # least COMPRESS_MIN_SIZE bytes (below about one network packet it saves no round trip).
@@ -172,6 +176,28 @@ class DemoConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     DEV_MAILBOX = True
+
+
+def demo_public_url() -> str:
+    """The demo serves on 127.0.0.1:PORT (Makefile, serve-demo), so its links point there too."""
+    return f"http://127.0.0.1:{os.environ.get('PORT') or '5000'}"
+
+
+def public_url_problem(config: Mapping) -> str | None:
+    """What is wrong with PUBLIC_URL for serving real users, in words an operator can act on; None if nothing."""
+    value = config.get("PUBLIC_URL") or ""
+    parts = urlsplit(value)
+    if not value:
+        problem = "PUBLIC_URL is not set."
+    elif parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        problem = f"PUBLIC_URL is {value!r}, which is not an address like https://dichvucong.example.gov.vn."
+    else:
+        return None
+    return (
+        f"{problem} Set it to the address citizens open this portal at, e.g. "
+        "export PUBLIC_URL=https://dichvucong.example.gov.vn: every link in e-mails, SMS and slips, and the "
+        "payment gateway's return, is built on it (docs/operations.md). `make demo` sets it from PORT."
+    )
 
 
 class TestConfig(Config):

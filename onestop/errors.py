@@ -3,6 +3,7 @@
 from flask import Flask, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError, StatementError
 from werkzeug.exceptions import HTTPException
 
 
@@ -50,6 +51,7 @@ def _titles() -> dict[int, str]:
 def _explanations() -> dict[int, str]:
     upload_limit = current_app.config["UPLOAD_MAX_BYTES"] // (1024 * 1024)
     return {
+        400: _("Part of the address or the form could not be read. Go back, check what you entered and try again."),
         413: _(
             "Go back: what you typed is usually still in the form. Then choose a smaller file: each file may be "
             "at most %(limit)s MB.",
@@ -88,3 +90,19 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
         return _render(error.code or 500)
+
+    @app.errorhandler(StatementError)
+    @app.errorhandler(OverflowError)
+    def _out_of_range(error: Exception):
+        # Input reaches here only through a parser that skipped onestop.inputs: a number or date the database
+        # (or Python's date) cannot hold. The request is refused as bad input; the log says which parser to fix.
+        from onestop.extensions import db
+
+        if isinstance(error, StatementError) and not (
+            isinstance(error, DataError) or isinstance(error.orig, OverflowError)
+        ):
+            raise error  # any other database error is ours: a 500, as before
+
+        db.session.rollback()
+        app.logger.warning("input out of range reached %s", request.path, exc_info=error)
+        return _render(400, _("A number or a date in the request is out of range. Please check what you entered."))

@@ -46,7 +46,10 @@ class Gateway:
 
 @contextmanager
 def serve_gateway(app, portal_url: str, tmp_path, monkeypatch):
-    """The mock gateway on its own port, its IPNs going to `portal_url`; the portal pointed at it."""
+    """The mock gateway on its own port, its IPNs going to `portal_url`; the portal pointed at it.
+
+    The portal's PUBLIC_URL is `portal_url`, where the gateway sends the payer's browser back.
+    """
     gateway_app = create_gateway(
         {
             "TESTING": True,
@@ -65,6 +68,7 @@ def serve_gateway(app, portal_url: str, tmp_path, monkeypatch):
             "VNPAY_HASH_SECRET": SECRET,
             "VNPAY_PAY_URL": url + vnpay.PAY_PATH,
             "VNPAY_API_URL": url + vnpay.API_PATH,
+            "PUBLIC_URL": portal_url,
         }.items():
             monkeypatch.setitem(app.config, key, value)
         yield Gateway(url=url, app=gateway_app)

@@ -8,7 +8,7 @@ import hmac
 import secrets
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, false, func, or_, select
@@ -19,6 +19,7 @@ from onestop.accounts.models import Role, User, UserSession
 from onestop.audit.services import record
 from onestop.errors import InvalidInput, NotAllowed, NotFound
 from onestop.extensions import db
+from onestop.links import public_link
 from onestop.models import utcnow
 from onestop.notifications.models import Channel
 from onestop.notifications.outbox import queue_message
@@ -127,7 +128,7 @@ def _tell_owner_of_registration_attempt(owner: User) -> None:
     """Someone registered with this account's ID number, e-mail or phone: tell its owner how to get back in."""
     if not owner.is_active:
         return
-    sign_in = _external("accounts.login")
+    sign_in = public_link("accounts.login")
     if owner.email:
         queue_message(
             Channel.EMAIL,
@@ -168,13 +169,9 @@ def _serializer(salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
-def _external(endpoint: str, **values) -> str:
-    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for(endpoint, **values)
-
-
 def send_email_confirmation(user: User) -> None:
     token = _serializer(_EMAIL_SALT).dumps({"user": user.id, "email": user.email})
-    link = _external("accounts.confirm_email", token=token)
+    link = public_link("accounts.confirm_email", token=token)
     hours = current_app.config["EMAIL_CONFIRM_MAX_AGE"] // 3600
     queue_message(
         Channel.EMAIL,
@@ -261,7 +258,7 @@ def request_password_reset(email: str) -> None:
         return
     user.password_reset_nonce = secrets.token_urlsafe(16)
     token = _serializer(_RESET_SALT).dumps({"user": user.id, "nonce": user.password_reset_nonce})
-    link = _external("accounts.reset_password", token=token)
+    link = public_link("accounts.reset_password", token=token)
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     queue_message(
         Channel.EMAIL,

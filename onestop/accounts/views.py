@@ -1,5 +1,3 @@
-from urllib.parse import urlsplit
-
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -19,6 +17,7 @@ from onestop.accounts.forms import (
 from onestop.accounts.models import Role, User
 from onestop.errors import NotAllowed
 from onestop.extensions import db, limiter, login_manager
+from onestop.inputs import local_target, row_id
 from onestop.provinces.models import Agency
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
@@ -76,11 +75,7 @@ def _invalid(template: str, form, error: services.AccountError | None = None, **
 
 
 def _safe_next(default: str) -> str:
-    target = request.args.get("next", "")
-    parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc and not parts.scheme:
-        return target
-    return default
+    return local_target(request.args.get("next"), default)
 
 
 def _home_for(user: User) -> str:
@@ -299,7 +294,9 @@ def _fill_choices(form, actor: User) -> None:
 
 
 def _chosen_agency(form) -> Agency | None:
-    return db.session.get(Agency, int(form.agency.data)) if form.agency.data else None
+    # Optional() lets a blank through as "no agency" (province level), spaces included.
+    chosen = (form.agency.data or "").strip()
+    return db.session.get(Agency, row_id(chosen)) if chosen else None
 
 
 @admin_bp.get("/staff")

@@ -22,6 +22,7 @@ from onestop.datastore.uploads import UploadRejected, receive_with_settings
 from onestop.extensions import db, limiter
 from onestop.forms import REQUIRED, max_length
 from onestop.i18n import localized
+from onestop.inputs import date_from_parts, row_id
 from onestop.payments.receipts import RECEIPT_TITLE
 from onestop.portal.context import current_province
 from onestop.procedures.models import Application
@@ -51,12 +52,9 @@ def _account_limit() -> str:
 
 def _date_from(day: str, month: str, year: str) -> date | None:
     """The date typed in three boxes; None when all are empty; ValueError when it is not a real date."""
-    parts = [(part or "").strip() for part in (day, month, year)]
-    if not any(parts):
+    if not any((part or "").strip() for part in (day, month, year)):
         return None
-    if not all(part.isdigit() for part in parts) or len(parts[2]) != 4:
-        raise ValueError("incomplete date")
-    return date(int(parts[2]), int(parts[1]), int(parts[0]))
+    return date_from_parts(day, month, year)
 
 
 class UploadForm(FlaskForm):
@@ -244,7 +242,7 @@ def log():
 @login_required
 def office_document(document_id: int):
     document, stream = services.read_for_processing(
-        current_user, document_id, request.args.get("application", type=int)
+        current_user, document_id, request.args.get("application", type=row_id)
     )
     return _send(document, stream)
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import defer, joinedload
 
 from onestop.accounts.models import User
 from onestop.extensions import db
+from onestop.inputs import row_id
 from onestop.procedures.models import (
     COUNTER_STATES,
     DECIDED_STATES,
@@ -99,7 +100,7 @@ def _parse_cursor(cursor: str | None, sort: Sort):
     value, _sep, ident = cursor.rpartition("|")
     try:
         key = date.fromisoformat(value) if sort is Sort.DUE else datetime.fromisoformat(value)
-        return key, int(ident)
+        return key, row_id(ident)
     except ValueError:
         return None
 

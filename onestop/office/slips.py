@@ -9,14 +9,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-from flask import current_app, url_for
+from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from onestop import localtime
 from onestop.accounts.models import User
+from onestop.errors import NotFound
 from onestop.extensions import db
 from onestop.i18n import localized
+from onestop.links import public_link
 from onestop.procedures.filling import address_line
 from onestop.procedures.models import Application, IssuedSlip, SlipKind
 from onestop.provinces.models import Agency
@@ -46,7 +49,7 @@ def _at(value: str | datetime | None) -> datetime | None:
 
 
 def status_url(application: Application) -> str:
-    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for("procedures.status_lookup", code=application.code)
+    return public_link("procedures.status_lookup", code=application.code)
 
 
 def _header(
@@ -156,6 +159,9 @@ def _mark(done_at: datetime | None, due_at: datetime | None) -> slips.StepMark |
 
 def control_slip(application: Application) -> slips.ControlSlip:
     """Each hand-over of the file, step by step from the route's log, and whether each step kept its time."""
+    if application.submitted_at is None:
+        # Withdrawn while still a draft: it never reached the agency, so nothing was ever handed over.
+        raise NotFound(_("This application was never sent to the agency, so it has no process-control slip."))
     from onestop.procedures.workflow.steps import route_of
 
     zone = _zone(application)

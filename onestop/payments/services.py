@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, text, update
 
@@ -24,6 +24,7 @@ from onestop.accounts.models import User
 from onestop.errors import InvalidInput, NotFound
 from onestop.extensions import db
 from onestop.handoff import after_commit
+from onestop.links import public_link
 from onestop.models import utcnow
 from onestop.notifications.models import Channel
 from onestop.notifications.outbox import queue_message
@@ -249,7 +250,8 @@ def start_payment(application: Application, user: User, client_ip: str, locale: 
         amount=attempt.amount,
         # VNPay asks for order information without diacritics.
         description=f"Nop phi ho so {application.code}",
-        return_url=url_for("payments.vnpay_return", _external=True),
+        # The address the payer's browser comes back to: PUBLIC_URL, not the host this request came in on.
+        return_url=public_link("payments.vnpay_return"),
         client_ip=client_ip,
         locale=locale,
         created=created,
@@ -491,12 +493,7 @@ def quote_from_order(order: PaymentOrder) -> FeeQuote:
 
 
 def _timeline_link(application: Application) -> str:
-    """The application's page under PUBLIC_URL, from a request or from a worker (which has none)."""
-    public_url = current_app.config["PUBLIC_URL"].rstrip("/")
-    if has_request_context():
-        return public_url + url_for("filing.timeline", application_id=application.id)
-    with current_app.test_request_context(base_url=public_url):
-        return public_url + url_for("filing.timeline", application_id=application.id)
+    return public_link("filing.timeline", application_id=application.id)
 
 
 def _tell(application: Application, subject: str, body: str) -> None:

@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from enum import StrEnum
 from urllib.parse import quote_plus
 
+from onestop.inputs import same_secret
+
 VERSION = "2.1.0"
 PAY_PATH = "/paymentv2/vpcpay.html"
 API_PATH = "/merchant_webapi/api/transaction"
@@ -205,8 +207,7 @@ def signed_query(params: Mapping[str, str], secret: str) -> str:
 
 def verify_query(params: Mapping[str, str], secret: str) -> bool:
     """Whether received (already URL-decoded) params carry a valid signature; constant-time compare."""
-    received = str(params.get(SECURE_HASH) or "").lower()
-    return hmac.compare_digest(received, sign_query(params, secret))
+    return same_secret(str(params.get(SECURE_HASH) or "").lower(), sign_query(params, secret))
 
 
 # Fields the protocol defines as numbers (VND × 100, yyyyMMddHHmmss, VNPay's transaction number). Clients
@@ -254,8 +255,7 @@ def sign_api(fields: list[str], secret: str) -> str:
 
 def verify_api(payload: Mapping[str, object], fields: Iterable[str], secret: str) -> bool:
     """Whether a JSON API message's `vnp_SecureHash` matches its fields in that order; constant-time."""
-    received = str(payload.get(SECURE_HASH) or "").lower()
-    return hmac.compare_digest(received, sign_api(api_values(payload, fields), secret))
+    return same_secret(str(payload.get(SECURE_HASH) or "").lower(), sign_api(api_values(payload, fields), secret))
 
 
 def vnp_date(moment: datetime) -> str:

@@ -1,5 +1,3 @@
-from urllib.parse import urlsplit
-
 from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from sqlalchemy import text
@@ -7,6 +5,7 @@ from sqlalchemy import text
 from onestop.assets import cache_if_current, province_fingerprint
 from onestop.extensions import db
 from onestop.i18n import LANG_COOKIE, current_language, localized
+from onestop.inputs import local_target
 from onestop.payments.fees import dong
 from onestop.portal.cache import cached_for_visitors
 from onestop.portal.context import current_province
@@ -29,11 +28,7 @@ def privacy():
 
 @bp.get("/lang/<code>")
 def switch_language(code: str):
-    target = request.args.get("next", "")
-    parts = urlsplit(target)
-    if not target.startswith("/") or target.startswith("//") or parts.netloc:
-        target = url_for("portal.home")
-    response = redirect(target)
+    response = redirect(local_target(request.args.get("next"), url_for("portal.home")))
     if code in current_app.config["LANGUAGES"]:
         response.set_cookie(
             LANG_COOKIE,

@@ -10,7 +10,7 @@ import secrets
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +22,8 @@ from onestop.datastore.models import Document, Provenance
 from onestop.datastore.services import add_document
 from onestop.errors import InvalidInput, NotAllowed, NotFound
 from onestop.extensions import db
+from onestop.inputs import same_secret
+from onestop.links import public_link
 from onestop.models import utcnow
 from onestop.notifications.models import Channel
 from onestop.notifications.outbox import queue_message
@@ -479,7 +481,7 @@ def _announce_submission(application: Application, user: User, pin: str) -> None
     user = db.session.get(User, application.applicant_id) if user.is_staff else user
     if not user.email:
         return
-    link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("filing.timeline", application_id=application.id)
+    link = public_link("filing.timeline", application_id=application.id)
     queue_message(
         Channel.EMAIL,
         user.email,
@@ -559,7 +561,7 @@ def find_for_lookup(code: str, secret: str) -> Application | None:
         return None
     applicant = db.session.get(User, application.applicant_id)
     if secret.isdigit():
-        return application if hmac.compare_digest(secret, applicant.citizen_id or "") else None
-    if application.lookup_pin_hash and hmac.compare_digest(application.lookup_pin_hash, _pin_digest(secret)):
+        return application if same_secret(secret, applicant.citizen_id or "") else None
+    if application.lookup_pin_hash and same_secret(application.lookup_pin_hash, _pin_digest(secret)):
         return application
     return None

@@ -11,6 +11,7 @@ from onestop.errors import InvalidInput, NotFound
 from onestop.extensions import db, limiter
 from onestop.handoff import keep_despite_refusal
 from onestop.i18n import localized
+from onestop.inputs import row_id
 from onestop.portal.context import current_province
 from onestop.procedures import counter, filing, reference
 from onestop.procedures.filling import (
@@ -239,14 +240,14 @@ def _handle_document_action(application) -> dict[str, str]:
     action = request.form.get("action", "")
     type_code = request.form.get("type", "")
     if action == "remove":
-        filing.detach_document(application, current_user, int(request.form.get("link", "0") or 0))
+        filing.detach_document(application, current_user, request.form.get("link", type=row_id) or 0)
         return {}
     if action == "reuse":
-        document_id = request.form.get("document", "")
-        if not document_id.isdigit():
+        document_id = request.form.get("document", type=row_id)
+        if document_id is None:
             return {f"reuse-{type_code}": _("Choose a document to reuse.")}
         try:
-            filing.attach_existing_document(application, current_user, type_code, int(document_id))
+            filing.attach_existing_document(application, current_user, type_code, document_id)
         except filing.FilingError as refused:
             return {f"reuse-{type_code}": refused.message}
         flash(_("The document from your warehouse was attached."), "success")
@@ -457,7 +458,7 @@ def supplement(application_id: int):
             except InvalidInput as rejected:
                 errors[code] = rejected.message
                 continue
-            offered.append((code, received, request.form.get(f"reuse-{code}", type=int)))
+            offered.append((code, received, request.form.get(f"reuse-{code}", type=row_id)))
         # Papers accepted stay attached; the page is shown again with a 422 for the others.
         errors |= workflow.supply_documents(application, current_user, offered)
         if errors:

@@ -18,6 +18,7 @@ from werkzeug.datastructures import MultiDict
 from onestop.accounts.citizen_id import problem_with
 from onestop.accounts.services import normalise_phone
 from onestop.i18n import localized
+from onestop.inputs import date_from_parts
 from onestop.procedures.formspec import FieldSpec, FormSpec, StepSpec
 
 _WHOLE_NUMBER = re.compile(r"-?\d{1,15}")
@@ -94,10 +95,10 @@ def changed_groups(step: StepSpec, action: str, raw: dict, sizes: dict[str, int]
 def _without_item(raw: dict, group: str, index: int) -> dict:
     kept, prefix = {}, f"{group}-"
     for name, value in raw.items():
-        if not name.startswith(prefix):
+        position, _, rest = name.removeprefix(prefix).partition("-")
+        if not name.startswith(prefix) or not (position.isascii() and position.isdigit()):
             kept[name] = value
             continue
-        _, position, rest = name.split("-", 2)
         if int(position) < index:
             kept[name] = value
         elif int(position) > index:
@@ -164,8 +165,8 @@ def _read_one(spec: FieldSpec, name: str, data: MultiDict, result: StepResult, u
         if not any(parts.values()):
             return _missing(spec, f"{name}-day", result)
         try:
-            value = date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
-        except (ValueError, OverflowError):  # OverflowError: a year of twenty digits
+            value = date_from_parts(parts["day"], parts["month"], parts["year"])
+        except ValueError:
             result.errors[f"{name}-day"] = _("Enter a real date, for example 27 3 1990.")
             return None
         if spec.not_after_today and value > today:

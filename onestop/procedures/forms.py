@@ -13,7 +13,7 @@ class StatusLookupForm(FlaskForm):
         validators=[
             REQUIRED,
             Regexp(
-                r"^\s*(\d{12}|[A-Za-z0-9]{6,8})\s*$", message=_l("Enter the 12-digit citizen ID number or the PIN.")
+                r"^\s*([0-9]{12}|[A-Za-z0-9]{6,8})\s*$", message=_l("Enter the 12-digit citizen ID number or the PIN.")
             ),
         ],
     )

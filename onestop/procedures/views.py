@@ -2,6 +2,7 @@ from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 
 from onestop.extensions import limiter
+from onestop.inputs import row_id
 from onestop.portal.cache import cached_for_visitors
 from onestop.portal.context import current_province
 from onestop.procedures import services
@@ -14,8 +15,7 @@ bp = Blueprint("procedures", __name__)
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return request.args.get(name, type=row_id)
 
 
 @bp.get("/procedures")

@@ -89,6 +89,7 @@ def test_a_real_worker_delivers_what_a_crash_left_in_the_outbox(app, demo, tmp_p
         "OUTBOX_SWEEP_INTERVAL": "1",
         # The suite's secrets are demo ones, which only the demo may start on.
         "ONESTOP_DEMO": "1",
+        "PUBLIC_URL": app.config["PUBLIC_URL"],  # a real worker outside the demo must know where the portal is
     }
     command = [sys.executable, "-m", "celery", "-A", "onestop.worker", "worker", "--beat", "--pool=solo", "-c", "1"]
     command += ["--schedule", str(tmp_path / "beat-schedule"), "-l", "warning"]

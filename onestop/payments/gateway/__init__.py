@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, current_app, redirect, render_template, request
 
-from onestop.config import VAR_DIR
+from onestop.config import VAR_DIR, demo_public_url
 from onestop.payments import vnpay
 from onestop.payments.gateway.ipn import MAX_DELAY_SECONDS, MAX_REPEAT, IpnPlan, start_ipns
 from onestop.payments.gateway.store import GatewayStore, TxnRefTaken
@@ -61,6 +61,7 @@ PAY_ERROR_MESSAGES = {
     PAY_ERROR_MERCHANT: "Không tìm thấy website (vnp_TmnCode)",
 }
 
+IPN_PATH = "/payments/vnpay/ipn"
 REQUIRED_PAY_PARAMS = (
     "vnp_Version",
     "vnp_Command",
@@ -85,7 +86,8 @@ def _settings() -> dict[str, Any]:
         "GATEWAY_DB": env("GATEWAY_DB", str(VAR_DIR / "gateway.db")),
         "VNPAY_TMN_CODE": env("VNPAY_TMN_CODE", vnpay.DEMO_TMN_CODE),
         "VNPAY_HASH_SECRET": env("VNPAY_HASH_SECRET", vnpay.DEMO_HASH_SECRET),
-        "VNPAY_IPN_URL": env("VNPAY_IPN_URL", "http://127.0.0.1:5000/payments/vnpay/ipn"),
+        # The portal's IPN address: on its PUBLIC_URL, else on the demo portal's PORT.
+        "VNPAY_IPN_URL": env("VNPAY_IPN_URL") or f"{(env('PUBLIC_URL') or demo_public_url()).rstrip('/')}{IPN_PATH}",
         "GATEWAY_IPN_RETRIES": int(env("GATEWAY_IPN_RETRIES", "3")),
         "GATEWAY_IPN_RETRY_INTERVAL": float(env("GATEWAY_IPN_RETRY_INTERVAL", "5")),
         "GATEWAY_IPN_TIMEOUT": float(env("GATEWAY_IPN_TIMEOUT", "10")),

@@ -11,6 +11,7 @@ import urllib.request
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
+from onestop.inputs import whole_number
 from onestop.payments import vnpay
 from onestop.payments.providers.base import (
     GatewayUnavailable,
@@ -41,12 +42,18 @@ PAID_STATUSES = frozenset(
 REFUND_STATUSES = frozenset({TransactionStatus.REFUND_PROCESSING, TransactionStatus.REFUND_SENT_TO_BANK})
 
 
+# vnp_Amount has at most 18 digits (VND × 100), which the ledger's BIGINT columns hold.
+AMOUNT_MAX = 10**18 - 1
+
+
 def _whole_dong(amount_x100: object) -> int | None:
     """vnp_Amount (VND × 100, digits in a string or a JSON number) as whole đồng, or None when it is not one."""
     text = vnpay.api_number_text(amount_x100)
-    if text is None or int(text) % 100:
+    try:
+        amount = whole_number(text or "", AMOUNT_MAX)
+    except ValueError:
         return None
-    return int(text) // 100
+    return amount // 100 if amount % 100 == 0 else None
 
 
 class VnpayProvider:
