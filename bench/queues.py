@@ -4,16 +4,16 @@
                                      [--concurrency C] [--rounds R] [--keep] [--smoke]
 
 It empties the PostgreSQL database named by --database-url (its name must contain "bench"; default
-onestop_bench_queues on 127.0.0.1) and makes one schema per size in it (`applications_10000`...).
-In each it builds the database with the real commands (`flask --app wsgi db upgrade`,
-`flask --app wsgi province load provinces/demo`), gives the provincial police's clerk, specialist and
-leader (from provinces/demo/staff.yaml) a password (bench/queues_setup.py), adds 5,000 citizens, then
-makes the `application` table that size in the database server (`INSERT ... SELECT ...
-generate_series`, with the same random seed, so that a smaller table holds the first rows of a larger
-one), gives every sent application its `application_step` rows the same way, and runs VACUUM ANALYZE. It starts one gunicorn server on the real app per size, signs the
-police clerk in over HTTP on each, and measures N requests to each of these lists, round after round
-going through every list of every size in turn, so that a slow spell of this shared machine hits
-every size alike:
+onestop_bench_queues on 127.0.0.1) and makes one schema per size in it (`applications_10000`...). In
+each it builds the database with the real commands (`flask --app wsgi db upgrade`, `flask --app wsgi
+province load provinces/demo`), gives the provincial police's clerk, specialist and leader (from
+provinces/demo/staff.yaml) a password (bench/queues_setup.py), adds 5,000 citizens, then makes the
+`application` table that size in the database server (`INSERT ... SELECT ... generate_series`, with the
+same random seed, so that a smaller table holds the first rows of a larger one), gives every sent
+application its `application_step` rows the same way, and runs VACUUM ANALYZE. It starts one gunicorn
+server on the real app per size, signs the police clerk in over HTTP on each, and measures N requests to
+each of these lists, round after round going through every list of every size in turn, so that a slow
+spell of this shared machine hits every size alike:
 
 - reception: `GET /office/applications?tab=new`, the first page of the files waiting for reception;
 - overdue: `?tab=overdue`, running applications past their due date, soonest due first;
@@ -24,21 +24,22 @@ every size alike:
 - consulted: `?tab=consulted`, other agencies' files waiting for the police's opinion (a co-ordination step);
 - control: `GET /healthz`, which reads no application: how noisy the machine was.
 
-The rows: 20% of the applications belong to the provincial police (the rest to the seven others);
-80% of an agency's applications are for its own procedures, the rest for any procedure (transferred
-files). Every state is present (3% drafts, 5% waiting for reception, 2% waiting for the citizen, 18%
-running, 72% finished); finished ones were sent over the last two years, running ones over the last 25
-days with a due date 14 to 20 days after sending, so that about a third of them are overdue. Codes
-are distinct. Each sent file has one step row per visit of the default route (reception, processing,
-approval, delivery) up to its state's step, closed ones with left_at and an outcome; 30% of the other
-agencies' files past reception also visit a co-ordination step at the police (open for those in
-progress). The target: every list's p95 at the largest size within 1.5x its p95 at the smallest. Each measured response is checked against the database: the page must list exactly the
-rows a plain SQL query returns (e.g. the 50 oldest applications waiting for the clerk's agency, in
-order) and flag overdue rows. At the largest size the script prints EXPLAIN (ANALYZE, BUFFERS) of the
-statement behind each list and of every other tab, and the indexes they use. See docs/benchmarks.md.
---smoke runs the same path in seconds (8,000 and 16,000 applications, 10 requests per list, the
-smallest sizes that still have a 20th page of finished files): it proves the benchmark still runs and
-checks every page, but its ratios mean nothing and its target does not decide the exit status.
+The rows: 20% of the applications belong to the provincial police (the rest to the seven others); 80% of
+an agency's applications are for its own procedures, the rest for any procedure (transferred files).
+Every state is present (3% drafts, 5% waiting for reception, 2% waiting for the citizen, 18% running,
+72% finished); finished ones were sent over the last two years, running ones over the last 25 days with
+a due date 14 to 20 days after sending, so that about a third of them are overdue. Codes are distinct.
+Each sent file has one step row per visit of the default route (reception, processing, approval,
+delivery) up to its state's step, closed ones with left_at and an outcome; 30% of the other agencies'
+files past reception also visit a co-ordination step at the police (open for those in progress). The
+target: every list's p95 at the largest size within 1.5x its p95 at the smallest. Each measured response
+is checked against the database: the page must list exactly the rows a plain SQL query returns (e.g. the
+50 oldest applications waiting for the clerk's agency, in order) and flag overdue rows. At the largest
+size the script prints EXPLAIN (ANALYZE, BUFFERS) of the statement behind each list and of every other
+tab, and the indexes they use. See docs/benchmarks.md. --smoke runs the same path in seconds (8,000 and
+16,000 applications, 10 requests per list, the smallest sizes that still have a 20th page of finished
+files): it proves the benchmark still runs and checks every page, but its ratios mean nothing and its
+target does not decide the exit status.
 """
 
 import argparse
