@@ -116,6 +116,17 @@ def effective_sort(query: QueueQuery) -> Sort:
     return Sort.SUBMITTED if query.sort is Sort.WAITING else query.sort
 
 
+# What a list row shows: the procedure's name (its definition, kilobytes of JSON, stays unread), the
+# applicant and the holder, loaded with the page's one SELECT.
+_LIST_ROW = (
+    joinedload(Application.procedure).load_only(Procedure.code, Procedure.name),
+    joinedload(Application.applicant),
+    joinedload(Application.holder),
+    defer(Application.answers),
+    defer(Application.completed_steps),
+)
+
+
 def queue_statement(user: User, query: QueueQuery, today: date, limit: int = PAGE_SIZE) -> Select:
     """The one SELECT behind a page: `limit` + 1 rows, to know whether there is a next page.
 
@@ -150,48 +161,34 @@ def queue_statement(user: User, query: QueueQuery, today: date, limit: int = PAG
         # A row comparison is a range of the index (sort key, id): a page far down starts reading where
         # the last one ended. Written as an OR, it would filter every row before it.
         conditions.append(tuple_(key, Application.id) > tuple_(value, ident))
-    return (
-        select(Application)
-        .where(*conditions)
-        .order_by(key, Application.id)
-        .limit(limit + 1)
-        .options(
-            # A list row shows the procedure's name: its definition (kilobytes of JSON) stays unread.
-            joinedload(Application.procedure).load_only(Procedure.code, Procedure.name),
-            joinedload(Application.applicant),
-            joinedload(Application.holder),
-            defer(Application.answers),
-            defer(Application.completed_steps),
-        )
-    )
+    return select(Application).where(*conditions).order_by(key, Application.id).limit(limit + 1).options(*_LIST_ROW)
 
 
 def _consulted_statement(user: User, query: QueueQuery, limit: int) -> Select:
     """Files of other agencies with a co-ordination step open at ours, oldest request first.
 
-    Read from the open-step index (agency, stage, entered_at, id), each file then by its key; the
-    cursor is the step's (entered_at, id).
+    The page of steps is chosen first, from the open-step index (agency, stage, entered_at, id), and
+    only its rows are joined to their files: with the join outside the LIMIT, the planner may read
+    every open step of the agency, join each to its file and sort them all when it underestimates how
+    many there are. The cursor is the step's (entered_at, id).
     """
     step = ApplicationStep
-    conditions = [step.agency_id == user.agency_id, step.stage == str(Stage.COORDINATION), step.left_at.is_(None)]
+    page = select(step.application_id, step.entered_at, step.id).where(
+        step.agency_id == user.agency_id, step.stage == str(Stage.COORDINATION), step.left_at.is_(None)
+    )
     if query.procedure_id:
-        conditions.append(Application.procedure_id == query.procedure_id)
+        page = page.join(Application, Application.id == step.application_id).where(
+            Application.procedure_id == query.procedure_id
+        )
     position = _parse_cursor(query.after, Sort.SUBMITTED)
     if position is not None:
-        conditions.append(tuple_(step.entered_at, step.id) > tuple_(*position))
+        page = page.where(tuple_(step.entered_at, step.id) > tuple_(*position))
+    page = page.order_by(step.entered_at, step.id).limit(limit + 1).subquery("page")
     return (
-        select(Application, step.entered_at, step.id)
-        .join(step, step.application_id == Application.id)
-        .where(*conditions)
-        .order_by(step.entered_at, step.id)
-        .limit(limit + 1)
-        .options(
-            joinedload(Application.procedure).load_only(Procedure.code, Procedure.name),
-            joinedload(Application.applicant),
-            joinedload(Application.holder),
-            defer(Application.answers),
-            defer(Application.completed_steps),
-        )
+        select(Application, page.c.entered_at, page.c.id)
+        .join(page, page.c.application_id == Application.id)
+        .order_by(page.c.entered_at, page.c.id)
+        .options(*_LIST_ROW)
     )
 
 

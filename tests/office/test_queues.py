@@ -12,7 +12,7 @@ from onestop.extensions import db
 from onestop.office import queues
 from onestop.office.queues import DueWithin, QueueQuery, Sort, Tab
 from onestop.procedures import clock
-from onestop.procedures.models import Application, Procedure, ProcedureVersion
+from onestop.procedures.models import Application, ApplicationStep, Procedure, ProcedureVersion
 from tests.office.conftest import as_staff
 
 COUNT = 120  # in each of two states: three pages of 50, 50 and 20
@@ -264,3 +264,62 @@ def test_staff_find_a_file_by_code_name_or_id_number_from_any_queue(app, staff, 
     ward_clerk = as_staff(app, staff["ward_clerk"])
     page = ward_clerk.get("/office/applications", query_string={"q": code}).get_data(as_text=True)
     assert f"/office/applications/{application_id}" not in page
+
+
+@pytest.fixture
+def consulted(app, staff, create_citizen):
+    """120 files of the ward, each waiting at a co-ordination step of the police (entered in an order
+    unrelated to their ids), and 600 closed co-ordination visits: more open steps than a page."""
+    citizen = create_citizen(full_name="Trần Văn Bình")
+    police, ward = staff["clerk"].agency_id, staff["ward_clerk"].agency_id
+    procedure, version = _procedure("cap-phieu-ly-lich-tu-phap")
+    start = datetime(2026, 10, 1, 1, 30, tzinfo=UTC)
+    for i in range(COUNT):
+        n = (i * 37) % COUNT
+        application = Application(
+            code=f"TEST-CONSULT-{n:04d}",
+            state="in_progress",
+            submitted_at=start - timedelta(days=10),
+            procedure_id=procedure,
+            procedure_version_id=version,
+            receiving_agency_id=ward,
+            applicant_id=citizen.id,
+            submitter_id=citizen.id,
+        )
+        visit = {"step_id": "opinion", "stage": "coordination", "agency_id": police, "role": "specialist"}
+        for past in range(5):
+            left = start - timedelta(days=past + 1)
+            application.steps.append(ApplicationStep(**visit, entered_at=left - timedelta(hours=5), left_at=left))
+        application.steps.append(ApplicationStep(**visit, entered_at=start + timedelta(hours=n // 3)))
+        db.session.add(application)
+    db.session.commit()
+    waiting = select(ApplicationStep.application_id).where(ApplicationStep.left_at.is_(None))
+    return list(db.session.scalars(waiting.order_by(ApplicationStep.entered_at, ApplicationStep.id)))
+
+
+def test_the_co_ordination_queue_pages_every_file_once_in_order(app, staff, consulted):
+    pages = _pages(as_staff(app, staff["clerk"]), "/office/applications?tab=consulted")
+    assert [len(page) for page in pages] == [50, 50, 20]
+    assert [ident for page in pages for ident, _flag in page] == consulted
+
+
+def test_the_co_ordination_queue_joins_only_one_page_of_files(app, staff, consulted):
+    """Whatever order the planner reads the open steps in, no join handles more than a page of them:
+    with the join outside the LIMIT, PostgreSQL joined and sorted every open step of the agency when it
+    underestimated how many there were (a million applications: thousands of joins for 51 rows)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the plans are PostgreSQL's")
+    connection = db.session.connection()
+    connection.execute(text("ANALYZE application_step"))
+    connection.execute(text("ANALYZE application"))
+    statement = queues.queue_statement(staff["clerk"], QueueQuery(tab=Tab.CONSULTED), date(2026, 10, 1))
+    compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+    plan = [row[0] for row in connection.exec_driver_sql(f"EXPLAIN ANALYZE {compiled}", compiled.params)]
+    joined = [
+        int(rows) * int(loops)
+        for line in plan
+        if "Join" in line or "Nested Loop" in line
+        for rows, loops in re.findall(r"actual time=\S+ rows=(\d+) loops=(\d+)", line)
+    ]
+    assert joined and max(joined) <= queues.PAGE_SIZE + 1, "\n".join(plan)
+    db.session.rollback()
