@@ -74,6 +74,14 @@ def date_from_parts(day: str | None, month: str | None, year: str | None) -> dat
     return date(int(year), int(month), int(day))
 
 
+def iso_day(text: str | None) -> date:
+    """A day written YYYY-MM-DD (a date box's value), within years the records can hold; ValueError otherwise."""
+    value = date.fromisoformat((text or "").strip())
+    if not 1900 <= value.year <= 2999:
+        raise ValueError("a day outside the years the records hold")
+    return value
+
+
 def local_target(target: str | None, default: str) -> str:
     """Where to go after a sign-in or a language switch: a path on this site, else `default`."""
     if target and _LOCAL_PATH.fullmatch(target):

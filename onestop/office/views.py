@@ -7,8 +7,6 @@ officer typed, and nothing is changed.
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -19,6 +17,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from onestop import localtime
 from onestop.errors import Conflict, InvalidInput, NotAllowed
 from onestop.extensions import db
+from onestop.inputs import iso_day, row_id
 from onestop.office import queues
 from onestop.procedures import clock, workflow
 from onestop.procedures.filing_views import answer_summary, document_types_of
@@ -61,7 +60,7 @@ def _enum(kind, value, default):
 @login_required
 def queue():
     tab = _enum(queues.Tab, request.args.get("tab", ""), queues.default_tab(current_user))
-    procedure_id = request.args.get("procedure", type=int)
+    procedure_id = request.args.get("procedure", type=row_id)
     query = queues.QueueQuery(
         tab=tab,
         sort=_enum(queues.Sort, request.args.get("sort", ""), queues.Sort.SUBMITTED),
@@ -153,7 +152,7 @@ def _items(form) -> list[SupplementItem]:
 
 def _run(application: Application, action: Action):
     form = request.form
-    version = form.get("version", type=int)
+    version = form.get("version", type=row_id)
     match action:
         case Action.ACCEPT:
             workflow.accept(application, current_user, version)
@@ -166,11 +165,11 @@ def _run(application: Application, action: Action):
             return _("Refused. The refusal slip was issued.")
         case Action.TRANSFER:
             workflow.transfer(
-                application, current_user, form.get("agency", type=int) or 0, form.get("note", ""), version
+                application, current_user, form.get("agency", type=row_id) or 0, form.get("note", ""), version
             )
             return _("The file was sent to the other agency.")
         case Action.ASSIGN:
-            workflow.assign(application, current_user, form.get("specialist", type=int) or 0, version)
+            workflow.assign(application, current_user, form.get("specialist", type=row_id) or 0, version)
             return _("Assigned.")
         case Action.PROPOSE:
             workflow.propose(application, current_user, form.get("decision", ""), form.get("note", ""), version)
@@ -191,7 +190,7 @@ def _run(application: Application, action: Action):
             return _("The result was issued to the citizen.")
         case Action.APOLOGISE:
             try:
-                new_due = date.fromisoformat(form.get("new_due_on", ""))
+                new_due = iso_day(form.get("new_due_on"))
             except ValueError:
                 new_due = None
             workflow.apologise(application, current_user, new_due, form.get("reason", ""), version)
@@ -257,7 +256,7 @@ def counter():
     form = request.form.to_dict(flat=True) if request.method == "POST" else {}
     errors: dict[str, str] = {}
     if request.method == "POST":
-        procedure = next((p for p in procedures if p.id == request.form.get("procedure", type=int)), None)
+        procedure = next((p for p in procedures if p.id == request.form.get("procedure", type=row_id)), None)
         if procedure is None:
             errors["procedure"] = _("Choose the procedure.")
         try:
@@ -328,8 +327,8 @@ def tracking_book():
     zone = localtime.zone(agency.province)
     today = clock.local_today(clock.ProvinceCalendar.for_province(agency.province))
     try:
-        first = date.fromisoformat(request.args.get("from", "")) if request.args.get("from") else today.replace(day=1)
-        last = date.fromisoformat(request.args.get("to", "")) if request.args.get("to") else today
+        first = iso_day(request.args.get("from")) if request.args.get("from") else today.replace(day=1)
+        last = iso_day(request.args.get("to")) if request.args.get("to") else today
     except ValueError:
         abort(400)
     if last < first or (last - first).days > 366:

@@ -339,3 +339,23 @@ def test_a_result_waits_for_the_fee(app, staff, demo, create_citizen):
     assert response.status_code == 422
     assert "200.000 đ" in response.get_data(as_text=True)
     assert _app(application_id).state == "approved"
+
+
+def test_a_draft_withdrawn_before_it_was_sent_never_reaches_the_agency(app, staff, demo, create_citizen):
+    from tests.conftest import login
+    from tests.filing import fill_all_steps
+
+    citizen = create_citizen(email="rut@example.com")
+    client = app.test_client()
+    login(client, citizen.email)
+    application_id = fill_all_steps(client)
+    page = client.get(f"/applications/{application_id}/withdraw").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+    assert client.post(f"/applications/{application_id}/withdraw", data={"csrf_token": token}).status_code == 302
+    clerk = as_staff(app, staff["clerk"])
+    assert clerk.get(f"/office/applications/{application_id}").status_code == 404
+
+
+def test_a_tracking_book_for_a_year_no_record_can_hold_is_a_plain_400(app, staff):
+    clerk = as_staff(app, staff["clerk"])
+    assert clerk.get("/office/tracking-book.xlsx?from=0001-01-01").status_code == 400

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from flask import current_app, url_for
 from flask_babel import gettext as _
 
 from onestop.accounts.models import User
 from onestop.extensions import db
+from onestop.links import public_link
 from onestop.notifications.models import Channel
 from onestop.notifications.outbox import queue_message
 from onestop.procedures.models import Application
 
 
 def _status_link(application: Application) -> str:
-    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for("filing.timeline", application_id=application.id)
+    return public_link("filing.timeline", application_id=application.id)
 
 
 def tell_citizen(application: Application, subject: str, body: str) -> None:

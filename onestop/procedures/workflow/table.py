@@ -180,7 +180,7 @@ def _rule_refusal(application: Application, transition: Transition, step: Applic
 
 def may_handle(actor: User, application: Application) -> bool:
     """Staff of the agency that received the file, or of an agency a step of its route was sent to."""
-    if not _is_staff(actor) or application.state_enum is S.DRAFT:
+    if not _is_staff(actor) or application.code is None:  # never sent: no agency has ever had it
         return False
     return actor.agency_id == application.receiving_agency_id or any(
         row.agency_id == actor.agency_id and row.outcome != StepOutcome.TRANSFERRED for row in application.steps
