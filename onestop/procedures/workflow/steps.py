@@ -43,36 +43,43 @@ def days_due(calendar, entered_at: datetime, days: int) -> datetime:
     return calendar.end_of_day(calendar.due_date(entered_at, days, cutoff=_NO_CUTOFF).day)
 
 
+def _visit(application: Application, step: Step, index: int, now: datetime, holder_id: int | None) -> ApplicationStep:
+    """A new visit of the file to `step`: its agency, role, budget and due time, written to the log."""
+    agency = resolve_agency(step.agency, application)
+    row = ApplicationStep(
+        step_id=step.id,
+        stage=str(step.stage),
+        group_index=index,
+        agency_id=agency.id,
+        agency=agency,
+        role=step.role,
+        entered_at=now,
+        budget_days=step.budget.days,
+        budget_hours=step.budget.hours,
+        due_at=step_due(step, now, application),
+        holder_id=holder_id if step.stage is Stage.PROCESSING else None,
+    )
+    application.steps.append(row)
+    return row
+
+
+def _follow(application: Application, lead: ApplicationStep) -> None:
+    """The file's state and holder follow the step now at work (the first of its group)."""
+    state = STAGE_STATES[Stage(lead.stage)]
+    if lead.stage == Stage.PROCESSING and lead.holder_id is None:
+        state = S.RECEIVED
+    application.state = state
+    application.holder_id = lead.holder_id
+
+
 def enter_group(application: Application, index: int, now: datetime | None = None, holder_id: int | None = None):
     """Open every step of the route's group `index`; the file's state follows their stage."""
     now = now or utcnow()
     route = route_of(application)
     if index >= len(route.groups):
         return
-    rows = []
-    for step in route.groups[index]:
-        agency = resolve_agency(step.agency, application)
-        row = ApplicationStep(
-            step_id=step.id,
-            stage=str(step.stage),
-            group_index=index,
-            agency_id=agency.id,
-            agency=agency,
-            role=step.role,
-            entered_at=now,
-            budget_days=step.budget.days,
-            budget_hours=step.budget.hours,
-            due_at=step_due(step, now, application),
-            holder_id=holder_id if step.stage is Stage.PROCESSING else None,
-        )
-        application.steps.append(row)
-        rows.append(row)
-    lead = rows[0]
-    state = STAGE_STATES[Stage(lead.stage)]
-    if lead.stage == Stage.PROCESSING and lead.holder_id is None:
-        state = S.RECEIVED
-    application.state = state
-    application.holder_id = lead.holder_id
+    rows = [_visit(application, step, index, now, holder_id) for step in route.groups[index]]
+    _follow(application, rows[0])
 
 
 def leave(row: ApplicationStep, outcome: StepOutcome, now: datetime | None = None) -> None:
@@ -135,30 +142,10 @@ def send_back(application: Application, row: ApplicationStep, step_id: str, now:
     """Close `row` and re-open the named earlier step, with the officer who held it last."""
     now = now or utcnow()
     leave(row, StepOutcome.SENT_BACK, now)
-    target = route_of(application).step(step_id)
+    route = route_of(application)
     previous = [visit for visit in application.steps if visit.step_id == step_id and visit.holder_id]
     holder = previous[-1].holder_id if previous else None
-    index = route_of(application).group_index(step_id)
-    agency = resolve_agency(target.agency, application)
-    visit = ApplicationStep(
-        step_id=target.id,
-        stage=str(target.stage),
-        group_index=index,
-        agency_id=agency.id,
-        agency=agency,
-        role=target.role,
-        entered_at=now,
-        budget_days=target.budget.days,
-        budget_hours=target.budget.hours,
-        due_at=step_due(target, now, application),
-        holder_id=holder,
-    )
-    application.steps.append(visit)
-    state = STAGE_STATES[target.stage]
-    if target.stage is Stage.PROCESSING and holder is None:
-        state = S.RECEIVED
-    application.state = state
-    application.holder_id = holder
+    _follow(application, _visit(application, route.step(step_id), route.group_index(step_id), now, holder))
 
 
 def suspend(application: Application, now: datetime | None = None) -> list[str]:
@@ -175,23 +162,7 @@ def resume(application: Application, step_ids: list[str], now: datetime | None =
     route = route_of(application)
     holders = {visit.step_id: visit.holder_id for visit in application.steps if visit.holder_id}
     for step_id in step_ids:
-        step = route.step(step_id)
-        agency = resolve_agency(step.agency, application)
-        application.steps.append(
-            ApplicationStep(
-                step_id=step.id,
-                stage=str(step.stage),
-                group_index=route.group_index(step.id),
-                agency_id=agency.id,
-                agency=agency,
-                role=step.role,
-                entered_at=now,
-                budget_days=step.budget.days,
-                budget_hours=step.budget.hours,
-                due_at=step_due(step, now, application),
-                holder_id=holders.get(step.id) if step.stage is Stage.PROCESSING else None,
-            )
-        )
+        _visit(application, route.step(step_id), route.group_index(step_id), now, holders.get(step_id))
 
 
 def hold(row: ApplicationStep, officer: User) -> None:
