@@ -25,7 +25,7 @@ from pathlib import Path
 
 import brotli
 import requests
-from _common import Server, clean_up, header, run_flask, start_server, wait_until_answering
+from _common import BENCH_SECRETS, Server, clean_up, header, run_flask, start_server, wait_until_answering
 from filing import CLEARED_SETTINGS, Filing, PdfTemplate, prepare_citizens, sign_in
 
 PROVINCE_CODE = "MS"
@@ -75,7 +75,7 @@ def main() -> int:
             "ONESTOP_VAR_DIR": str(folder / "var"),
             "BLOB_DIR": str(folder / "blobs"),
             "PROVINCE": PROVINCE_CODE,
-            "SECRET_KEY": "bench-secret-not-for-production",
+            **BENCH_SECRETS,
             "SESSION_COOKIE_SECURE": "0",  # Plain HTTP on loopback: the client must get its cookies back.
             "LOGIN_RATE_LIMIT": UNLIMITED,
             "UPLOAD_RATE_LIMIT": UNLIMITED,
