@@ -247,3 +247,22 @@ def find(user: User, text: str) -> list[Application]:
         )
     )
     return list(db.session.scalars(statement).unique())
+
+
+def countdowns(user: User, rows: list[Application], calendar, today: date) -> dict:
+    """What each row's flag counts down to: the step open at the officer's agency when it has a due time of
+    its own (a co-ordinating agency answers to its step's budget), else the file's due date."""
+    from onestop.procedures import clock
+
+    found = {}
+    for row in rows:
+        own = [
+            step
+            for step in row.steps
+            if step.left_at is None and step.agency_id == user.agency_id and step.due_at is not None
+        ]
+        if own and row.receiving_agency_id != user.agency_id:
+            found[row.id] = clock.countdown_to(calendar.local(own[0].due_at).date(), calendar, today)
+        else:
+            found[row.id] = clock.countdown(row, calendar)
+    return found

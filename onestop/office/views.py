@@ -88,7 +88,7 @@ def queue():
         next_cursor=next_cursor,
         tabs=list(queues.Tab),
         procedures=procedures,
-        countdowns={row.id: clock.countdown(row, calendar) for row in rows},
+        countdowns=queues.countdowns(current_user, rows, calendar, today),
         searched=searched,
         today=today,
     )
