@@ -10,13 +10,11 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from onestop import localtime
 from onestop.accounts.models import User
-from onestop.errors import NotFound
 from onestop.extensions import db
 from onestop.i18n import localized
 from onestop.links import public_link
@@ -159,9 +157,6 @@ def _mark(done_at: datetime | None, due_at: datetime | None) -> slips.StepMark |
 
 def control_slip(application: Application) -> slips.ControlSlip:
     """Each hand-over of the file, step by step from the route's log, and whether each step kept its time."""
-    if application.submitted_at is None:
-        # Withdrawn while still a draft: it never reached the agency, so nothing was ever handed over.
-        raise NotFound(_("This application was never sent to the agency, so it has no process-control slip."))
     from onestop.procedures.workflow.steps import route_of
 
     zone = _zone(application)
