@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, exists, func, or_, select, tuple_
-from sqlalchemy.orm import defer, joinedload
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from onestop.accounts.models import User
 from onestop.extensions import db
@@ -188,7 +188,7 @@ def _consulted_statement(user: User, query: QueueQuery, limit: int) -> Select:
         select(Application, page.c.entered_at, page.c.id)
         .join(page, page.c.application_id == Application.id)
         .order_by(page.c.entered_at, page.c.id)
-        .options(*_LIST_ROW)
+        .options(*_LIST_ROW, selectinload(Application.steps))
     )
 
 
@@ -239,12 +239,7 @@ def find(user: User, text: str) -> list[Application]:
         .where(Application.state != str(ApplicationState.DRAFT), ours, or_(*matches))
         .order_by(Application.submitted_at.desc(), Application.id.desc())
         .limit(SEARCH_LIMIT)
-        .options(
-            joinedload(Application.procedure).load_only(Procedure.code, Procedure.name),
-            joinedload(Application.applicant),
-            joinedload(Application.holder),
-            defer(Application.answers),
-        )
+        .options(*_LIST_ROW, selectinload(Application.steps))
     )
     return list(db.session.scalars(statement).unique())
 
@@ -256,12 +251,13 @@ def countdowns(user: User, rows: list[Application], calendar, today: date) -> di
 
     found = {}
     for row in rows:
-        own = [
-            step
-            for step in row.steps
-            if step.left_at is None and step.agency_id == user.agency_id and step.due_at is not None
-        ]
-        if own and row.receiving_agency_id != user.agency_id:
+        # Only another agency's file can be at a step of ours; its steps come with the page (selectinload).
+        own = (
+            [step for step in row.steps if step.left_at is None and step.agency_id == user.agency_id and step.due_at]
+            if row.receiving_agency_id != user.agency_id
+            else []
+        )
+        if own:
             found[row.id] = clock.countdown_to(calendar.local(own[0].due_at).date(), calendar, today)
         else:
             found[row.id] = clock.countdown(row, calendar)

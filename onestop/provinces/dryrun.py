@@ -25,6 +25,7 @@ from onestop.procedures.models import (
     Procedure,
     ProcedureVersion,
     SlipKind,
+    StepOutcome,
 )
 from onestop.provinces.models import Province
 
@@ -118,7 +119,7 @@ def _file_one(procedure: Procedure, province: Province, on: date) -> ProcedureRe
         at = moment
         route = steps.route_of(application)
         for index in range(1, len(route.groups)):
-            steps.leave_all(application, "done", at)
+            steps.leave_all(application, StepOutcome.DONE, at)
             steps.enter_group(application, index, at)
             opened = [row for row in application.steps if row.group_index == index and row.left_at is None]
             at = max((row.due_at for row in opened if row.due_at), default=at)

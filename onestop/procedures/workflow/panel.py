@@ -12,7 +12,6 @@ from onestop.procedures.route import Step
 from onestop.procedures.workflow import steps
 from onestop.procedures.workflow.present import (
     StepLine,
-    coordination_lines,
     staff_state_title,
     step_lines,
     who_acts_next,
@@ -51,14 +50,15 @@ class Panel:
 
 def panel_for(officer: User, application: Application) -> Panel:
     permits = offers(officer, application)
+    lines = step_lines(application)
     by_action = {permit.transition.action: permit for permit in permits}
     panel = Panel(
         state_title=staff_state_title(application),
         who_next=who_acts_next(application),
         actions=set(by_action),
         labels=dict(LABELS),
-        steps=step_lines(application),
-        opinions=coordination_lines(application),
+        steps=lines,
+        opinions=[line for line in lines if line.opinion],  # the co-ordinating agencies' answers
         shows_thread=officer.agency_id == application.receiving_agency_id,
         clock_stopped=application.state_enum is ApplicationState.SUPPLEMENT_REQUESTED
         and application.resume_state == ApplicationState.IN_PROGRESS,

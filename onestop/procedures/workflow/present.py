@@ -287,8 +287,3 @@ def message_authors(application: Application) -> dict[int, str]:
 
 def action_labels() -> dict[Action, str]:
     return dict(LABELS)
-
-
-def coordination_lines(application: Application) -> list[StepLine]:
-    """The co-ordinating agencies' answers so far, for the lead agency's officers."""
-    return [line for line, row in zip(step_lines(application), application.steps, strict=True) if row.opinion]

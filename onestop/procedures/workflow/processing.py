@@ -259,8 +259,3 @@ def apologise(
     )
     flush()
     return slip
-
-
-def coordination_answers(application: Application) -> list:
-    """The co-ordinating agencies' opinions so far, for the lead agency's officers."""
-    return [row for row in application.steps if row.stage == Stage.COORDINATION and row.opinion]
