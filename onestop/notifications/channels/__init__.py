@@ -11,8 +11,16 @@ class DeliveryError(Exception):
     """A temporary failure: the task retries with backoff."""
 
 
+class MessageRefused(Exception):
+    """A permanent failure (a number the provider will never reach, a refused address): no retry."""
+
+
 class Sender(Protocol):
-    def send(self, message: OutboxMessage) -> None: ...
+    def send(self, message: OutboxMessage) -> str | None:
+        """Hand the message to the channel's server; answer the provider's message id where it gives one.
+
+        `message.id` is stable across retries: a channel that accepts an idempotency key gets it, so that a
+        send a dead worker left half-done is not repeated."""
 
 
 class KeepInOutbox:
