@@ -13,6 +13,7 @@ def init_celery(app: Flask) -> Celery:
 
     reconcile_hour, reconcile_minute = (int(part) for part in app.config["PAYMENT_RECONCILE_UTC"].split(":"))
     remind_hour, remind_minute = (int(part) for part in app.config["DEADLINE_REMINDER_UTC"].split(":"))
+    digest_hour, digest_minute = (int(part) for part in app.config["DIGEST_UTC"].split(":"))
     celery = Celery(app.import_name, task_cls=FlaskTask)
     celery.conf.update(
         broker_url=app.config["CELERY_BROKER_URL"],
@@ -37,12 +38,21 @@ def init_celery(app: Flask) -> Celery:
                 "task": "onestop.office.tasks.remind_deadlines",
                 "schedule": crontab(hour=remind_hour, minute=remind_minute),
             },
+            "staff-digests": {
+                "task": "onestop.notifications.digest.send_digests_task",
+                "schedule": crontab(hour=digest_hour, minute=digest_minute),
+            },
             "reconcile-payments": {
                 "task": "onestop.payments.tasks.reconcile",
                 "schedule": crontab(hour=reconcile_hour, minute=reconcile_minute),
             },
         },
-        include=["onestop.notifications.tasks", "onestop.payments.tasks", "onestop.office.tasks"],
+        include=[
+            "onestop.notifications.tasks",
+            "onestop.notifications.digest",
+            "onestop.payments.tasks",
+            "onestop.office.tasks",
+        ],
     )
     celery.set_default()
     app.extensions["celery"] = celery

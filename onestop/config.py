@@ -167,6 +167,8 @@ class Config:
     PAYMENT_RECONCILE_UTC = os.environ.get("PAYMENT_RECONCILE_UTC", "18:30")
     # The daily e-mail to each agency's leaders listing files overdue or due by the next working day.
     DEADLINE_REMINDER_UTC = os.environ.get("DEADLINE_REMINDER_UTC", "00:30")
+    # The staff's daily digest of notices (10:00 UTC = 17:00 in Vietnam, at the close of office).
+    DIGEST_UTC = os.environ.get("DIGEST_UTC", "10:00")
 
 
 class DemoConfig(Config):

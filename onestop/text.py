@@ -15,3 +15,9 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     return fold(text).split()
+
+
+def unaccent(text: str) -> str:
+    """'Hồ sơ đã được tiếp nhận' -> 'Ho so da duoc tiep nhan': case and punctuation kept (SMS in GSM-7)."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))

@@ -32,6 +32,7 @@ def upgrade():
     )
     op.create_table('notification_template',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('province_id', sa.Integer(), nullable=False),
     sa.Column('event', sa.String(length=60), nullable=False),
     sa.Column('channel', sa.String(length=20), nullable=False),
     sa.Column('language', sa.String(length=5), nullable=False),
@@ -42,8 +43,9 @@ def upgrade():
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['updated_by_id'], ['user_account.id'], name=op.f('fk_notification_template_updated_by_id_user_account'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['province_id'], ['province.id'], name=op.f('fk_notification_template_province_id_province'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_template')),
-    sa.UniqueConstraint('event', 'channel', 'language', name='uq_notification_template')
+    sa.UniqueConstraint('province_id', 'event', 'channel', 'language', name='uq_notification_template')
     )
     op.create_table('notice',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -53,10 +55,13 @@ def upgrade():
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('application_id', sa.Integer(), nullable=True),
     sa.Column('link', sa.String(length=500), nullable=False),
+    sa.Column('facts', sa.JSON(), nullable=False),
+    sa.Column('province_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('read_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('awaits_digest', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['application_id'], ['application.id'], name=op.f('fk_notice_application_id_application'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['province_id'], ['province.id'], name=op.f('fk_notice_province_id_province'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_notice_user_id_user_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notice'))
     )

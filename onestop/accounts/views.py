@@ -283,7 +283,14 @@ def _staff_required() -> User:
 @login_required
 def office():
     user = _staff_required()
-    return render_template("admin/office.html", user=user, can_manage=bool(services.manageable_agencies(user)))
+    from onestop.notifications.wording_admin import may_word_messages
+
+    return render_template(
+        "admin/office.html",
+        user=user,
+        can_manage=bool(services.manageable_agencies(user)),
+        can_word_messages=may_word_messages(user),
+    )
 
 
 def _fill_choices(form, actor: User) -> None:

@@ -68,6 +68,9 @@ class Notice(db.Model):
     body: Mapped[str] = mapped_column(Text)
     application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id", ondelete="SET NULL"))
     link: Mapped[str] = mapped_column(String(500), default="")
+    # The event's facts, so that the inbox words the notice in whatever language the reader uses today.
+    facts: Mapped[dict] = mapped_column(JSON, default=dict)
+    province_id: Mapped[int | None] = mapped_column(ForeignKey("province.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A staff member on a daily digest gets this notice by e-mail in the next digest, not at once.
@@ -78,9 +81,10 @@ class NotificationTemplate(db.Model):
     """The province's wording of one event on one channel in one language (the code ships defaults)."""
 
     __tablename__ = "notification_template"
-    __table_args__ = (UniqueConstraint("event", "channel", "language", name="uq_notification_template"),)
+    __table_args__ = (UniqueConstraint("province_id", "event", "channel", "language", name="uq_notification_template"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    province_id: Mapped[int] = mapped_column(ForeignKey("province.id", ondelete="CASCADE"))
     event: Mapped[str] = mapped_column(String(60))
     channel: Mapped[Channel] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(5))

@@ -26,8 +26,7 @@ from onestop.extensions import db
 from onestop.handoff import after_commit
 from onestop.links import public_link
 from onestop.models import utcnow
-from onestop.notifications.models import Channel
-from onestop.notifications.outbox import queue_message
+from onestop.notifications.notify import notify_applicant
 from onestop.payments.fees import FeeAnswerError, FeeQuote, FeeSchedule, dong, quote
 from onestop.payments.models import (
     AttemptState,
@@ -492,61 +491,19 @@ def quote_from_order(order: PaymentOrder) -> FeeQuote:
 # --- messages -------------------------------------------------------------------------------------
 
 
-def _timeline_link(application: Application) -> str:
-    return public_link("filing.timeline", application_id=application.id)
-
-
-def _tell(application: Application, subject: str, body: str) -> None:
-    user = db.session.get(User, application.applicant_id)
-    if user is None or not user.email:
-        return
-    queue_message(Channel.EMAIL, user.email, subject=subject, body=body, user_id=user.id)
-
-
 def _notify_due(application: Application, order: PaymentOrder) -> None:
     if order.payment_moment == "at_submission":
         return  # the receipt page the citizen is looking at already asks for it
-    _tell(
-        application,
-        _("Fee due for application %(code)s", code=application.code),
-        _(
-            "The fee for your application %(code)s is now due: %(amount)s.\n\nPay it online here:\n%(link)s\n",
-            code=application.code,
-            amount=dong(order.amount),
-            link=_timeline_link(application),
-        ),
-    )
+    pay_link = public_link("filing.timeline", application_id=application.id)
+    notify_applicant(application, "fee_due", amount=order.amount, pay_link=pay_link)
 
 
 def _notify_paid(order: PaymentOrder, attempt: PaymentAttempt) -> None:
-    application = order.application
-    _tell(
-        application,
-        _("Payment received for application %(code)s", code=application.code),
-        _(
-            "We received %(amount)s for your application %(code)s (transaction %(number)s).\n\n"
-            "The electronic receipt is in your data warehouse. Follow the application here:\n%(link)s\n",
-            amount=dong(attempt.amount),
-            code=application.code,
-            number=attempt.transaction_no or attempt.txn_ref,
-            link=_timeline_link(application),
-        ),
-    )
+    notify_applicant(order.application, "payment_received", amount=attempt.amount)
 
 
 def _notify_refunded(order: PaymentOrder, refund: Refund) -> None:
-    application = order.application
-    _tell(
-        application,
-        _("Refund for application %(code)s", code=application.code),
-        _(
-            "%(amount)s was refunded to the account or card you paid with, for your application %(code)s. "
-            "Banks usually show it within a few working days.\n\nDetails:\n%(link)s\n",
-            amount=dong(refund.amount),
-            code=application.code,
-            link=_timeline_link(application),
-        ),
-    )
+    notify_applicant(order.application, "refund_sent", amount=refund.amount)
 
 
 # --- reporting days -------------------------------------------------------------------------------

@@ -65,7 +65,17 @@ def register_template_globals(app: Flask) -> None:
             "province": _province_or_none(),
             "lang": current_language(),
             "languages": current_app.config["LANGUAGES"],
+            "inbox_unread": _inbox_unread,
         }
+
+
+def _inbox_unread() -> int:
+    """The header's count of unread notices; asked only on pages drawn for a signed-in person."""
+    from flask_login import current_user
+
+    from onestop.notifications.inbox import unread_count
+
+    return unread_count(current_user) if current_user.is_authenticated else 0
 
 
 def _province_or_none():

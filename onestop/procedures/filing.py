@@ -23,10 +23,7 @@ from onestop.datastore.services import add_document
 from onestop.errors import InvalidInput, NotAllowed, NotFound
 from onestop.extensions import db
 from onestop.inputs import same_secret
-from onestop.links import public_link
 from onestop.models import utcnow
-from onestop.notifications.models import Channel
-from onestop.notifications.outbox import queue_message
 from onestop.procedures import reference, route
 from onestop.procedures.counter import handed_over_facts, may_use_applicant_data
 from onestop.procedures.filling import StepResult, visible_steps
@@ -460,7 +457,7 @@ def submit_application(application: Application, user: User) -> str | None:
     if may_use_applicant_data(user, application):
         # A clerk the citizen granted nothing to cannot change what the citizen's next filing shows.
         _remember_facts(application)
-    _announce_submission(application, user, pin)
+    _announce_submission(application, pin)
     db.session.flush()
     return pin
 
@@ -476,29 +473,13 @@ def _remember_facts(application: Application) -> None:
     applicant.facts = facts
 
 
-def _announce_submission(application: Application, user: User, pin: str) -> None:
-    # Filed at the counter by a clerk: the receipt goes to the citizen it is for.
-    user = db.session.get(User, application.applicant_id) if user.is_staff else user
-    if not user.email:
-        return
-    link = public_link("filing.timeline", application_id=application.id)
-    queue_message(
-        Channel.EMAIL,
-        user.email,
-        subject=_("Application %(code)s received", code=application.code),
-        body=_(
-            "Hello %(name)s,\n\nYour application for “%(procedure)s” was sent to %(agency)s.\n\n"
-            "Application code: %(code)s\nLookup PIN: %(pin)s\n\n"
-            "The agency will check it and tell you when the result is due. Follow it here:\n%(link)s\n",
-            name=user.full_name,
-            procedure=reference.procedure_name(application.procedure_id),
-            agency=reference.agency(application.receiving_agency_id).display_name(),
-            code=application.code,
-            pin=pin,
-            link=link,
-        ),
-        user_id=user.id,
-    )
+def _announce_submission(application: Application, pin: str) -> None:
+    """The applicant gets the code and lookup PIN (also when a clerk filed at the counter); the clerks a new file."""
+    from onestop.notifications.notify import notify_applicant
+    from onestop.procedures.workflow.notices import tell_new_file
+
+    notify_applicant(application, "application_submitted", pin=pin)
+    tell_new_file(application)
 
 
 def can_withdraw(application: Application, user: User) -> bool:

@@ -455,6 +455,7 @@ class Pack:
     logo: bytes | None = None
     logo_type: str | None = None
     units: list[UnitEntry] = field(default_factory=list)
+    messages: Any = None  # pack_messages.MessagesFile: the province's own wording of notifications
     # Where each procedure and staff entry came from, for problems found while applying.
     origins: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
 
@@ -686,6 +687,12 @@ def read_pack(path: str | Path) -> Pack:
     calendar, calendar_lines = load("calendar.yaml", CalendarFile, optional=True)
     catalogue, catalogue_lines = load("catalogue.yaml", CatalogueFile)
     units_file, units_lines = load("units.yaml", UnitsFile, optional=True)
+    from onestop.provinces.pack_messages import FILE as MESSAGES_FILE
+    from onestop.provinces.pack_messages import MessagesFile, check_messages
+
+    messages_file, messages_lines = load(MESSAGES_FILE, MessagesFile, optional=True)
+    if messages_file is not None:
+        check_messages(messages_file, messages_lines, problems)
 
     procedures: list[tuple[ProcedureFile, str, _Lines]] = []
     procedure_dir = root / "procedures"
@@ -763,6 +770,7 @@ def read_pack(path: str | Path) -> Pack:
         logo_type=logo_type,
         origins=origins,
         units=units_file.units,
+        messages=messages_file,
     )
 
 

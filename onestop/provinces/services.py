@@ -87,6 +87,11 @@ def apply_pack(pack: Pack) -> LoadReport:
     _load_calendar(pack, province, report)
     _load_staff(pack, province, agencies, report)
     catalogue_changed = _load_catalogue(pack, province, agencies, report)
+    if pack.messages is not None:
+        from onestop.provinces.pack_messages import apply_messages
+
+        if apply_messages(province.id, pack.messages):
+            report.count(report.updated, "messages")
     if catalogue_changed:
         province.catalogue_revision = (province.catalogue_revision or 0) + 1
     if report.changed:

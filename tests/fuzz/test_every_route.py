@@ -47,6 +47,7 @@ from werkzeug.routing.converters import NumberConverter
 
 from onestop.accounts.models import Role
 from onestop.extensions import db, limiter
+from onestop.notifications.models import Notice
 from onestop.payments import vnpay
 from onestop.procedures.models import Application, ApplicationState
 from onestop.procedures.workflow import Action
@@ -271,6 +272,10 @@ class World:
             "token": ["not-a-token"],
             "action": [action.value.replace("_", "-") for action in Action],
             "filename": ["css/site.css"],
+            "notice_id": [str(notice_id) for notice_id in db.session.scalars(db.select(Notice.id).limit(3))],
+            "event": ["supplement_requested", "no_such_event"],
+            "channel": ["sms", "email", "fax"],
+            "language": ["vi", "en"],
         }
         # A request may send or withdraw the draft; the next ones are sent to a new draft in its place.
         self.draft = str(draft)

@@ -135,7 +135,7 @@ def test_a_verified_ipn_credits_once_issues_the_receipt_and_tells_the_citizen(ap
     order = order_for(application_id)
     assert order.state == OrderState.PAID and credits() == 1
     assert services.outstanding_amount(order.application) == 0
-    assert any(m.subject.startswith("Đã nhận tiền nộp phí") for m in outbox())
+    assert any(m.event == "payment_received" and "200.000 đồng" in m.subject for m in outbox())
 
     receipt = db.session.scalar(select(PaymentReceipt))
     document = db.session.get(Document, receipt.document_id)
@@ -319,7 +319,7 @@ def test_the_return_and_many_ipns_racing_credit_exactly_once(client, demo, creat
     assert attempt.state == AttemptState.SUCCEEDED
     assert (
         len(outbox()) == len([m for m in outbox() if m.id])
-        and sum(m.subject.startswith("Đã nhận tiền nộp phí") for m in outbox()) == 1
+        and sum(m.event == "payment_received" and m.channel == "email" for m in outbox()) == 1
     )
 
 
@@ -376,7 +376,7 @@ def test_a_withdrawn_paid_application_is_refunded_through_the_gateway(client, de
     ledger = [entry.amount for entry in db.session.scalars(select(LedgerEntry).order_by(LedgerEntry.id))]
     assert ledger == [200_000, -200_000]
     assert gateway.store.listing()["refunds"][0]["amount"] == 200_000 * 100
-    assert any(m.subject.startswith("Hoàn phí") for m in outbox())
+    assert any(m.event == "refund_sent" and "200.000 đồng" in m.subject for m in outbox())
     page = client.get(f"/applications/{application_id}").get_data(as_text=True)
     assert "Đã hoàn 200.000 đ" in page
 

@@ -14,6 +14,7 @@ import pytest
 
 from onestop.accounts.models import Role
 from onestop.extensions import db
+from onestop.notifications.models import Notice
 from onestop.procedures.models import Application
 from tests.filing import APPLICANT, CERTIFICATE, LLTP, answer, fill_all_steps, pdf_bytes, start
 from tests.office.conftest import POLICE, act, as_staff, file_lltp
@@ -167,6 +168,10 @@ def world(app, demo, demo_pack, create_citizen, create_staff, monkeypatch):
             "slug": [procedure.slug_or_default() for procedure in demo_pack.procedures],
             "user_id": [user.id for user in staff.values()],
             "token": ["not-a-token"],
+            "notice_id": [notice.id for notice in db.session.scalars(db.select(Notice))],
+            "event": ["supplement_requested"],
+            "channel": ["email", "sms"],
+            "language": ["en"],
         },
         "draft": draft,
     }

@@ -1,43 +1,28 @@
-"""What the applicant is told when their file moves (until notifications render events per channel)."""
+"""Who hears of a file's moves: the workflow names the event and its facts; notifications word them."""
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-
-from onestop.accounts.models import User
-from onestop.extensions import db
-from onestop.links import public_link
-from onestop.notifications.models import Channel
-from onestop.notifications.outbox import queue_message
+from onestop.accounts.models import Role, User
+from onestop.notifications.notify import agency_staff, notify_applicant, notify_staff
 from onestop.procedures.models import Application
 
-
-def _status_link(application: Application) -> str:
-    return public_link("filing.timeline", application_id=application.id)
-
-
-def tell_citizen(application: Application, subject: str, body: str) -> None:
-    """E-mail the applicant (and the submitter acting for them), or a text message when there is no e-mail."""
-    for user_id in {application.applicant_id, application.submitter_id}:
-        user = db.session.get(User, user_id)
-        if user is None or user.is_staff or not user.is_active:
-            continue
-        text = body + "\n\n" + _("Follow your application here: %(link)s", link=_status_link(application))
-        if user.email:
-            queue_message(Channel.EMAIL, user.email, text, subject=subject, user_id=user.id)
-        elif user.phone:
-            queue_message(Channel.SMS, user.phone, f"{subject}. {body}"[:300], user_id=user.id)
+RECEIVING_ROLES = (Role.CLERK,)
 
 
 def tell_refusal(application: Application, reason: str) -> None:
-    tell_citizen(
-        application,
-        _("Application %(code)s refused", code=application.code),
-        _(
-            "%(agency)s refused your application %(code)s.\n\nReason: %(reason)s\n\n"
-            "The refusal slip is in your account. Any fee you paid is refunded.",
-            agency=application.receiving_agency.display_name(),
-            code=application.code,
-            reason=reason,
-        ),
-    )
+    """The refusal, with the fee that goes back (the payment's refund is requested in the same change)."""
+    from onestop.payments.services import order_of
+
+    order = order_of(application)
+    refund = sum(refund.amount for refund in order.refunds) if order is not None else 0
+    notify_applicant(application, "application_refused", reason=reason, refund=refund)
+
+
+def tell_new_file(application: Application) -> None:
+    """A file arrives in an agency's reception queue: its one-stop clerks hear of it."""
+    notify_staff(agency_staff(application.receiving_agency_id, RECEIVING_ROLES), "staff_new_application", application)
+
+
+def tell_holder(application: Application, holder: User | None, event: str, **facts) -> None:
+    if holder is not None:
+        notify_staff([holder], event, application, **facts)

@@ -8,6 +8,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from onestop import localtime
 from onestop.accounts.models import Role, User
 from onestop.datastore.models import Document, IssuedType, Provenance
 from onestop.datastore.services import add_document
@@ -15,6 +16,7 @@ from onestop.errors import InvalidInput, NotAllowed
 from onestop.extensions import db
 from onestop.i18n import localized
 from onestop.models import utcnow
+from onestop.notifications.notify import notify_applicant
 from onestop.payments.fees import dong
 from onestop.procedures import clock
 from onestop.procedures.filing import record_event
@@ -22,7 +24,7 @@ from onestop.procedures.models import Application, ApplicationState, ClockEntry,
 from onestop.procedures.route import Stage
 from onestop.procedures.workflow import steps
 from onestop.procedures.workflow.common import REASON_MAX, check, flush, issue, move, record, refresh_due, required
-from onestop.procedures.workflow.notices import tell_citizen, tell_refusal
+from onestop.procedures.workflow.notices import tell_holder, tell_refusal
 from onestop.procedures.workflow.table import Action
 
 S = ApplicationState
@@ -71,6 +73,9 @@ def assign(application: Application, actor: User, specialist_id: int, version: i
     else:
         application.updated_at = utcnow()
         record_event(application, actor, str(Action.ASSIGN), application.state, application.state, specialist.full_name)
+    if specialist.id != actor.id:
+        due = localtime.today(moment=permit.step.due_at) if permit.step.due_at else application.due_on
+        tell_holder(application, specialist, "staff_assigned", by=actor.full_name, due_on=due)
     flush()
 
 
@@ -138,14 +143,7 @@ def approve(application: Application, actor: User, version: int | None = None) -
         previous = application.state
         steps.finish_step(application, permit.step)
         record(application, actor, Action.APPROVE, previous)
-        tell_citizen(
-            application,
-            _("Application %(code)s approved", code=application.code),
-            _(
-                "Your application %(code)s was approved. You will be told as soon as the result is issued.",
-                code=application.code,
-            ),
-        )
+        notify_applicant(application, "application_approved")
     flush()
 
 
@@ -163,6 +161,8 @@ def send_back(
     previous = application.state
     steps.send_back(application, permit.step, target.id)
     record(application, actor, Action.SEND_BACK, previous, comment)
+    holder = db.session.get(User, application.holder_id) if application.holder_id else None
+    tell_holder(application, holder, "staff_returned", by=actor.full_name, comment=comment)
     flush()
 
 
@@ -195,15 +195,8 @@ def deliver(application: Application, actor: User, received, title: str, version
     )
     steps.finish_step(application, permit.step)
     move(application, actor, Action.DELIVER, S.RETURNED)
-    tell_citizen(
-        application,
-        _("Result of application %(code)s issued", code=application.code),
-        _(
-            "The result of your application %(code)s has been issued. It is in your electronic data "
-            "warehouse; you can download it from your account.",
-            code=application.code,
-        ),
-    )
+    result = {language: result_title(application, language) for language in ("vi", "en")}
+    notify_applicant(application, "result_ready", result=result)
     flush()
     return document
 
@@ -246,16 +239,6 @@ def apologise(
         original_due_on=original.isoformat() if original else None,
         new_due_on=new_due_on.isoformat(),
     )
-    tell_citizen(
-        application,
-        _("Application %(code)s: new appointment date", code=application.code),
-        _(
-            "We apologise: your application %(code)s will not be ready on the date promised. "
-            "The new date is %(due)s.\n\nReason: %(reason)s",
-            code=application.code,
-            due=f"{new_due_on:%d/%m/%Y}",
-            reason=reason,
-        ),
-    )
+    notify_applicant(application, "due_date_moved", due_on=new_due_on, reason=reason)
     flush()
     return slip

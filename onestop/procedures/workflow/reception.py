@@ -18,6 +18,7 @@ from onestop.extensions import db
 from onestop.handoff import keep_despite_refusal
 from onestop.i18n import localized
 from onestop.models import utcnow
+from onestop.notifications.notify import notify_applicant
 from onestop.procedures.filing import attach_document, document_slots, record_event, warehouse_document_for
 from onestop.procedures.models import (
     Application,
@@ -43,7 +44,7 @@ from onestop.procedures.workflow.common import (
     required,
     start_clock,
 )
-from onestop.procedures.workflow.notices import tell_citizen, tell_refusal
+from onestop.procedures.workflow.notices import tell_new_file, tell_refusal
 from onestop.procedures.workflow.table import Action
 from onestop.provinces.models import Agency
 
@@ -60,17 +61,7 @@ def accept(application: Application, actor: User, version: int | None = None) ->
     record(application, actor, Action.ACCEPT, previous)
     start_clock(application, actor, "accepted")
     slip = issue(application, SlipKind.RECEIPT, actor, processing_days=processing_days(application))
-    tell_citizen(
-        application,
-        _("Application %(code)s accepted", code=application.code),
-        _(
-            "Your application %(code)s was accepted by %(agency)s. The result is due on %(due)s. "
-            "Your receipt and appointment slip is in your account.",
-            code=application.code,
-            agency=application.receiving_agency.display_name(),
-            due=f"{application.due_on:%d/%m/%Y}",
-        ),
-    )
+    notify_applicant(application, "application_accepted", due_on=application.due_on)
     flush()
     return slip
 
@@ -141,17 +132,7 @@ def request_supplement(
     move(application, actor, Action.REQUEST_SUPPLEMENT, S.SUPPLEMENT_REQUESTED, summary)
     refresh_due(application)
     issue(application, SlipKind.SUPPLEMENT, actor, items=request.items)
-    tell_citizen(
-        application,
-        _("Application %(code)s: items missing", code=application.code),
-        _(
-            "%(agency)s needs more from you before it can go on with application %(code)s:\n%(items)s\n\n"
-            "Supply only these items online; everything else you sent is kept.",
-            agency=application.receiving_agency.display_name(),
-            code=application.code,
-            items="\n".join(f"- {item['title']}: {item['note']}" for item in request.items),
-        ),
-    )
+    notify_applicant(application, "supplement_requested", items=_items_in_both_languages(request), deadline=None)
     flush()
     return request
 
@@ -161,6 +142,18 @@ def supplement_items(request: SupplementRequest) -> list[dict]:
     names = {choice["code"]: choice["name"] for choice in supplement_choices(request.application)}
     titles = {"document": names, "other": {"": str(OTHER_POINTS)}}
     return [{**item, "title": titles.get(item["kind"], {}).get(item["key"]) or item["title"]} for item in request.items]
+
+
+def _items_in_both_languages(request: SupplementRequest) -> list[dict]:
+    """Each item titled in Vietnamese and English: the message goes out in the recipient's language."""
+    titled = {}
+    for language in ("vi", "en"):
+        with force_locale(language):
+            titled[language] = supplement_items(request)
+    return [
+        {"title": {"vi": vi["title"], "en": en["title"]}, "note": vi["note"]}
+        for vi, en in zip(titled["vi"], titled["en"], strict=True)
+    ]
 
 
 def open_supplement(application: Application) -> SupplementRequest | None:
@@ -327,16 +320,8 @@ def transfer(application: Application, actor: User, agency_id: int, note: str, v
             note=note,
         ),
     )
-    tell_citizen(
-        application,
-        _("Application %(code)s sent to %(agency)s", code=application.code, agency=target.display_name()),
-        _(
-            "%(source)s is not the agency that handles this application, so it sent your file to %(target)s. "
-            "The code %(code)s stays the same and you do not need to file again.\n\nReason: %(note)s",
-            source=source.display_name(),
-            target=target.display_name(),
-            code=application.code,
-            note=note,
-        ),
+    notify_applicant(
+        application, "application_transferred", from_agency=source.name, to_agency=target.name, reason=note
     )
+    tell_new_file(application)
     flush()

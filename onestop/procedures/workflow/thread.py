@@ -9,9 +9,10 @@ from onestop.datastore.models import IssuedType, Provenance
 from onestop.datastore.services import add_document
 from onestop.errors import InvalidInput, NotFound
 from onestop.extensions import db
+from onestop.notifications.notify import agency_staff, notify_applicant, notify_staff
 from onestop.procedures.models import Application, ApplicationMessage, ApplicationState
 from onestop.procedures.workflow.common import REASON_MAX
-from onestop.procedures.workflow.notices import tell_citizen
+from onestop.procedures.workflow.notices import RECEIVING_ROLES
 from onestop.procedures.workflow.table import may_handle
 
 
@@ -43,15 +44,10 @@ def post_message(application: Application, author: User, body: str, received=Non
     message = ApplicationMessage(author_id=author.id, body=body[: REASON_MAX * 2], document=document)
     application.messages.append(message)
     if author.is_staff:
-        tell_citizen(
-            application,
-            _("New message about application %(code)s", code=application.code),
-            _(
-                "%(agency)s wrote to you about application %(code)s:\n\n%(body)s",
-                agency=application.receiving_agency.display_name(),
-                code=application.code,
-                body=body,
-            ),
-        )
+        notify_applicant(application, "message_from_agency", message=body)
+    else:
+        holder = db.session.get(User, application.holder_id) if application.holder_id else None
+        readers = [holder] if holder is not None else agency_staff(application.receiving_agency_id, RECEIVING_ROLES)
+        notify_staff(readers, "staff_citizen_message", application, message=body, author=author.full_name)
     db.session.flush()
     return message
