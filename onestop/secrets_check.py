@@ -86,6 +86,6 @@ def _sms_problems(config: Mapping) -> list[str]:
     if config.get("SMS_SECRET") == sms_protocol.DEMO_SECRET:
         return [
             "SMS_SECRET is the mock SMS gateway's demo secret. It signs every SMS request and delivery report: set "
-            "the secret (and SMS_ACCOUNT) your brand-name SMS provider gave your account."
+            "the secret (and SMS_ACCOUNT) your brand-name SMS provider gave your account, or SMS_BACKEND=disabled."
         ]
     return []

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from onestop.extensions import db
+from onestop.models import utcnow
 from onestop.notifications import sms_protocol
 from onestop.notifications.models import Channel, DeliveryState, OutboxMessage
 from onestop.sms_gateway import create_sms_gateway
@@ -73,6 +74,14 @@ def sms_row(recipient: str = "0912 345 678", body: str = "Ho so MS-2026-0001 da 
     db.session.add(message)
     db.session.commit()
     return message
+
+
+def mark_sent(message: OutboxMessage, provider_message_id: str) -> None:
+    """What the delivery engine does once the provider accepted the message."""
+    message.provider_message_id = provider_message_id
+    message.state = DeliveryState.SENT
+    message.sent_at = utcnow()
+    db.session.commit()
 
 
 def wait_for(predicate, timeout: float = 10.0):
