@@ -45,7 +45,7 @@ def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> dic
         status, answer = error.code, error.read(MAX_ANSWER_BYTES)
     except (urllib.error.URLError, OSError) as error:
         return {"error": str(getattr(error, "reason", error))}
-    return {"http_status": status, "answer": answer.decode("utf-8", "replace")}
+    return {"http_status": status, "answer": answer.decode("utf-8", "replace").strip()}
 
 
 def send_report(store: SmsStore, message: dict[str, Any], status: str, plan: ReportPlan) -> None:
