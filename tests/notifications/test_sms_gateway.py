@@ -7,9 +7,13 @@ import urllib.request
 
 import pytest
 
+from onestop.extensions import db
 from onestop.notifications import sms_protocol
 from onestop.notifications.channels import DeliveryError, KeepInOutbox, MessageRefused
 from onestop.notifications.channels.sms import BrandnameSmsSender, SmsDisabled, sms_sender_from_config
+from onestop.notifications.models import Channel
+from onestop.notifications.outbox import queue_message
+from onestop.sms_gateway import create_sms_gateway
 from tests.conftest import free_port
 from tests.paying import serving
 from tests.texting import ACCOUNT, BRANDNAME, SECRET, mark_sent, serve_sms_gateway, sms_row, wait_for
@@ -180,3 +184,22 @@ def test_sms_backend_picks_the_sender(app, monkeypatch):
     assert isinstance(sms_sender_from_config({"SMS_BACKEND": "disabled"}), SmsDisabled)
     with pytest.raises(RuntimeError, match="unknown SMS_BACKEND 'carrier-pigeon'"):
         sms_sender_from_config({"SMS_BACKEND": "carrier-pigeon"})
+
+
+def test_the_outbox_delivers_an_sms_through_the_gateway(app, demo, gateway):
+    message = queue_message(Channel.SMS, "0912 345 678", "Ma xac nhan cua ban: 123456")
+    db.session.commit()  # after commit, the (eager) task hands it to the configured sender
+    [sent] = gateway.messages()
+    assert sent["client_message_id"] == f"outbox-{message.id}" and sent["text"] == "Ma xac nhan cua ban: 123456"
+    assert (sent["encoding"], sent["segments"]) == ("GSM-7", 1)
+
+
+def test_the_demo_gateway_reports_to_the_portal_on_its_port(monkeypatch, tmp_path):
+    monkeypatch.delenv("PUBLIC_URL", raising=False)
+    monkeypatch.delenv("SMS_CALLBACK_URL", raising=False)
+    monkeypatch.setenv("PORT", "5100")
+    demo_gateway = create_sms_gateway({"SMS_GATEWAY_DB": str(tmp_path / "sms.db")})
+    assert demo_gateway.config["SMS_CALLBACK_URL"] == "http://127.0.0.1:5100/notifications/sms/delivery-report"
+    monkeypatch.setenv("PUBLIC_URL", "https://dichvucong.example.gov.vn/")
+    real = create_sms_gateway({"SMS_GATEWAY_DB": str(tmp_path / "sms.db")})
+    assert real.config["SMS_CALLBACK_URL"] == "https://dichvucong.example.gov.vn/notifications/sms/delivery-report"
