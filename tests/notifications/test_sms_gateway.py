@@ -203,3 +203,9 @@ def test_the_demo_gateway_reports_to_the_portal_on_its_port(monkeypatch, tmp_pat
     monkeypatch.setenv("PUBLIC_URL", "https://dichvucong.example.gov.vn/")
     real = create_sms_gateway({"SMS_GATEWAY_DB": str(tmp_path / "sms.db")})
     assert real.config["SMS_CALLBACK_URL"] == "https://dichvucong.example.gov.vn/notifications/sms/delivery-report"
+
+
+def test_a_text_too_long_for_the_provider_is_refused_for_good(app, demo, gateway):
+    with pytest.raises(MessageRefused, match="code '23'"):
+        _sender(app).send(sms_row(body="Thông báo " * 80))
+    assert gateway.messages() == []

@@ -62,7 +62,7 @@ class BrandnameSmsSender:
         if status == 200 and code == sms_protocol.OK and isinstance(answer.get("message_id"), str):
             return answer["message_id"]
         detail = f"SMS provider answered HTTP {status}, code {code!r}: {answer.get('message', '')}"
-        if code == sms_protocol.BAD_PHONE:
+        if code in (sms_protocol.BAD_PHONE, sms_protocol.TOO_LONG):
             raise MessageRefused(detail)
         # Anything else (a wrong secret, a stale clock, an unregistered brand name, the provider down) may be
         # put right by the operator or by time: the row is retried, then waits on the dead-letter page.
