@@ -179,7 +179,7 @@ def test_a_gateway_that_does_not_answer_is_a_temporary_failure(app, demo, monkey
         _sender(app).send(sms_row())
 
 
-def test_sms_backend_picks_the_sender(app, monkeypatch):
+def test_sms_backend_picks_the_sender():
     assert isinstance(sms_sender_from_config({"SMS_BACKEND": "outbox"}), KeepInOutbox)
     assert isinstance(sms_sender_from_config({"SMS_BACKEND": "disabled"}), SmsDisabled)
     with pytest.raises(RuntimeError, match="unknown SMS_BACKEND 'carrier-pigeon'"):
