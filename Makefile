@@ -10,6 +10,13 @@ export VNPAY_HASH_SECRET ?= ONESTOPDEMOSECRETNOTFORPRODUCTION
 # Where the portal sends payers and its querydr/refund calls: the mock gateway on GATEWAY_PORT.
 export VNPAY_PAY_URL ?= http://127.0.0.1:$(GATEWAY_PORT)/paymentv2/vpcpay.html
 export VNPAY_API_URL ?= http://127.0.0.1:$(GATEWAY_PORT)/merchant_webapi/api/transaction
+SMS_PORT ?= 5002
+# The demo account shared by the portal and the mock brand-name SMS gateway (onestop/notifications/sms_protocol.py).
+export SMS_ACCOUNT ?= ONESTOPSMS
+export SMS_SECRET ?= ONESTOP-SMS-DEMO-SECRET-NOT-FOR-PRODUCTION
+export SMS_BRAND_NAME ?= DICHVUCONG
+# Where the portal sends SMS: the mock gateway on SMS_PORT.
+export SMS_API_URL ?= http://127.0.0.1:$(SMS_PORT)/api/v1/sms/send
 export ONESTOP_VAR_DIR ?= $(CURDIR)/var
 
 .PHONY: demo test lint format translations extract-messages system-deps serve-demo clean
@@ -59,6 +66,8 @@ system-deps:
 
 # Where the links in the demo's e-mails, SMS and slips, and the gateway's return and IPN, point: this PORT.
 demo serve-demo: export PUBLIC_URL ?= http://127.0.0.1:$(PORT)
+# The demo's SMS go through the mock brand-name gateway (its page lists them), not only to /dev/mailbox.
+demo serve-demo: export SMS_BACKEND ?= brandname
 
 demo: .stamp-runtime translations
 	@mkdir -p $(ONESTOP_VAR_DIR)
@@ -73,12 +82,16 @@ serve-demo:
 	@echo "Demo mailbox:  http://127.0.0.1:$(PORT)/dev/mailbox   (e-mail and SMS the demo sends)"
 	@echo "Mock VNPay:    http://127.0.0.1:$(GATEWAY_PORT)/gateway/transactions   (TEST payment gateway)"
 	@echo "               merchant VNPAY_TMN_CODE=$(VNPAY_TMN_CODE)  VNPAY_HASH_SECRET=$(VNPAY_HASH_SECRET)"
+	@echo "Mock SMS:      http://127.0.0.1:$(SMS_PORT)/sms/messages   (TEST brand-name SMS gateway)"
+	@echo "               account SMS_ACCOUNT=$(SMS_ACCOUNT)  SMS_SECRET=$(SMS_SECRET)  brand name $(SMS_BRAND_NAME)"
 	@echo "Stop with Ctrl+C."
 	@ONESTOP_DEMO=1 $(BIN)/celery -A onestop.worker worker --beat --pool=solo --concurrency=1 --loglevel=warning \
 	    --schedule=$(ONESTOP_VAR_DIR)/celerybeat-schedule & worker=$$!; \
 	  VNPAY_IPN_URL=$${VNPAY_IPN_URL:-$(PUBLIC_URL)/payments/vnpay/ipn} \
 	    $(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(GATEWAY_PORT) --no-control-socket wsgi_gateway:app & gateway=$$!; \
-	  trap 'kill $$worker $$gateway 2>/dev/null; wait $$worker $$gateway 2>/dev/null' EXIT INT TERM; \
+	  SMS_CALLBACK_URL=$${SMS_CALLBACK_URL:-$(PUBLIC_URL)/notifications/sms/delivery-report} \
+	    $(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(SMS_PORT) --no-control-socket wsgi_sms:app & sms=$$!; \
+	  trap 'kill $$worker $$gateway $$sms 2>/dev/null; wait $$worker $$gateway $$sms 2>/dev/null' EXIT INT TERM; \
 	  ONESTOP_DEMO=1 $(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
 test: .stamp-dev translations system-deps .stamp-node

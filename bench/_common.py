@@ -24,6 +24,8 @@ BENCH_SECRETS = {
     "AUDIT_CHAIN_KEY": "bench-audit-key-not-for-production",
     "VNPAY_HASH_SECRET": "BENCHSECRETNOTFORPRODUCTION00000",
     "PUBLIC_URL": "http://127.0.0.1",  # required outside the demo; the benches follow no e-mailed link
+    # Outside the demo, SMS must go to a provider or be disabled on purpose; the benches send none.
+    "SMS_BACKEND": "disabled",
 }
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 

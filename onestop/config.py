@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from onestop.notifications import sms_protocol
 from onestop.payments import vnpay
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -82,7 +83,15 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "Cổng dịch vụ công <no-reply@onestop.local>")
+    # SMS (docs/operations.md, "SMS"): `brandname` sends through a brand-name provider's HTTP API; `outbox` keeps
+    # them for /dev/mailbox (demo, development and tests only: production refuses to start with it, see
+    # onestop/secrets_check.py); `disabled` sends none. The defaults point at the mock gateway of `make demo`.
     SMS_BACKEND = os.environ.get("SMS_BACKEND", "outbox")
+    SMS_API_URL = os.environ.get("SMS_API_URL", f"http://127.0.0.1:5002{sms_protocol.SEND_PATH}")
+    SMS_ACCOUNT = os.environ.get("SMS_ACCOUNT", sms_protocol.DEMO_ACCOUNT)
+    SMS_SECRET = os.environ.get("SMS_SECRET", sms_protocol.DEMO_SECRET)
+    SMS_BRAND_NAME = os.environ.get("SMS_BRAND_NAME", sms_protocol.DEMO_BRANDNAME)
+    SMS_API_TIMEOUT = float(os.environ.get("SMS_API_TIMEOUT", "10"))
     DEV_MAILBOX = False
 
     # The address citizens reach this portal at (https://dichvucong.example.gov.vn): every link in an e-mail,
@@ -218,3 +227,4 @@ class TestConfig(Config):
     # Tests choose their own storage and scanner; a developer's environment must not leak in.
     STORAGE_BACKEND = "local"
     CLAMD_SOCKET = ""
+    SMS_BACKEND = "outbox"

@@ -8,6 +8,7 @@ set each one (docs/operations.md, "Secrets").
 from collections.abc import Mapping
 
 from onestop.config import DEMO_SECRET_KEY
+from onestop.notifications import sms_protocol
 from onestop.payments import vnpay
 
 _HOW_TO_GENERATE = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
@@ -47,6 +48,7 @@ def problems_with(config: Mapping) -> list[str]:
             "VNPAY_HASH_SECRET is the mock gateway's demo secret. It signs every payment message: set the hash "
             "secret (and VNPAY_TMN_CODE) that VNPay gave your merchant account."
         )
+    problems.extend(_sms_problems(config))
     if config.get("DEV_MAILBOX"):
         problems.append("DEV_MAILBOX shows every e-mail and SMS on /dev/mailbox: it exists only in `make demo`.")
     return problems
@@ -63,3 +65,27 @@ def refuse_demo_secrets(config: Mapping, testing: bool) -> None:
             + "\n".join(f"- {problem}" for problem in problems)
             + "\nTo try onestop on this machine with demo secrets, run `make demo` (ONESTOP_DEMO=1) instead."
         )
+
+
+def _sms_problems(config: Mapping) -> list[str]:
+    """SMS must reach phones or be switched off on purpose: never kept in the database where no one reads them."""
+    backend = config.get("SMS_BACKEND") or "outbox"
+    how = (
+        "set SMS_BACKEND=brandname with your brand-name SMS provider's SMS_API_URL, SMS_ACCOUNT, SMS_SECRET and "
+        'SMS_BRAND_NAME, or SMS_BACKEND=disabled to send no SMS at all (docs/operations.md, "SMS").'
+    )
+    if backend == "outbox":
+        return [f"SMS_BACKEND is 'outbox': every SMS would be marked sent and reach no phone. Outside the demo, {how}"]
+    if backend == "disabled":
+        return []
+    if backend != "brandname":
+        return [f"SMS_BACKEND is {backend!r}, which is not a way to send SMS: {how}"]
+    missing = [name for name in ("SMS_API_URL", "SMS_ACCOUNT", "SMS_SECRET", "SMS_BRAND_NAME") if not config.get(name)]
+    if missing:
+        return [f"SMS_BACKEND is 'brandname' but {', '.join(missing)} is not set: {how}"]
+    if config.get("SMS_SECRET") == sms_protocol.DEMO_SECRET:
+        return [
+            "SMS_SECRET is the mock SMS gateway's demo secret. It signs every SMS request and delivery report: set "
+            "the secret (and SMS_ACCOUNT) your brand-name SMS provider gave your account, or SMS_BACKEND=disabled."
+        ]
+    return []

@@ -4,8 +4,8 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import Email, EqualTo, Length, Optional, Regexp, ValidationError
 
 from onestop.accounts.citizen_id import problem_with
-from onestop.accounts.services import normalise_phone
 from onestop.forms import REQUIRED, max_length
+from onestop.notifications.phones import InvalidPhone, PhoneProblem, to_national
 
 _CITIZEN_ID_MESSAGES = {
     "format": _l("Enter the 12 digits of your citizen ID number, without spaces."),
@@ -21,12 +21,27 @@ def _citizen_id(form, field) -> None:
         raise ValidationError(_CITIZEN_ID_MESSAGES[problem])
 
 
+_TEN_DIGITS = _l("Enter a mobile number of 10 digits, for example 0912 345 678.")
+_PHONE_MESSAGES = {
+    PhoneProblem.EMPTY: _TEN_DIGITS,
+    PhoneProblem.LENGTH: _TEN_DIGITS,
+    PhoneProblem.CHARACTERS: _l("Use only digits in the phone number (spaces, dots and dashes may separate them)."),
+    PhoneProblem.FOREIGN: _l("Enter a Vietnamese mobile number: +84 or 0 followed by the subscriber's digits."),
+    PhoneProblem.NOT_MOBILE: _l(
+        "This number is not on a Vietnamese mobile network (mobile numbers begin with 03, 05, 07, 08 or 09); "
+        "a landline cannot receive SMS."
+    ),
+}
+
+
 def _phone(form, field) -> None:
+    """Any way people write a mobile number; stored as the 10-digit national form (0912345678)."""
     if field.data:
-        number = normalise_phone(field.data)
-        if len(number) != 10 or not number.startswith("0") or not number.isdigit():
-            raise ValidationError(_l("Enter a mobile number of 10 digits, for example 0912 345 678."))
-        field.data = number
+        try:
+            field.data = to_national(field.data)
+        except InvalidPhone as invalid:
+            # field.data is left as typed, so the form shows it back beside the message.
+            raise ValidationError(_PHONE_MESSAGES[invalid.problem]) from None
 
 
 def _password_strength(form, field) -> None:

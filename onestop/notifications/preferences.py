@@ -51,7 +51,7 @@ def reach_of(user: User) -> Reach:
             addresses[Channel.EMAIL] = validate_email(user.email, check_deliverability=False).normalized
         except EmailNotValidError:
             problems[Channel.EMAIL] = _("Your e-mail address %(email)s cannot receive messages.", email=user.email)
-    if user.phone:
+    if user.phone and current_app.config.get("SMS_BACKEND") != "disabled":
         try:
             addresses[Channel.SMS] = to_e164(user.phone)
         except InvalidPhone:

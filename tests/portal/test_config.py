@@ -16,6 +16,8 @@ REAL = {
     "SECRET_KEY": "s" * 48,
     "AUDIT_CHAIN_KEY": "a" * 48,
     "VNPAY_HASH_SECRET": "V" * 32,
+    "SMS_BACKEND": "brandname",
+    "SMS_SECRET": "S" * 32,
     "PUBLIC_URL": "https://dichvucong.example.gov.vn",
     "SQLALCHEMY_DATABASE_URI": "sqlite://",
     # The suite's own store: Flask-Limiter is one object, so an app built here would change the suite's.

@@ -10,7 +10,12 @@ from onestop.extensions import db
 from onestop.notifications.models import OutboxMessage
 from tests.conftest import csrf_token
 
-PRODUCTION = {"SECRET_KEY": "a" * 40, "AUDIT_CHAIN_KEY": "b" * 40, "VNPAY_HASH_SECRET": "c" * 32}
+PRODUCTION = {
+    "SECRET_KEY": "a" * 40,
+    "AUDIT_CHAIN_KEY": "b" * 40,
+    "VNPAY_HASH_SECRET": "c" * 32,
+    "SMS_BACKEND": "disabled",
+}
 
 
 @pytest.fixture(autouse=True)

@@ -36,5 +36,7 @@ def sender_for(channel: Channel) -> Sender:
 
         return SmtpSender.from_config(current_app.config)
     if channel == Channel.SMS and current_app.config["SMS_BACKEND"] != "outbox":
-        raise RuntimeError(f"unknown SMS_BACKEND {current_app.config['SMS_BACKEND']!r}")
+        from onestop.notifications.channels.sms import sms_sender_from_config
+
+        return sms_sender_from_config(current_app.config)
     return KeepInOutbox()
