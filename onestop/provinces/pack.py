@@ -455,6 +455,8 @@ class Pack:
     logo: bytes | None = None
     logo_type: str | None = None
     units: list[UnitEntry] = field(default_factory=list)
+    # help.yaml: abbreviations and the guide (onestop.help.packspec.HelpFile); None before it is read.
+    help: Any = None
     # Where each procedure and staff entry came from, for problems found while applying.
     origins: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
 
@@ -686,6 +688,10 @@ def read_pack(path: str | Path) -> Pack:
     calendar, calendar_lines = load("calendar.yaml", CalendarFile, optional=True)
     catalogue, catalogue_lines = load("catalogue.yaml", CatalogueFile)
     units_file, units_lines = load("units.yaml", UnitsFile, optional=True)
+    # Help is its own domain; its file format lives there and refers back to this module.
+    from onestop.help.packspec import HELP_FILE, HelpFile, check_help
+
+    help_file, help_lines = load(HELP_FILE, HelpFile, optional=True)
 
     procedures: list[tuple[ProcedureFile, str, _Lines]] = []
     procedure_dir = root / "procedures"
@@ -736,6 +742,8 @@ def read_pack(path: str | Path) -> Pack:
         problems,
     )
     _check_forms(procedures, units_file, units_lines, problems)
+    if help_file is not None:
+        check_help(help_file, help_lines, {proc.code for proc, _name, _lines in procedures}, problems)
     if province is not None and agencies_file is not None and units_file is not None:
         _check_serves(agencies_file.agencies, agency_lines, units_file.units, problems)
         for procedure, name, lines in procedures:
@@ -763,6 +771,7 @@ def read_pack(path: str | Path) -> Pack:
         logo_type=logo_type,
         origins=origins,
         units=units_file.units,
+        help=help_file,
     )
 
 
