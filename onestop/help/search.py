@@ -52,7 +52,14 @@ class HelpIndex:
     by_word: dict[str, frozenset[int]]  # a word -> the passages it is in, or in whose procedure name
     own_by_word: dict[str, frozenset[int]]  # a word -> the passages whose own text has it
     ordered: tuple[str, ...]
-    abbreviations: dict[str, list[list[str]]]  # folded short form -> the folded words of each meaning
+    abbreviations: dict[str, "Abbreviation"]  # by folded short form
+
+
+@dataclass(frozen=True)
+class Abbreviation:
+    short: str  # as the pack writes it, e.g. CCCD
+    means: tuple[str, ...]  # as the pack writes them
+    phrases: tuple[tuple[str, ...], ...]  # the folded words of the short form and of each meaning
 
 
 @dataclass(frozen=True)
@@ -150,9 +157,14 @@ def _build(province: Province) -> HelpIndex:
             own_by_word.setdefault(word, set()).add(position)
         for word in passage.words | passage.name_words:
             by_word.setdefault(word, set()).add(position)
-    abbreviations: dict[str, list[list[str]]] = {}
-    for entry in (province.help or {}).get("abbreviations", []):
-        abbreviations[fold(entry["short"])] = [words(meaning) for meaning in entry["means"]]
+    abbreviations = {
+        fold(entry["short"]): Abbreviation(
+            short=entry["short"],
+            means=tuple(entry["means"]),
+            phrases=tuple(tuple(words(text)) for text in [entry["short"], *entry["means"]]),
+        )
+        for entry in (province.help or {}).get("abbreviations", [])
+    }
     return HelpIndex(
         passages=passages,
         by_word={word: frozenset(ids) for word, ids in by_word.items()},
@@ -163,15 +175,16 @@ def _build(province: Province) -> HelpIndex:
 
 
 def _read_abbreviations(index: HelpIndex, folded: str) -> tuple[str, list[list[list[str]]], dict[str, list[str]]]:
-    """Take the abbreviations out of a folded query; each becomes a group of phrases (lists of words)."""
+    """Take the abbreviations out of a folded query; each becomes a group of phrases (lists of words),
+    any of which may match. Also returns what each was read as, for the page to say."""
     text = f" {folded} "
     groups, expanded = [], {}
     for short in sorted(index.abbreviations, key=len, reverse=True):
         if f" {short} " in text:
             text = text.replace(f" {short} ", " ")
-            meanings = index.abbreviations[short]
-            groups.append([short.split(), *meanings])
-            expanded[short] = [" ".join(meaning) for meaning in meanings]
+            entry = index.abbreviations[short]
+            groups.append([list(phrase) for phrase in entry.phrases])
+            expanded[entry.short] = list(entry.means)
     return text.strip(), groups, expanded
 
 

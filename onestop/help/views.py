@@ -25,7 +25,8 @@ def _page(query: str, form: VoteForm | None = None, status: int = 200, record: b
     province = current_province()
     result = search_help(province, query) if query else None
     if result is not None and record:
-        services.record_query(province, query, result.total)
+        # Answers that miss some of the words count as none: the report lists what help could not answer.
+        services.record_query(province, query, 0 if result.partial else result.total)
     return (
         render_template(
             "help/search.html",

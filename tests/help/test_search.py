@@ -89,7 +89,12 @@ def test_each_hit_says_which_part_of_the_page_it_is(help_client):
 def test_abbreviations_expand_to_their_full_terms(help_client, query, expected):
     html = search(help_client, query)
     assert any(link.startswith(expected) for link in hits(html)), (query, hits(html))
-    assert "was read as" in html or "đã được hiểu là" in html
+    assert "được hiểu là" in html
+
+
+def test_the_page_says_how_an_abbreviation_was_read(help_client):
+    html = search(help_client, "cccd")
+    assert "“CCCD” được hiểu là: căn cước công dân, thẻ căn cước, ID card" in html
 
 
 def test_english_questions_find_english_text(help_client):
