@@ -54,6 +54,7 @@ class Report:
     without_result: list  # (folded, example text, times asked)
     searches: int
     votes: int
+    broken_guide: list  # (question, answer, missing procedure codes)
 
 
 def help_report(actor: User, province: Province) -> Report:
@@ -88,7 +89,9 @@ def help_report(actor: User, province: Province) -> Report:
     ).all()
     searches = db.session.scalar(select(func.count(HelpQuery.id)).where(mine)) or 0
     votes = db.session.scalar(select(func.count(HelpVote.id)).where(HelpVote.province_id == province.id)) or 0
-    return Report(list(most_asked), list(least_helpful), list(without_result), searches, votes)
+    return Report(
+        list(most_asked), list(least_helpful), list(without_result), searches, votes, broken_guide_answers(province)
+    )
 
 
 # --- The "which procedure do I need?" guide -----------------------------------------------------
@@ -109,6 +112,34 @@ def guide_question(province: Province, question_id: str | None) -> dict:
         if question["id"] == question_id:
             return question
     raise NotFound(_("There is no such question in the guide."))
+
+
+def _active_codes(province: Province) -> set[str]:
+    return set(
+        db.session.scalars(select(Procedure.code).where(Procedure.province_id == province.id, Procedure.is_active))
+    )
+
+
+def guide_options(province: Province, question: dict) -> list[tuple[int, dict]]:
+    """The answers of a question worth offering, with their positions: those leading to a further
+    question, or to at least one procedure still in the catalogue."""
+    active = _active_codes(province)
+    return [
+        (number, option)
+        for number, option in enumerate(question["options"])
+        if option.get("next") or active.intersection(option.get("procedures", []))
+    ]
+
+
+def broken_guide_answers(province: Province) -> list[tuple[dict, dict, list[str]]]:
+    """Guide answers naming procedures the catalogue no longer has: (question, answer, missing codes)."""
+    active = _active_codes(province)
+    return [
+        (question, option, missing)
+        for question in guide_questions(province)
+        for option in question["options"]
+        if (missing := [code for code in option.get("procedures", []) if code not in active])
+    ]
 
 
 def guide_option(province: Province, question_id: str, number: int) -> tuple[dict, dict, list[Procedure]]:

@@ -75,8 +75,10 @@ def vote():
 @bp.get("/help/guide")
 @bp.get("/help/guide/<question_id>")
 def guide(question_id: str | None = None):
-    question = services.guide_question(current_province(), question_id)
-    return render_template("help/guide.html", question=question, is_first=question_id is None)
+    province = current_province()
+    question = services.guide_question(province, question_id)
+    options = services.guide_options(province, question)
+    return render_template("help/guide.html", question=question, options=options, is_first=question_id is None)
 
 
 @bp.get("/help/guide/<question_id>/<int:number>")

@@ -743,7 +743,7 @@ def read_pack(path: str | Path) -> Pack:
     )
     _check_forms(procedures, units_file, units_lines, problems)
     if help_file is not None:
-        check_help(help_file, help_lines, {proc.code for proc, _name, _lines in procedures}, problems)
+        check_help(help_file, help_lines, problems)
     if province is not None and agencies_file is not None and units_file is not None:
         _check_serves(agencies_file.agencies, agency_lines, units_file.units, problems)
         for procedure, name, lines in procedures:

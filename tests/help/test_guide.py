@@ -2,8 +2,13 @@
 
 import re
 
+from sqlalchemy import select
+
+from onestop.accounts.models import Role
 from onestop.extensions import db
+from onestop.procedures.models import Procedure
 from onestop.provinces.models import Province
+from tests.conftest import login
 
 
 def links(html: str) -> list[str]:
@@ -48,3 +53,17 @@ def test_the_help_page_offers_the_guide_only_when_the_pack_has_one(client, demo)
     forget_province()
     assert 'href="/help/guide"' not in client.get("/help").get_data(as_text=True)
     assert client.get("/help/guide").status_code == 404
+
+
+def test_an_answer_whose_procedures_are_gone_is_left_out_and_reported(client, demo, create_staff):
+    lltp = db.session.scalar(select(Procedure).where(Procedure.code == "MS.LLTP.01"))
+    lltp.is_active = False
+    db.session.commit()
+    start = client.get("/help/guide").get_data(as_text=True)
+    assert "/help/guide/event/3" not in links(start)
+    assert "/help/guide/event/4" in links(start)  # the others keep their numbers
+    assert login(client, create_staff(role=Role.PROVINCE_ADMIN, agency_code=None).email).status_code == 302
+    client.set_cookie("lang", "en")
+    report = client.get("/admin/help").get_data(as_text=True)
+    assert "Guide answers that lead nowhere" in report
+    assert "I need to show I have no criminal record" in report and "MS.LLTP.01" in report

@@ -167,6 +167,9 @@ def world(app, demo, demo_pack, create_citizen, create_staff, monkeypatch):
             "slug": [procedure.slug_or_default() for procedure in demo_pack.procedures],
             "user_id": [user.id for user in staff.values()],
             "token": ["not-a-token"],
+            # The guide's questions and an answer of each (help.yaml).
+            "question_id": [question.id for question in demo_pack.help.guide],
+            "number": [0],
         },
         "draft": draft,
     }
