@@ -66,7 +66,7 @@ def vote():
             flash(_("Thank you: your answer helps us improve this help."), "success")
         else:
             flash(
-                _("Thank you. Try other words, the guide below, or call the hotline: we will improve this help."),
+                _("Thank you. Try other words, or call the hotline: we will use your answer to improve this help."),
                 "info",
             )
     return redirect(url_for("help.search", q=query or None, voted=1))
