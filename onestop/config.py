@@ -148,6 +148,8 @@ class Config:
 
     # Help: "did this answer your question?" votes per client address (docs/operations.md, "Help search").
     HELP_VOTE_RATE_LIMIT = os.environ.get("HELP_VOTE_RATE_LIMIT", "20 per minute;100 per hour")
+    # Help searches per client address: each one is stored for the admin's report, so a flood is refused.
+    HELP_SEARCH_RATE_LIMIT = os.environ.get("HELP_SEARCH_RATE_LIMIT", "60 per minute;1000 per hour")
 
     # Filing: posts of uploads and submissions per client address.
     UPLOAD_RATE_LIMIT = os.environ.get("UPLOAD_RATE_LIMIT", "30 per minute;300 per hour")

@@ -16,7 +16,7 @@ class VoteForm(FlaskForm):
         validators=[
             Optional(),
             max_length(TARGET_LENGTH),
-            Regexp(r"^[a-z0-9-]+#[a-z0-9_-]+$", message=_l("This answer is not about a page of this site.")),
+            Regexp(r"^[a-z0-9-]+#[^\s#]+$", message=_l("This answer is not about a page of this site.")),
         ]
     )
     helpful = HiddenField(validators=[AnyOf(["yes", "no"], message=_l("Choose yes or no."))])

@@ -3,6 +3,7 @@
 Nothing here commits: the request does, once.
 """
 
+import re
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -17,10 +18,17 @@ from onestop.provinces.models import Province
 from onestop.text import fold
 
 REPORT_ROWS = 20
+# People type their ID card or phone number into search boxes; the report must not show them.
+_LONG_NUMBER = re.compile(r"\d[\d .-]{7,}\d")
+
+
+def _without_numbers(text: str) -> str:
+    return _LONG_NUMBER.sub("…", text)
 
 
 def record_query(province: Province, text: str, result_count: int) -> None:
     """Remember a help search, so that the province learns what people ask and what finds nothing."""
+    text = _without_numbers(text)
     folded = fold(text)[:QUERY_LENGTH]
     if folded:
         db.session.add(
@@ -31,6 +39,7 @@ def record_query(province: Province, text: str, result_count: int) -> None:
 
 def record_vote(province: Province, text: str, target: str, helpful: bool) -> None:
     """Store a "did this answer your question?" answer for one result, or for the visit if target is empty."""
+    text = _without_numbers(text)
     db.session.add(
         HelpVote(
             province_id=province.id,

@@ -21,6 +21,10 @@ def _vote_limit() -> str:
     return current_app.config["HELP_VOTE_RATE_LIMIT"]
 
 
+def _search_limit() -> str:
+    return current_app.config["HELP_SEARCH_RATE_LIMIT"]
+
+
 def _page(query: str, form: VoteForm | None = None, status: int = 200, record: bool = True):
     province = current_province()
     result = search_help(province, query) if query else None
@@ -41,6 +45,7 @@ def _page(query: str, form: VoteForm | None = None, status: int = 200, record: b
 
 
 @bp.get("/help")
+@limiter.limit(_search_limit)
 def search():
     query = request.args.get("q", "").strip()[:QUERY_CHARS]
     # Back from a vote: the same search, not a second question asked.

@@ -106,3 +106,15 @@ def test_citizens_and_visitors_may_not_read_the_report(client, demo, create_citi
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     sign_in(client, create_citizen())
     assert client.get("/admin/help").status_code == 403
+
+
+def test_numbers_people_type_are_not_kept_in_the_report(client, demo):
+    client.get("/help", query_string={"q": "phieu lltp cho 001090012345"})
+    assert db.session.scalar(select(HelpQuery.text)) == "phieu lltp cho …"
+
+
+def test_searches_are_rate_limited(app, client, demo, monkeypatch):
+    monkeypatch.setitem(app.config, "HELP_SEARCH_RATE_LIMIT", "2 per minute")
+    statuses = [client.get("/help", query_string={"q": f"khai sinh {n}"}).status_code for n in range(3)]
+    assert statuses == [200, 200, 429]
+    assert db.session.scalar(select(func.count(HelpQuery.id))) == 2
