@@ -47,6 +47,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     from onestop import handoff
     from onestop.accounts import views as accounts_views
     from onestop.datastore import views as datastore_views
+    from onestop.help import views as help_views
     from onestop.notifications import sms_reports
     from onestop.notifications import views as notification_views
     from onestop.office import views as office_views
@@ -69,6 +70,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     app.register_blueprint(datastore_views.bp)
     app.register_blueprint(office_views.bp)
     payment_views.init_app(app)
+    help_views.init_app(app)
 
     from onestop import cli
 

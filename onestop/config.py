@@ -155,6 +155,11 @@ class Config:
     AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY", "")
     AUDIT_CHAIN_KEY_SINCE = int(os.environ.get("AUDIT_CHAIN_KEY_SINCE", "1"))
 
+    # Help: "did this answer your question?" votes per client address (docs/operations.md, "Help search").
+    HELP_VOTE_RATE_LIMIT = os.environ.get("HELP_VOTE_RATE_LIMIT", "20 per minute;100 per hour")
+    # Help searches per client address: each one is stored for the admin's report, so a flood is refused.
+    HELP_SEARCH_RATE_LIMIT = os.environ.get("HELP_SEARCH_RATE_LIMIT", "60 per minute;1000 per hour")
+
     # Filing: posts of uploads and submissions per client address.
     UPLOAD_RATE_LIMIT = os.environ.get("UPLOAD_RATE_LIMIT", "30 per minute;300 per hour")
     # The largest request body read at all. Each file in it is cut one byte past UPLOAD_MAX_BYTES while it

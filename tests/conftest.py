@@ -23,6 +23,7 @@ from sqlalchemy import text
 from onestop import create_app
 from onestop.config import TestConfig
 from onestop.extensions import db, limiter
+from onestop.help.search import forget_index
 from onestop.portal.cache import forget_pages
 from onestop.portal.context import forget_province
 from onestop.procedures import reference
@@ -100,6 +101,7 @@ def _clean(request, app):
         _truncate_all()
         limiter.reset()
         forget_caches()
+        forget_index()
         reference.forget()
         forget_pages()
         forget_province()

@@ -16,6 +16,7 @@ import bisect
 import math
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
@@ -246,26 +247,38 @@ def _prefixed(word: str, ordered: tuple[str, ...]) -> list[str]:
 def expand_query(province: Province, query: str) -> tuple[list[list[str]], dict[str, list[str]], list[str]]:
     """Each query word becomes a group of alternatives; returns (groups, corrections, ignored words)."""
     index = catalogue_index(province)
+    return expand_words(query, index.by_word, index.ordered)
+
+
+def expand_words(
+    query: str, by_word: Mapping[str, object], ordered: tuple[str, ...], min_typo_length: int = _MIN_TYPO_LENGTH
+) -> tuple[list[list[str]], dict[str, list[str]], list[str]]:
+    """Fold a query against a vocabulary (`ordered` is its words sorted): each word becomes a group of
+    alternatives (itself, the words it starts when it is the last one, or the words one edit away).
+
+    Shared by the catalogue and the help search, so both forgive the same mistakes the same way.
+    Returns (groups, corrections, ignored words).
+    """
     groups, corrections, ignored = [], {}, []
     text = f" {' '.join(words(query))} "
     for phrase in _FILLER_PHRASES:
         text = text.replace(f" {phrase} ", " ")
     query_words = list(dict.fromkeys(text.split()))
     for position, word in enumerate(query_words):
-        if word in _FILLER_WORDS and word not in index.by_word:
+        if word in _FILLER_WORDS and word not in by_word:
             continue
         # Whole words, except the last one, which may still be being typed.
         is_last = position == len(query_words) - 1
-        if word in index.by_word or (is_last and _prefixed(word, index.ordered)):
+        if word in by_word or (is_last and _prefixed(word, ordered)):
             # The word as typed leads its group: the phrase bonus below looks for it.
-            groups.append([word] if not is_last else list(dict.fromkeys([word, *_prefixed(word, index.ordered)])))
+            groups.append([word] if not is_last else list(dict.fromkeys([word, *_prefixed(word, ordered)])))
             continue
         near = []
-        if len(word) >= _MIN_TYPO_LENGTH:
+        if len(word) >= min_typo_length:
             near = [
                 match
                 for match, _distance, _index in process.extract(
-                    word, index.ordered, scorer=OSA.distance, score_cutoff=1, limit=8
+                    word, ordered, scorer=OSA.distance, score_cutoff=1, limit=8
                 )
             ]
         if near:

@@ -28,6 +28,8 @@ class Province(db.Model):
     contact: Mapped[dict] = mapped_column(JSON, default=dict)
     # Administrative units (province → district → commune/ward) that addresses are picked from.
     units: Mapped[list] = mapped_column(JSON, default=list)
+    # The pack's help.yaml (abbreviations, the "which procedure do I need?" guide), read by onestop.help.
+    help: Mapped[dict] = mapped_column(JSON, default=dict)
     # Bumped whenever a pack load changes the catalogue; search caches key on it.
     catalogue_revision: Mapped[int] = mapped_column(default=0)
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -456,6 +456,8 @@ class Pack:
     logo_type: str | None = None
     units: list[UnitEntry] = field(default_factory=list)
     messages: Any = None  # pack_messages.MessagesFile: the province's own wording of notifications
+    # help.yaml: abbreviations and the guide (onestop.help.packspec.HelpFile); None before it is read.
+    help: Any = None
     # Where each procedure and staff entry came from, for problems found while applying.
     origins: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
 
@@ -693,6 +695,10 @@ def read_pack(path: str | Path) -> Pack:
     messages_file, messages_lines = load(MESSAGES_FILE, MessagesFile, optional=True)
     if messages_file is not None:
         check_messages(messages_file, messages_lines, problems)
+    # Help is its own domain; its file format lives there and refers back to this module.
+    from onestop.help.packspec import HELP_FILE, HelpFile, check_help
+
+    help_file, help_lines = load(HELP_FILE, HelpFile, optional=True)
 
     procedures: list[tuple[ProcedureFile, str, _Lines]] = []
     procedure_dir = root / "procedures"
@@ -743,6 +749,8 @@ def read_pack(path: str | Path) -> Pack:
         problems,
     )
     _check_forms(procedures, units_file, units_lines, problems)
+    if help_file is not None:
+        check_help(help_file, help_lines, problems)
     if province is not None and agencies_file is not None and units_file is not None:
         _check_serves(agencies_file.agencies, agency_lines, units_file.units, problems)
         for procedure, name, lines in procedures:
@@ -771,6 +779,7 @@ def read_pack(path: str | Path) -> Pack:
         origins=origins,
         units=units_file.units,
         messages=messages_file,
+        help=help_file,
     )
 
 

@@ -80,6 +80,7 @@ def apply_pack(pack: Pack) -> LoadReport:
         logo=pack.logo,
         logo_type=pack.logo_type,
         units=[unit.model_dump(mode="json") for unit in pack.units],
+        help=pack.help.model_dump(mode="json") if pack.help is not None else {},
     )
     db.session.flush()
 

@@ -276,6 +276,8 @@ class World:
             "event": ["supplement_requested", "no_such_event"],
             "channel": ["sms", "email", "fax"],
             "language": ["vi", "en"],
+            "question_id": ["event", "baby", "no-such-question"],
+            "number": ["0", "7"],
         }
         # A request may send or withdraw the draft; the next ones are sent to a new draft in its place.
         self.draft = str(draft)

@@ -172,6 +172,9 @@ def world(app, demo, demo_pack, create_citizen, create_staff, monkeypatch):
             "event": ["supplement_requested"],
             "channel": ["email", "sms"],
             "language": ["en"],
+            # The guide's questions and an answer of each (help.yaml).
+            "question_id": [question.id for question in demo_pack.help.guide],
+            "number": [0],
         },
         "draft": draft,
     }
