@@ -87,3 +87,51 @@ def three_sections(clerk):
     assert add_question(clerk, survey_id, section=3, kind="long_text", text_vi="Góp ý").status_code == 302
     assert post_action(clerk, survey_id, "publish").status_code == 302
     return survey_id
+
+
+# The Vietnamese wording the builder's own forms show back to the staff member who typed it.
+BILINGUAL_VIETNAMESE = ["Khảo sát", "Xin chào", "Tốt", "Kém", "Chất lượng?", "Góp ý", "Ý kiến?", "Đánh giá", "Giờ"]
+
+
+def bilingual_survey(owner):
+    """A published survey with English wording for every text and one response: pages other tests open in English."""
+    from onestop.surveys import answering, builder
+    from onestop.surveys.builder import QuestionInput, Settings
+    from onestop.surveys.models import QuestionKind
+
+    survey = builder.create_survey(
+        owner, Settings(title={"vi": "Khảo sát", "en": "Survey"}, intro={"vi": "Xin chào", "en": "Hello"})
+    )
+    options = [{"key": "o1", "vi": "Tốt", "en": "Good"}, {"key": "o2", "vi": "Kém", "en": "Poor"}]
+    builder.save_question(
+        owner,
+        survey.id,
+        None,
+        QuestionInput(
+            1, QuestionKind.SINGLE, {"vi": "Chất lượng?", "en": "Quality?"}, options=options, allow_other=True
+        ),
+    )
+    builder.add_section(owner, survey.id, {"vi": "Góp ý", "en": "Comments"})
+    builder.save_question(
+        owner,
+        survey.id,
+        None,
+        QuestionInput(
+            2, QuestionKind.LONG_TEXT, {"vi": "Ý kiến?", "en": "Opinion?"}, show_if={"question": "q1", "values": ["o2"]}
+        ),
+    )
+    builder.save_question(
+        owner,
+        survey.id,
+        None,
+        QuestionInput(
+            2, QuestionKind.GRID, {"vi": "Đánh giá", "en": "Rate"}, rows=[{"key": "o1", "vi": "Giờ", "en": "Time"}]
+        ),
+    )
+    builder.publish(owner, survey.id)
+    response = answering.start_response(survey, None, "device-of-the-test")
+    version = builder.live_version(survey)
+    answering.save_section(response, version.sections[0], {"q-q1": "o1"}, lambda name: [], True)
+    answering.submit(response, response.submit_token)
+    db.session.commit()
+    return survey
