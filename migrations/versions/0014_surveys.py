@@ -1,11 +1,12 @@
-"""Surveys: versions, sections and questions; responses with one answer row per value; sharing
+"""Surveys: versions, sections and questions; responses with one answer row per value; tallies; sharing
 
 Revision ID: 0014_surveys
 Revises: 0013_notifications
-Create Date: 2026-12-02 15:32:23.918414
+Create Date: 2026-12-02 15:44:36.134539
 
-Answers are rows (choice key, number, text or day) carrying the submission time, so results are counted
-by GROUP BY over the covering index ix_survey_answer_tally.
+Answers are rows (choice key, number, text or day) carrying the submission time; each submit also adds
+to survey_tally (per question, province day, row and choice) and survey_day, so results of a large
+survey sum a few hundred rows instead of counting every answer.
 
 """
 from alembic import op
@@ -60,6 +61,13 @@ def upgrade():
     with op.batch_alter_table('survey_version', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_survey_version_survey_id'), ['survey_id'], unique=False)
 
+    op.create_table('survey_day',
+    sa.Column('version_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('responses', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['version_id'], ['survey_version.id'], name=op.f('fk_survey_day_version_id_survey_version'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('version_id', 'day', name=op.f('pk_survey_day'))
+    )
     op.create_table('survey_response',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('survey_id', sa.Integer(), nullable=False),
@@ -131,9 +139,23 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_survey_answer_response_id'), ['response_id'], unique=False)
         batch_op.create_index('ix_survey_answer_tally', ['question_id', 'submitted_at', 'row_key', 'choice'], unique=False)
 
+    op.create_table('survey_tally',
+    sa.Column('question_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('row_key', sa.String(length=20), nullable=False),
+    sa.Column('choice', sa.String(length=20), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.Column('respondents', sa.Integer(), nullable=False),
+    sa.Column('total', sa.Float(), nullable=True),
+    sa.Column('low', sa.Float(), nullable=True),
+    sa.Column('high', sa.Float(), nullable=True),
+    sa.ForeignKeyConstraint(['question_id'], ['survey_question.id'], name=op.f('fk_survey_tally_question_id_survey_question'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('question_id', 'day', 'row_key', 'choice', name=op.f('pk_survey_tally'))
+    )
 
 
 def downgrade():
+    op.drop_table('survey_tally')
     with op.batch_alter_table('survey_answer', schema=None) as batch_op:
         batch_op.drop_index('ix_survey_answer_tally')
         batch_op.drop_index(batch_op.f('ix_survey_answer_response_id'))
@@ -152,6 +174,7 @@ def downgrade():
         batch_op.drop_index('ix_survey_response_submitted')
 
     op.drop_table('survey_response')
+    op.drop_table('survey_day')
     with op.batch_alter_table('survey_version', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_survey_version_survey_id'))
 

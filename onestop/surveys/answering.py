@@ -16,10 +16,12 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from onestop import localtime
 from onestop.accounts.models import User
 from onestop.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from onestop.extensions import db
 from onestop.models import utcnow
+from onestop.surveys import tally
 from onestop.surveys.builder import live_version
 from onestop.surveys.models import (
     Survey,
@@ -237,5 +239,6 @@ def submit(response: SurveyResponse, token: str) -> None:
         .values(submitted_at=moment)
         .execution_options(synchronize_session=False)
     )
+    tally.add_response(response.id, response.version_id, localtime.today(moment=moment))
     db.session.expire(response)
     db.session.expire(survey)

@@ -168,3 +168,34 @@ class SurveyShare(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user = relationship("User")
+
+
+class SurveyTally(db.Model):
+    """Running counts of one question's answers per province day, row and choice, added to at each submit.
+
+    Results of 100k responses then sum a few hundred rows instead of counting a million answers. `respondents`
+    counts each person once per question (multiple choice and grids have several rows per person); `total`,
+    `low` and `high` are the sum, least and greatest number (a date as its day number).
+    """
+
+    __tablename__ = "survey_tally"
+
+    question_id: Mapped[int] = mapped_column(ForeignKey("survey_question.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    row_key: Mapped[str] = mapped_column(String(20), primary_key=True)
+    choice: Mapped[str] = mapped_column(String(20), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+    respondents: Mapped[int] = mapped_column(default=0)
+    total: Mapped[float | None] = mapped_column(Float)
+    low: Mapped[float | None] = mapped_column(Float)
+    high: Mapped[float | None] = mapped_column(Float)
+
+
+class SurveyDay(db.Model):
+    """Responses submitted to one version per province day: the total and the monthly trend."""
+
+    __tablename__ = "survey_day"
+
+    version_id: Mapped[int] = mapped_column(ForeignKey("survey_version.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    responses: Mapped[int] = mapped_column(default=0)

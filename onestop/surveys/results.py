@@ -1,7 +1,8 @@
-"""Results of one version of a survey, counted by the database (GROUP BY), never by looping over responses.
+"""Results of one version of a survey, summed by the database (GROUP BY), never by looping over responses.
 
-Only submitted answers count (they carry the response's submission time), and a date range is a range on
-that column, so each count is an index-only scan of `ix_survey_answer_tally`. Days are the province's.
+Counts come from the running tallies each submit adds to (`tally.py`: per question, province day, row and
+choice), so 100k responses cost a sum over a few hundred rows per day of the range; the free-text list
+reads the answers themselves, newest first through `ix_survey_answer_tally`. Days are the province's.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import extract, func, select
 
 from onestop import localtime
 from onestop.extensions import db
@@ -20,8 +21,9 @@ from onestop.surveys.models import (
     TEXT_KINDS,
     QuestionKind,
     SurveyAnswer,
+    SurveyDay,
     SurveyQuestion,
-    SurveyResponse,
+    SurveyTally,
     SurveyVersion,
 )
 from onestop.surveys.rules import OTHER, choices, ordered_questions
@@ -88,11 +90,20 @@ class QuestionResult:
         return self.question.kind in (QuestionKind.NUMBER, QuestionKind.DATE)
 
 
+def _days(column, period: Period) -> list:
+    conditions = []
+    if period.first:
+        conditions.append(column >= period.first)
+    if period.last:
+        conditions.append(column <= period.last)
+    return conditions
+
+
 def response_total(version: SurveyVersion, period: Period) -> int:
     return db.session.scalar(
-        select(func.count())
-        .select_from(SurveyResponse)
-        .where(SurveyResponse.version_id == version.id, *_in_period(SurveyResponse.submitted_at, period))
+        select(func.coalesce(func.sum(SurveyDay.responses), 0)).where(
+            SurveyDay.version_id == version.id, *_days(SurveyDay.day, period)
+        )
     )
 
 
@@ -101,53 +112,37 @@ def _percent(count: int, whole: int) -> float:
 
 
 def question_results(version: SurveyVersion, period: Period) -> list[QuestionResult]:
-    """Counts and percentages per question (percent of the people who answered it), in three queries."""
+    """Counts and percentages per question (percent of the people who answered it), in one query of the tallies."""
     questions = [question for _index, question in ordered_questions(version)]
     results = {question.id: QuestionResult(question) for question in questions}
-    ids = list(results)
-    if not ids:
+    if not results:
         return []
-    in_period = _in_period(SurveyAnswer.submitted_at, period)
-    counted = {q.id for q in questions if q.kind in CHOICE_KINDS or q.kind == QuestionKind.GRID}
     tallies: dict[tuple[int, str], dict[str, int]] = {}
-    if counted:
-        rows = db.session.execute(
-            select(SurveyAnswer.question_id, SurveyAnswer.row_key, SurveyAnswer.choice, func.count())
-            .where(SurveyAnswer.question_id.in_(counted), *in_period)
-            .group_by(SurveyAnswer.question_id, SurveyAnswer.row_key, SurveyAnswer.choice)
+    rows = db.session.execute(
+        select(
+            SurveyTally.question_id,
+            SurveyTally.row_key,
+            SurveyTally.choice,
+            func.sum(SurveyTally.count),
+            func.sum(SurveyTally.respondents),
+            func.sum(SurveyTally.total),
+            func.min(SurveyTally.low),
+            func.max(SurveyTally.high),
         )
-        for question_id, row_key, choice, count in rows:
-            tallies.setdefault((question_id, row_key), {})[choice] = count
-    # People who answered each question: several rows per person for multiple choice and grids.
-    respondents = dict(
-        db.session.execute(
-            select(SurveyAnswer.question_id, func.count(func.distinct(SurveyAnswer.response_id)))
-            .where(SurveyAnswer.question_id.in_(ids), *in_period)
-            .group_by(SurveyAnswer.question_id)
-        ).all()
+        .where(SurveyTally.question_id.in_(list(results)), *_days(SurveyTally.day, period))
+        .group_by(SurveyTally.question_id, SurveyTally.row_key, SurveyTally.choice)
     )
-    measured = [q.id for q in questions if q.kind in (QuestionKind.NUMBER, QuestionKind.DATE)]
-    if measured:
-        for question_id, low_number, high_number, mean, low_day, high_day in db.session.execute(
-            select(
-                SurveyAnswer.question_id,
-                func.min(SurveyAnswer.number),
-                func.max(SurveyAnswer.number),
-                func.avg(SurveyAnswer.number),
-                func.min(SurveyAnswer.day),
-                func.max(SurveyAnswer.day),
-            )
-            .where(SurveyAnswer.question_id.in_(measured), *in_period)
-            .group_by(SurveyAnswer.question_id)
-        ):
-            result = results[question_id]
-            is_number = result.question.kind == QuestionKind.NUMBER
-            result.minimum = low_number if is_number else low_day
-            result.maximum = high_number if is_number else high_day
-            result.average = round(float(mean), 2) if is_number and mean is not None else None
+    sums: dict[int, list] = {}
+    for question_id, row_key, choice, count, respondents, total, low, high in rows:
+        tallies.setdefault((question_id, row_key), {})[choice] = int(count)
+        results[question_id].answered += int(respondents)
+        if low is not None:
+            seen = sums.setdefault(question_id, [0, 0.0, low, high])
+            seen[0] += int(count)
+            seen[1] += total or 0.0
+            seen[2], seen[3] = min(seen[2], low), max(seen[3], high)
     for question in questions:
         result = results[question.id]
-        result.answered = respondents.get(question.id, 0)
         if question.kind in CHOICE_KINDS:
             result.lines, result.average = _lines(question, tallies.get((question.id, ""), {}), result.answered)
         elif question.kind == QuestionKind.GRID:
@@ -155,6 +150,13 @@ def question_results(version: SurveyVersion, period: Period) -> list[QuestionRes
                 counts = tallies.get((question.id, row["key"]), {})
                 lines, mean = _lines(question, counts, sum(counts.values()))
                 result.grid.append((localized(row), mean, lines))
+        elif question.id in sums:
+            count, total, low, high = sums[question.id]
+            if question.kind == QuestionKind.NUMBER:
+                result.minimum, result.maximum = low, high
+                result.average = round(total / count, 2) if count else None
+            else:
+                result.minimum, result.maximum = date.fromordinal(int(low)), date.fromordinal(int(high))
     return [results[question.id] for question in questions]
 
 
@@ -169,24 +171,16 @@ def _lines(question: SurveyQuestion, counts: dict[str, int], whole: int) -> tupl
     return lines, mean
 
 
-def _month_expression():
-    # Vietnam keeps no daylight saving time, so the zone's present offset gives the local month on SQLite.
-    if db.engine.dialect.name == "postgresql":
-        return func.to_char(func.timezone(str(localtime.zone()), SurveyResponse.submitted_at), "YYYY-MM")
-    hours = int(localtime.now().utcoffset().total_seconds() // 3600)
-    return func.strftime("%Y-%m", SurveyResponse.submitted_at, literal_column(f"'{hours:+d} hours'"))
-
-
 def monthly_responses(version: SurveyVersion, period: Period) -> list[tuple[str, int]]:
     """Responses submitted per province month, oldest first."""
-    month = _month_expression().label("month")
+    year, month = extract("year", SurveyDay.day).label("year"), extract("month", SurveyDay.day).label("month")
     rows = db.session.execute(
-        select(month, func.count())
-        .where(SurveyResponse.version_id == version.id, *_in_period(SurveyResponse.submitted_at, period))
-        .group_by(month)
-        .order_by(month)
+        select(year, month, func.sum(SurveyDay.responses))
+        .where(SurveyDay.version_id == version.id, *_days(SurveyDay.day, period))
+        .group_by(year, month)
+        .order_by(year, month)
     )
-    return [(label, count) for label, count in rows]
+    return [(f"{int(y):04d}-{int(m):02d}", int(count)) for y, m, count in rows]
 
 
 @dataclass

@@ -7,9 +7,7 @@ from datetime import timedelta
 
 import openpyxl
 
-from onestop.extensions import db
 from onestop.models import utcnow
-from onestop.surveys.models import SurveyAnswer, SurveyResponse
 from tests.surveys.conftest import add_question, answer_page, begin, code_of, new_survey, post_action
 
 
@@ -64,22 +62,26 @@ def test_counts_percentages_and_accessible_charts(app, clerk):
     assert "Phải chờ lâu" in texts and "Nhanh và gọn" not in texts
 
 
-def test_filter_by_date_range(app, clerk):
+def test_filter_by_date_range(app, clerk, monkeypatch):
     survey_id = _survey(clerk)
     code = code_of(survey_id)
+    # The first response is submitted 40 days ago.
+    long_ago = utcnow() - timedelta(days=40)
+    monkeypatch.setattr("onestop.surveys.answering.utcnow", lambda: long_ago)
     _answer(app, code, {"q-q1": "o1"})
+    monkeypatch.undo()
     _answer(app, code, {"q-q1": "o2"})
-    # Move the first response back 40 days.
-    first = db.session.scalar(db.select(SurveyResponse).order_by(SurveyResponse.id))
-    moved = utcnow() - timedelta(days=40)
-    first.submitted_at = moved
-    for answer in db.session.scalars(db.select(SurveyAnswer).where(SurveyAnswer.response_id == first.id)):
-        answer.submitted_at = moved
-    db.session.commit()
+    assert "2 responses" in clerk.get(f"/office/surveys/{survey_id}/results").get_data(as_text=True)
     since = (utcnow() - timedelta(days=5)).date().isoformat()
     page = clerk.get(f"/office/surveys/{survey_id}/results?from={since}").get_data(as_text=True)
     assert "1 responses" in page
     assert re.search(r"<th scope=\"row\">Counter</th><td>1</td><td>100.0%</td>", page)
+    until = (utcnow() - timedelta(days=30)).date().isoformat()
+    old = clerk.get(f"/office/surveys/{survey_id}/results?to={until}").get_data(as_text=True)
+    assert "1 responses" in old and re.search(r"<th scope=\"row\">Portal</th><td>1</td><td>100.0%</td>", old)
+    # The export filters the same way.
+    rows = clerk.get(f"/office/surveys/{survey_id}/results.csv?to={until}").get_data(as_text=True).splitlines()
+    assert len(rows) == 2 and "Portal" in rows[1]
     bad = clerk.get(f"/office/surveys/{survey_id}/results?from=2026-13-01")
     assert bad.status_code == 422 and "Enter a real date" in bad.get_data(as_text=True)
 
