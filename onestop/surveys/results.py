@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import extract, func, select
+from sqlalchemy import extract, func, select, union_all
 
 from onestop import localtime
 from onestop.extensions import db
@@ -197,19 +197,30 @@ def text_answers(
     keys = {q.id: q.key for _i, q in ordered_questions(version) if q.kind in TEXT_KINDS or q.allow_other}
     if not keys:
         return [], False
-    query = select(SurveyAnswer.question_id, SurveyAnswer.text, SurveyAnswer.submitted_at).where(
-        SurveyAnswer.question_id.in_(keys),
-        SurveyAnswer.text.is_not(None),
-        (SurveyAnswer.choice.is_(None)) | (SurveyAnswer.choice == OTHER),
-        *_in_period(SurveyAnswer.submitted_at, period),
-    )
-    if search.strip():
-        escaped = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(func.lower(SurveyAnswer.text).like(f"%{escaped.lower()}%", escape="\\"))
+    wanted = TEXT_PAGE + 1
+    skipped = (page - 1) * TEXT_PAGE
+    escaped = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").lower()
+    # One newest-first index scan per question (question_id, submitted_at), merged: an IN list would read
+    # every text of the survey and sort them.
+    parts = []
+    for question_id in keys:
+        part = select(SurveyAnswer.question_id, SurveyAnswer.text, SurveyAnswer.submitted_at, SurveyAnswer.id).where(
+            SurveyAnswer.question_id == question_id,
+            SurveyAnswer.text.is_not(None),
+            (SurveyAnswer.choice.is_(None)) | (SurveyAnswer.choice == OTHER),
+            *_in_period(SurveyAnswer.submitted_at, period),
+        )
+        if escaped:
+            part = part.where(func.lower(SurveyAnswer.text).like(f"%{escaped}%", escape="\\"))
+        parts.append(
+            part.order_by(SurveyAnswer.submitted_at.desc(), SurveyAnswer.id.desc()).limit(skipped + wanted).subquery()
+        )
+    merged = union_all(*(select(part) for part in parts)).subquery()
     rows = db.session.execute(
-        query.order_by(SurveyAnswer.submitted_at.desc(), SurveyAnswer.id.desc())
-        .limit(TEXT_PAGE + 1)
-        .offset((page - 1) * TEXT_PAGE)
+        select(merged.c.question_id, merged.c.text, merged.c.submitted_at)
+        .order_by(merged.c.submitted_at.desc(), merged.c.id.desc())
+        .limit(wanted)
+        .offset(skipped)
     ).all()
     answers = [TextAnswer(keys[question_id], text, moment) for question_id, text, moment in rows[:TEXT_PAGE]]
     return answers, len(rows) > TEXT_PAGE
