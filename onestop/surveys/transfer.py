@@ -80,7 +80,7 @@ def read_file(raw: bytes) -> tuple[dict, list[dict]]:
         raise SurveyError([_("The file is too large for a survey (at most 512 KB).")])
     try:
         document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # RecursionError: "[[[[..." nested too deep
         raise SurveyError([_("The file is not a survey exported from onestop (it is not JSON text).")]) from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise SurveyError([_("The file is not a survey exported from onestop (format %(format)s).", format=FORMAT)])

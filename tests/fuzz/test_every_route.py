@@ -53,6 +53,7 @@ from onestop.procedures.workflow import Action
 from tests.conftest import PASSWORD, csrf_token, login
 from tests.filing import LLTP, fill_all_steps, pdf_bytes, send, start, upload
 from tests.office.conftest import POLICE, act
+from tests.surveys.conftest import bilingual_survey
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2000"))
 KEEP_GOING = os.environ.get("FUZZ_ALL") == "1"
@@ -260,6 +261,7 @@ class World:
         db.session.expire_all()
         applications = [db.session.get(Application, ident) for ident in (draft, waiting, assigned)]
         assert [a.state for a in applications] == [ApplicationState.DRAFT, "submitted", ApplicationState.IN_PROGRESS]
+        survey = bilingual_survey(staff[Role.CLERK])  # a published survey of the clerk's, answered once
         self.known = {
             "application_id": [str(application.id) for application in applications],
             "slip_id": [str(slip.id) for slip in applications[2].slips],
@@ -267,10 +269,16 @@ class World:
             "user_id": [str(user.id) for user in staff.values()],
             "step_id": ["applicant", "certificate", "residence"],
             "slug": [LLTP],
-            "code": ["vi", "en"],
+            "code": ["vi", "en", survey.code],
             "token": ["not-a-token"],
             "action": [action.value.replace("_", "-") for action in Action],
             "filename": ["css/site.css"],
+            "survey_id": [str(survey.id)],
+            "position": ["1", "2"],
+            "key": ["q1", "q2"],
+            "direction": ["up", "down"],
+            "kind": ["png", "svg"],
+            "number": ["1", "2"],
         }
         # A request may send or withdraw the draft; the next ones are sent to a new draft in its place.
         self.draft = str(draft)

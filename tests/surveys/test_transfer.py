@@ -43,6 +43,10 @@ def test_export_then_import_gives_the_same_questions_as_a_new_draft(app, clerk, 
 def test_a_bad_file_is_refused_with_plain_messages(clerk):
     not_json = _import(clerk, b"\x89PNG not a survey")
     assert not_json.status_code == 422 and "it is not JSON text" in not_json.get_data(as_text=True)
+    too_deep = _import(clerk, b"[" * 100_000)
+    assert too_deep.status_code == 422 and "it is not JSON text" in too_deep.get_data(as_text=True)
+    too_large = _import(clerk, b" " * (600 * 1024))
+    assert too_large.status_code == 422 and "at most 512 KB" in too_large.get_data(as_text=True)
     document = {
         "format": "onestop-survey/1",
         "title": {"en": "No Vietnamese"},
