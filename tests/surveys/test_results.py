@@ -29,6 +29,8 @@ def _survey(clerk) -> int:
     add_question(clerk, survey_id, kind="long_text", text_vi="Góp ý")
     add_question(clerk, survey_id, kind="grid", text_vi="Đánh giá", rows="Thời gian | Time\nThái độ | Conduct")
     add_question(clerk, survey_id, kind="number", text_vi="Số lần đến")
+    add_question(clerk, survey_id, kind="date", text_vi="Ngày đến")
+    add_question(clerk, survey_id, kind="multiple", text_vi="Cần cải thiện", options="Giờ | Hours\nPhí | Fees")
     assert post_action(clerk, survey_id, "publish").status_code == 302
     return survey_id
 
@@ -36,8 +38,11 @@ def _survey(clerk) -> int:
 def test_counts_percentages_and_accessible_charts(app, clerk):
     survey_id = _survey(clerk)
     code = code_of(survey_id)
-    _answer(app, code, {"q-q1": "o1", "q-q2": "5", "q-q3": "Nhanh và gọn", "q-q4-o1": "4", "q-q4-o2": "5", "q-q5": "2"})
-    _answer(app, code, {"q-q1": "o1", "q-q2": "3", "q-q3": "Phải chờ lâu", "q-q5": "4"})
+    first = {"q-q1": "o1", "q-q2": "5", "q-q3": "Nhanh và gọn", "q-q4-o1": "4", "q-q4-o2": "5", "q-q5": "2"}
+    _answer(app, code, {**first, "q-q6": "2026-11-03", "q-q7": ["o1", "o2"]})
+    _answer(
+        app, code, {"q-q1": "o1", "q-q2": "3", "q-q3": "Phải chờ lâu", "q-q5": "4", "q-q6": "2026-10-01", "q-q7": "o1"}
+    )
     _answer(app, code, {"q-q1": "other", "q-q1-other": "Bưu điện", "q-q2": "4"})
     page = clerk.get(f"/office/surveys/{survey_id}/results").get_data(as_text=True)
     assert "3 responses" in page
@@ -53,6 +58,17 @@ def test_counts_percentages_and_accessible_charts(app, clerk):
     assert "average 4.0" in page  # Q2: (5 + 3 + 4) / 3
     assert "Lowest 2.0, highest 4.0." in page  # Q5
     assert "average 3.0" in page  # Q5's mean
+    assert "Lowest 2026-10-01, highest 2026-11-03." in page  # Q6
+    # Q7, several answers each: percentages of the 2 people who answered, not of the 3 ticks.
+    q7 = page[page.index('id="result-q7"') :]
+    assert "2 people answered" in q7
+    assert re.search(r"<th scope=\"row\">Hours</th><td>2</td><td>100.0%</td>", q7)
+    assert re.search(r"<th scope=\"row\">Fees</th><td>1</td><td>50.0%</td>", q7)
+    # Q4, a grid: each row's counts and average.
+    q4 = page[page.index('id="result-q4"') : page.index('id="result-q5"')]
+    assert re.search(
+        r"<th scope=\"row\">Time</th><td>0 \(0.0%\)</td><td>0 \(0.0%\)</td><td>0 \(0.0%\)</td><td>1 \(100.0%\)</td>", q4
+    )
     # The monthly trend has its own chart and table.
     assert '<title id="chart-months-title">Responses per month</title>' in page
     # Free text, and the "other" answers, are listed.
