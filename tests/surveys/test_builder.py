@@ -125,3 +125,27 @@ def test_publishing_needs_questions(clerk):
     response = post_action(clerk, survey_id, "publish")
     assert response.status_code == 422
     assert db.session.scalar(db.select(SurveyVersion.published_at)) is None
+
+
+def test_a_question_moves_to_another_section_and_sections_are_renamed(clerk):
+    survey_id = new_survey(clerk)
+    add_question(clerk, survey_id, text_vi="Một", kind="yes_no")
+    add_question(clerk, survey_id, text_vi="Hai", kind="short_text")
+    submit(
+        clerk, f"/office/surveys/{survey_id}/sections", {"title_vi": "Phần sau"}, page=f"/office/surveys/{survey_id}"
+    )
+    page = f"/office/surveys/{survey_id}/questions/q2"
+    moved = submit(clerk, page, {"section": "2", "kind": "short_text", "text_vi": "Hai", "show_if": "q1=yes"})
+    assert moved.status_code == 302, moved.get_data(as_text=True)
+    renamed = submit(clerk, f"/office/surveys/{survey_id}/sections/2", {"title_vi": "Ý kiến", "title_en": "Opinion"})
+    assert renamed.status_code == 302
+    version = db.session.get(Survey, survey_id).versions[0]
+    assert [[q.key for q in s.questions] for s in version.sections] == [["q1"], ["q2"]]
+    assert version.sections[1].title == {"vi": "Ý kiến", "en": "Opinion"}
+    assert version.sections[1].questions[0].show_if == {"question": "q1", "values": ["yes"]}
+    assert "Asked when Q1 is Yes" in clerk.get(f"/office/surveys/{survey_id}").get_data(as_text=True)
+    # Moving section 2 above section 1 would make Q2 depend on a later question: refused.
+    assert post_action(clerk, survey_id, "sections/2/move/up").status_code == 422
+    # Deleting section 1 takes Q1 with it, and Q2's rule would name nothing: refused too.
+    assert post_action(clerk, survey_id, "sections/1/delete").status_code == 422
+    assert post_action(clerk, survey_id, "questions/q2/move/up").status_code == 302  # alone in its section: no-op
