@@ -162,6 +162,10 @@ class Config:
 
     # Filing: posts of uploads and submissions per client address.
     UPLOAD_RATE_LIMIT = os.environ.get("UPLOAD_RATE_LIMIT", "30 per minute;300 per hour")
+    # Surveys (docs/operations.md, "Surveys"): responses begun, and answer pages posted, per client address.
+    # A counter tablet answers for many people from one address: keep the page limit generous.
+    SURVEY_START_RATE_LIMIT = os.environ.get("SURVEY_START_RATE_LIMIT", "10 per minute;100 per hour")
+    SURVEY_RATE_LIMIT = os.environ.get("SURVEY_RATE_LIMIT", "60 per minute;600 per hour")
     # The largest request body read at all. Each file in it is cut one byte past UPLOAD_MAX_BYTES while it
     # streams in (datastore/uploads.py), so a file up to this size gets its form back with every typed field
     # and a message; only a larger body is refused outright with a 413 page.

@@ -1,7 +1,7 @@
 """Help search: what people asked, whether it helped, and the pack's help data
 
 Revision ID: 0015_help
-Revises: 0013_notifications
+Revises: 0014_surveys
 Create Date: 2026-12-02 15:50:00.000000
 
 The province keeps its pack's help.yaml (abbreviations, the "which procedure do I need?" guide) as
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0015_help'
-down_revision = '0013_notifications'
+down_revision = '0014_surveys'
 branch_labels = None
 depends_on = None
 

@@ -54,6 +54,7 @@ from onestop.procedures.workflow import Action
 from tests.conftest import PASSWORD, csrf_token, login
 from tests.filing import LLTP, fill_all_steps, pdf_bytes, send, start, upload
 from tests.office.conftest import POLICE, act
+from tests.surveys.conftest import bilingual_survey
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2000"))
 KEEP_GOING = os.environ.get("FUZZ_ALL") == "1"
@@ -261,6 +262,7 @@ class World:
         db.session.expire_all()
         applications = [db.session.get(Application, ident) for ident in (draft, waiting, assigned)]
         assert [a.state for a in applications] == [ApplicationState.DRAFT, "submitted", ApplicationState.IN_PROGRESS]
+        survey = bilingual_survey(staff[Role.CLERK])  # a published survey of the clerk's, answered once
         self.known = {
             "application_id": [str(application.id) for application in applications],
             "slip_id": [str(slip.id) for slip in applications[2].slips],
@@ -268,7 +270,7 @@ class World:
             "user_id": [str(user.id) for user in staff.values()],
             "step_id": ["applicant", "certificate", "residence"],
             "slug": [LLTP],
-            "code": ["vi", "en"],
+            "code": ["vi", "en", survey.code],
             "token": ["not-a-token"],
             "action": [action.value.replace("_", "-") for action in Action],
             "filename": ["css/site.css"],
@@ -277,7 +279,12 @@ class World:
             "channel": ["sms", "email", "fax"],
             "language": ["vi", "en"],
             "question_id": ["event", "baby", "no-such-question"],
-            "number": ["0", "7"],
+            "survey_id": [str(survey.id)],
+            "position": ["1", "2"],
+            "key": ["q1", "q2"],
+            "direction": ["up", "down"],
+            "kind": ["png", "svg"],
+            "number": ["0", "1", "2", "7"],  # a guide's answer (help), a survey's version
         }
         # A request may send or withdraw the draft; the next ones are sent to a new draft in its place.
         self.draft = str(draft)

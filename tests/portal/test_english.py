@@ -19,6 +19,7 @@ from onestop.procedures.models import Application
 from tests.filing import APPLICANT, CERTIFICATE, LLTP, answer, fill_all_steps, pdf_bytes, start
 from tests.office.conftest import POLICE, act, as_staff, file_lltp
 from tests.paying import SECRET, TMN_CODE, gateway_result, signed, start_paying
+from tests.surveys.conftest import BILINGUAL_VIETNAMESE, bilingual_survey
 
 # Letters only Vietnamese uses, and vowels carrying its tone marks (acute/grave alone, as in French, do not count
 # on capitals and on a, e, o: "é" in a loan word is not Vietnamese, "ế" or "ạ" is).
@@ -53,6 +54,8 @@ def _allowed(pack) -> list[str]:
         # Answers, titles and notes people typed.
         CERTIFICATE["purpose"],
         *NOTES.values(),
+        # A survey's Vietnamese wording, in the builder's Vietnamese fields.
+        *BILINGUAL_VIETNAMESE,
     }
     # Pack fields that have no English form: legal citations, addresses, place names and who a staff member is.
     allowed.add(pack.province.contact.address)
@@ -100,6 +103,10 @@ NOT_PAGES = {
     "warehouse.export": "a zip download",
     "payments.vnpay_ipn": "the gateway's JSON endpoint",
     "notifications.mailbox": "demo mode only",
+    "survey_results.csv": "a file download",
+    "survey_results.xlsx": "a file download",
+    "survey_results.qr": "an image",
+    "survey_results.export": "a file download",
 }
 
 
@@ -160,6 +167,7 @@ def world(app, demo, demo_pack, create_citizen, create_staff, monkeypatch):
         client.set_cookie("lang", "en")
     db.session.expire_all()
     ids = [application.id for application in db.session.scalars(db.select(Application))]
+    survey = bilingual_survey(staff["clerk"])
     return {
         "clients": clients,
         "values": {
@@ -174,7 +182,11 @@ def world(app, demo, demo_pack, create_citizen, create_staff, monkeypatch):
             "language": ["en"],
             # The guide's questions and an answer of each (help.yaml).
             "question_id": [question.id for question in demo_pack.help.guide],
-            "number": [0],
+            "survey_id": [survey.id],
+            "position": [1, 2],
+            "key": ["q1", "q2"],
+            "code": [survey.code],
+            "number": [0, 1],  # a guide's answer (help), a survey's version
         },
         "draft": draft,
     }

@@ -1,0 +1,240 @@
+"""Results of one version of a survey, summed by the database (GROUP BY), never by looping over responses.
+
+Counts come from the running tallies each submit adds to (`tally.py`: per question, province day, row and
+choice), so 100k responses cost a sum over a few hundred rows per day of the range; the free-text list
+reads the answers themselves, newest first through `ix_survey_answer_tally`. Days are the province's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import extract, func, select, union_all
+
+from onestop import localtime
+from onestop.extensions import db
+from onestop.i18n import localized
+from onestop.surveys.models import (
+    CHOICE_KINDS,
+    TEXT_KINDS,
+    QuestionKind,
+    SurveyAnswer,
+    SurveyDay,
+    SurveyQuestion,
+    SurveyTally,
+    SurveyVersion,
+)
+from onestop.surveys.rules import OTHER, choices, ordered_questions
+
+TEXT_PAGE = 50
+
+
+@dataclass(frozen=True)
+class Period:
+    """Submitted from the start of `first` to the end of `last`, both province days; either may be open."""
+
+    first: date | None = None
+    last: date | None = None
+
+    def bounds(self) -> tuple[datetime | None, datetime | None]:
+        zone = localtime.zone()
+        start = datetime.combine(self.first, time(), zone).astimezone(UTC) if self.first else None
+        end = datetime.combine(self.last + timedelta(days=1), time(), zone).astimezone(UTC) if self.last else None
+        return start, end
+
+
+def _in_period(column, period: Period) -> list:
+    start, end = period.bounds()
+    conditions = [column.is_not(None)]
+    if start:
+        conditions.append(column >= start)
+    if end:
+        conditions.append(column < end)
+    return conditions
+
+
+@dataclass
+class Line:
+    label: str
+    count: int
+    percent: float
+
+
+@dataclass
+class QuestionResult:
+    question: SurveyQuestion
+    answered: int = 0
+    lines: list[Line] = field(default_factory=list)
+    # A grid: a heading (the row's label) and its lines, with the row's average.
+    grid: list[tuple[str, float | None, list[Line]]] = field(default_factory=list)
+    average: float | None = None
+    minimum: object = None
+    maximum: object = None
+
+    @property
+    def is_counted(self) -> bool:
+        return self.question.kind in CHOICE_KINDS
+
+    @property
+    def is_grid(self) -> bool:
+        return self.question.kind == QuestionKind.GRID
+
+    @property
+    def is_text(self) -> bool:
+        return self.question.kind in TEXT_KINDS
+
+    @property
+    def is_measured(self) -> bool:
+        return self.question.kind in (QuestionKind.NUMBER, QuestionKind.DATE)
+
+
+def _days(column, period: Period) -> list:
+    conditions = []
+    if period.first:
+        conditions.append(column >= period.first)
+    if period.last:
+        conditions.append(column <= period.last)
+    return conditions
+
+
+def response_total(version: SurveyVersion, period: Period) -> int:
+    return db.session.scalar(
+        select(func.coalesce(func.sum(SurveyDay.responses), 0)).where(
+            SurveyDay.version_id == version.id, *_days(SurveyDay.day, period)
+        )
+    )
+
+
+def _percent(count: int, whole: int) -> float:
+    return round(100.0 * count / whole, 1) if whole else 0.0
+
+
+def question_results(version: SurveyVersion, period: Period) -> list[QuestionResult]:
+    """Counts and percentages per question (percent of the people who answered it), in one query of the tallies."""
+    questions = [question for _index, question in ordered_questions(version)]
+    results = {question.id: QuestionResult(question) for question in questions}
+    if not results:
+        return []
+    tallies: dict[tuple[int, str], dict[str, int]] = {}
+    rows = db.session.execute(
+        select(
+            SurveyTally.question_id,
+            SurveyTally.row_key,
+            SurveyTally.choice,
+            func.sum(SurveyTally.count),
+            func.sum(SurveyTally.respondents),
+            func.sum(SurveyTally.total),
+            func.min(SurveyTally.low),
+            func.max(SurveyTally.high),
+        )
+        .where(SurveyTally.question_id.in_(list(results)), *_days(SurveyTally.day, period))
+        .group_by(SurveyTally.question_id, SurveyTally.row_key, SurveyTally.choice)
+    )
+    sums: dict[int, list] = {}
+    for question_id, row_key, choice, count, respondents, total, low, high in rows:
+        tallies.setdefault((question_id, row_key), {})[choice] = int(count)
+        results[question_id].answered += int(respondents)
+        if low is not None:
+            seen = sums.setdefault(question_id, [0, 0.0, low, high])
+            seen[0] += int(count)
+            seen[1] += total or 0.0
+            seen[2], seen[3] = min(seen[2], low), max(seen[3], high)
+    for question in questions:
+        result = results[question.id]
+        if question.kind in CHOICE_KINDS:
+            result.lines, result.average = _lines(question, tallies.get((question.id, ""), {}), result.answered)
+        elif question.kind == QuestionKind.GRID:
+            for row in question.rows or []:
+                counts = tallies.get((question.id, row["key"]), {})
+                lines, mean = _lines(question, counts, sum(counts.values()))
+                result.grid.append((localized(row), mean, lines))
+        elif question.id in sums:
+            count, total, low, high = sums[question.id]
+            if question.kind == QuestionKind.NUMBER:
+                result.minimum, result.maximum = low, high
+                result.average = round(total / count, 2) if count else None
+            else:
+                result.minimum, result.maximum = date.fromordinal(int(low)), date.fromordinal(int(high))
+    return [results[question.id] for question in questions]
+
+
+def _lines(question: SurveyQuestion, counts: dict[str, int], whole: int) -> tuple[list[Line], float | None]:
+    lines = [
+        Line(localized(choice), counts.get(choice["key"], 0), _percent(counts.get(choice["key"], 0), whole))
+        for choice in choices(question)
+    ]
+    mean = None
+    if question.kind in (QuestionKind.RATING, QuestionKind.GRID) and whole:
+        mean = round(sum(int(key) * count for key, count in counts.items() if key.isdigit()) / whole, 2)
+    return lines, mean
+
+
+def monthly_responses(version: SurveyVersion, period: Period) -> list[tuple[str, int]]:
+    """Responses submitted per province month, oldest first."""
+    year, month = extract("year", SurveyDay.day).label("year"), extract("month", SurveyDay.day).label("month")
+    rows = db.session.execute(
+        select(year, month, func.sum(SurveyDay.responses))
+        .where(SurveyDay.version_id == version.id, *_days(SurveyDay.day, period))
+        .group_by(year, month)
+        .order_by(year, month)
+    )
+    return [(f"{int(y):04d}-{int(m):02d}", int(count)) for y, m, count in rows]
+
+
+@dataclass
+class TextAnswer:
+    question_key: str
+    text: str
+    submitted_at: datetime
+
+
+def text_answers(
+    version: SurveyVersion, period: Period, search: str = "", page: int = 1
+) -> tuple[list[TextAnswer], bool]:
+    """Free-text answers (and "other" answers), newest first, containing `search` if given; and whether more follow."""
+    keys = {q.id: q.key for _i, q in ordered_questions(version) if q.kind in TEXT_KINDS or q.allow_other}
+    if not keys:
+        return [], False
+    wanted = TEXT_PAGE + 1
+    skipped = (page - 1) * TEXT_PAGE
+    escaped = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").lower()
+    # One newest-first index scan per question (question_id, submitted_at), merged: an IN list would read
+    # every text of the survey and sort them.
+    parts = []
+    for question_id in keys:
+        part = select(SurveyAnswer.question_id, SurveyAnswer.text, SurveyAnswer.submitted_at, SurveyAnswer.id).where(
+            SurveyAnswer.question_id == question_id,
+            SurveyAnswer.text.is_not(None),
+            (SurveyAnswer.choice.is_(None)) | (SurveyAnswer.choice == OTHER),
+            *_in_period(SurveyAnswer.submitted_at, period),
+        )
+        if escaped:
+            part = part.where(func.lower(SurveyAnswer.text).like(f"%{escaped}%", escape="\\"))
+        parts.append(
+            part.order_by(SurveyAnswer.submitted_at.desc(), SurveyAnswer.id.desc()).limit(skipped + wanted).subquery()
+        )
+    merged = union_all(*(select(part) for part in parts)).subquery()
+    rows = db.session.execute(
+        select(merged.c.question_id, merged.c.text, merged.c.submitted_at)
+        .order_by(merged.c.submitted_at.desc(), merged.c.id.desc())
+        .limit(wanted)
+        .offset(skipped)
+    ).all()
+    answers = [TextAnswer(keys[question_id], text, moment) for question_id, text, moment in rows[:TEXT_PAGE]]
+    return answers, len(rows) > TEXT_PAGE
+
+
+def describe_chart(result: QuestionResult) -> str:
+    """The chart's <desc>: the largest answer in words (the table beside it has every number)."""
+    if not result.lines or not result.answered:
+        return _("Nobody has answered this question yet.")
+    top = max(result.lines, key=lambda line: line.count)
+    return _(
+        "%(answered)d people answered. The most chosen answer is %(answer)s: %(count)d (%(percent)s%%).",
+        answered=result.answered,
+        answer=top.label,
+        count=top.count,
+        percent=top.percent,
+    )
