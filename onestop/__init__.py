@@ -47,6 +47,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     from onestop import handoff
     from onestop.accounts import views as accounts_views
     from onestop.datastore import views as datastore_views
+    from onestop.notifications import deadletter_views
     from onestop.notifications import views as notification_views
     from onestop.office import views as office_views
     from onestop.payments import views as payment_views
@@ -64,6 +65,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     app.register_blueprint(accounts_views.bp)
     app.register_blueprint(accounts_views.admin_bp)
     app.register_blueprint(notification_views.bp)
+    app.register_blueprint(deadletter_views.bp)
     app.register_blueprint(datastore_views.bp)
     app.register_blueprint(office_views.bp)
     payment_views.init_app(app)
