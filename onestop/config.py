@@ -121,6 +121,9 @@ class Config:
     OUTBOX_CLAIM_SECONDS = int(os.environ.get("OUTBOX_CLAIM_SECONDS", "300"))
     OUTBOX_BACKOFF_BASE = float(os.environ.get("OUTBOX_BACKOFF_BASE", "30"))
     OUTBOX_BACKOFF_CAP = float(os.environ.get("OUTBOX_BACKOFF_CAP", "3600"))
+    # Messages written in one transaction go to workers in tasks of up to this many (one claim, one SMTP
+    # session); the claim's lease must cover a whole batch of slow sends.
+    OUTBOX_BATCH_SIZE = int(os.environ.get("OUTBOX_BATCH_SIZE", "20"))
     # OTT official-account webhook (onestop/notifications/channels/ott.py); empty URL: no OTT channel.
     OTT_WEBHOOK_URL = os.environ.get("OTT_WEBHOOK_URL", "")
     OTT_WEBHOOK_SECRET = os.environ.get("OTT_WEBHOOK_SECRET", "")

@@ -13,12 +13,14 @@ at once when the channel refuses the message for good, the row is DEAD and waits
 """
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from celery import shared_task
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import Connection, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from onestop.extensions import db
@@ -44,28 +46,48 @@ def _claimable(now: datetime):
     )
 
 
-def claim(message_id: int) -> OutboxMessage | None:
-    """Take the row for one attempt (a short transaction of its own); None if it is not ours to send."""
+def claim(message_ids: list[int]) -> list[OutboxMessage]:
+    """Take these rows for one attempt each (one short transaction); leave out those not ours to send.
+
+    The answer is detached copies of the rows as claimed: the senders read them with no session open."""
     now = utcnow()
     lease = now + timedelta(seconds=current_app.config["OUTBOX_CLAIM_SECONDS"])
-    with Session(db.engine, expire_on_commit=False) as session:
-        claimed = session.execute(
+    with _bookkeeping() as connection:
+        rows = connection.execute(
             update(_table)
-            .where(_table.c.id == message_id, *_claimable(now))
+            .where(_table.c.id.in_(message_ids), *_claimable(now))
             .values(claimed_until=lease, attempts=_table.c.attempts + 1)
-        ).rowcount
-        if not claimed:
-            return None
-        message = session.get(OutboxMessage, message_id)
-        session.commit()
-        session.expunge(message)
-        return message
+            .returning(*_table.c)
+        ).all()
+    return sorted((OutboxMessage(**row._mapping) for row in rows), key=lambda message: message.id)
+
+
+def queue_batches(message_ids: list[int]) -> None:
+    """One task per OUTBOX_BATCH_SIZE messages: a claim, an SMTP session and a task's overhead are shared."""
+    size = max(1, current_app.config["OUTBOX_BATCH_SIZE"])
+    ordered = sorted(set(message_ids))
+    for start in range(0, len(ordered), size):
+        chunk = ordered[start : start + size]
+        if len(chunk) == 1:
+            deliver_message.delay(chunk[0])
+        else:
+            deliver_messages.delay(chunk)
+
+
+@contextmanager
+def _bookkeeping() -> Iterator[Connection]:
+    """A short transaction for a claim or an outcome. On PostgreSQL it does not wait for the disk: a
+    database crash could forget the last moment's outcomes, and those messages would be sent once more,
+    which is what a killed worker can cause anyway (the message row itself was committed durably)."""
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SET LOCAL synchronous_commit TO OFF"))
+        yield connection
 
 
 def _record(message_id: int, **values) -> None:
-    with Session(db.engine) as session:
-        session.execute(update(_table).where(_table.c.id == message_id, _table.c.sent_at.is_(None)).values(**values))
-        session.commit()
+    with _bookkeeping() as connection:
+        connection.execute(update(_table).where(_table.c.id == message_id, _table.c.sent_at.is_(None)).values(**values))
 
 
 def record_sent(message_id: int, provider_message_id: str | None) -> None:
@@ -105,25 +127,42 @@ def attempt(message: OutboxMessage) -> Failure | None:
     return None
 
 
-@shared_task(bind=True, max_retries=None)
-def deliver_message(self, message_id: int) -> None:
-    message = claim(message_id)
-    if message is None:
-        return  # sent, dead, or another worker holds it
-    failure = attempt(message)
-    if failure is None:
-        return
+def _settle_failure(message: OutboxMessage, failure: Failure, eager: bool) -> float | None:
+    """Dead, or released for the sweep (eager), or held until its retry: answers the retry's wait, if any."""
     if failure.permanent or message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
-        record_dead(message_id, failure.error)
-        return
-    if self.request.is_eager:
+        record_dead(message.id, failure.error)
+        return None
+    if eager:
         # No worker to retry later (tests): release the claim, the sweep is the retry.
-        _record(message_id, claimed_until=None, last_error=failure.error[:2000])
-        return
+        _record(message.id, claimed_until=None, last_error=failure.error[:2000])
+        return None
     wait = backoff(message.attempts)
     # The claim now means "not before the next attempt": the sweep leaves the row alone until then.
-    _record(message_id, claimed_until=utcnow() + timedelta(seconds=wait), last_error=failure.error[:2000])
-    raise self.retry(countdown=wait + 1, max_retries=None)
+    _record(message.id, claimed_until=utcnow() + timedelta(seconds=wait), last_error=failure.error[:2000])
+    return wait
+
+
+@shared_task(bind=True, max_retries=None)
+def deliver_message(self, message_id: int) -> None:
+    """Deliver one message; a temporary failure retries this task after a full-jitter backoff."""
+    for message in claim([message_id]):
+        failure = attempt(message)
+        if failure is not None:
+            wait = _settle_failure(message, failure, self.request.is_eager)
+            if wait is not None:
+                raise self.retry(countdown=wait + 1, max_retries=None)
+
+
+@shared_task(bind=True)
+def deliver_messages(self, message_ids: list[int]) -> None:
+    """Deliver a batch one message at a time, each recorded as soon as its channel took it; a message that
+    fails gets a retry task of its own."""
+    for message in claim(message_ids):
+        failure = attempt(message)
+        if failure is not None:
+            wait = _settle_failure(message, failure, self.request.is_eager)
+            if wait is not None:
+                deliver_message.apply_async((message.id,), countdown=wait + 1)
 
 
 @shared_task
@@ -143,11 +182,11 @@ def sweep_outbox() -> int:
             .order_by(_table.c.id)
             .limit(500)
         ).all()
-    queued = 0
+    queued = []
     for message_id, attempts in rows:
         if attempts >= config["OUTBOX_MAX_ATTEMPTS"]:
             record_dead(message_id, "the worker stopped during the last allowed attempt")
-            continue
-        deliver_message.delay(message_id)
-        queued += 1
-    return queued
+        else:
+            queued.append(message_id)
+    queue_batches(queued)
+    return len(queued)

@@ -164,3 +164,27 @@ def test_a_channel_that_cannot_work_sends_its_messages_to_the_dead_letters_at_on
     db.session.commit()
     [row] = outbox()
     assert row.state == DeliveryState.DEAD and row.attempts == 1 and reason in row.last_error
+
+
+def test_mail_goes_out_with_crlf_line_ends_and_encoded_vietnamese_headers(app, demo, monkeypatch):
+    """Servers that refuse bare line feeds (Postfix's smtpd_forbid_bare_newline) must accept our mail."""
+    raw = []
+
+    class Raw:
+        async def handle_DATA(self, server, session, envelope):
+            raw.append(envelope.content)
+            return "250 OK"
+
+    port = free_port()
+    controller = Controller(Raw(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+        monkeypatch.setitem(app.config, "MAIL_PORT", port)
+        queue_message(Channel.EMAIL, "lan@example.com", "Hồ sơ của bạn đã được tiếp nhận.\nCảm ơn.", subject="Hồ sơ")
+        db.session.commit()
+    finally:
+        controller.stop()
+    [content] = raw
+    assert b"\n" not in content.replace(b"\r\n", b"")
+    assert content.isascii()  # headers RFC 2047-encoded, body in base64
