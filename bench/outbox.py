@@ -2,7 +2,7 @@
 as a ratio to the same number of no-op Celery tasks on the same broker and workers (the engine's ceiling).
 
     .venv/bin/python bench/outbox.py [--database-url URL] [--broker URL] [--messages N] [--rounds R]
-                                     [--workers 1,2] [--keep] [--smoke]
+                                     [--workers 1,2] [--batch-size 20] [--keep] [--smoke]
 
 It empties the PostgreSQL database named by --database-url (its name must contain "bench"; default
 onestop_bench_outbox on 127.0.0.1), builds it with `flask --app wsgi db upgrade`, empties the Redis
@@ -12,7 +12,8 @@ this process. For each worker count W it starts W worker processes
 
 - no-op: publishes N tasks that only increment a Redis counter, and times until the counter reaches N;
 - outbox: writes N e-mails with `queue_message` in one transaction, as a service would; the commit
-  hands each to Celery; times until the sink has received N messages.
+  hands them to Celery in tasks of OUTBOX_BATCH_SIZE (--batch-size; 1: a task per message, as when
+  every message is written by a transaction of its own); times until the sink has received N messages.
 
 Correctness is checked, not assumed: every row sent with its provider message id, every Message-ID
 received once (duplicates 0). The target is outbox / no-op ≥ 0.5. --smoke runs the same path with
@@ -94,6 +95,7 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=1000, help="messages (and no-op tasks) per round")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per worker count (default 3)")
     parser.add_argument("--workers", default="1,2", help="worker counts to measure (default 1,2)")
+    parser.add_argument("--batch-size", type=int, default=20, help="OUTBOX_BATCH_SIZE: messages per task (default 20)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (worker logs)")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: check in seconds that the benchmark runs")
     args = parser.parse_args()
@@ -117,6 +119,7 @@ def main() -> int:
         "BENCH_COUNTER_URL": args.broker,
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": str(smtp.port),
+        "OUTBOX_BATCH_SIZE": str(args.batch_size),
         "OUTBOX_SWEEP_INTERVAL": "3600",  # no beat runs; the sweep is not what is measured
         "PYTHONPATH": str(ROOT),
     }
@@ -140,7 +143,8 @@ def main() -> int:
         celery = app.extensions["celery"]
         print(
             f"Database: {args.database_url.split('@')[-1]}; broker {args.broker}; SMTP sink aiosmtpd in the bench "
-            f"process; workers --pool=solo each; {args.messages} messages per round, {args.rounds} rounds"
+            f"process; workers --pool=solo each; {args.messages} messages per round, {args.rounds} rounds; "
+            f"OUTBOX_BATCH_SIZE {args.batch_size}"
         )
 
         def run_noop(count: int) -> float:
