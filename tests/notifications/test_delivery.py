@@ -90,6 +90,7 @@ def test_retries_run_out_into_the_dead_letters_and_an_admin_replays_them(
     page = client.get("/admin/dead-letters/").get_data(as_text=True)
     assert "n***@example.com" in page and "nguoi0@example.com" not in page
     assert "application.refused" in page and "refused" in page.lower()
+    assert "Tin nhắn chưa gửi được" in page  # the page speaks Vietnamese by default
 
     smtp_down.start()
     response = submit(
