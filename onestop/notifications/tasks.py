@@ -29,6 +29,8 @@ from onestop.notifications.channels import DeliveryError, MessageRefused, sender
 from onestop.notifications.models import Channel, DeliveryState, OutboxMessage
 
 _table = OutboxMessage.__table__
+# The longest a single send may take: the SMTP timeout (channels/smtp.py); the webhook's is shorter.
+LONGEST_SEND_SECONDS = 15
 
 
 @dataclass(frozen=True)
@@ -157,12 +159,36 @@ def deliver_message(self, message_id: int) -> None:
 def deliver_messages(self, message_ids: list[int]) -> None:
     """Deliver a batch one message at a time, each recorded as soon as its channel took it; a message that
     fails gets a retry task of its own."""
-    for message in claim(message_ids):
+    messages = claim(message_ids)
+    for position, message in enumerate(messages):
+        if not _lease_lasts(message):
+            # Slow sends ate the lease: another worker may claim the rest soon, so hand them back instead.
+            rest = [later.id for later in messages[position:]]
+            release(rest)
+            queue_batches(rest)
+            return
         failure = attempt(message)
         if failure is not None:
             wait = _settle_failure(message, failure, self.request.is_eager)
             if wait is not None:
                 deliver_message.apply_async((message.id,), countdown=wait + 1)
+
+
+def _lease_lasts(message: OutboxMessage) -> bool:
+    """Time enough left on the claim for one more send: the slowest channel's timeout twice over (or half
+    the lease, when the lease is shorter than that)."""
+    margin = min(LONGEST_SEND_SECONDS * 2, current_app.config["OUTBOX_CLAIM_SECONDS"] / 2)
+    return message.claimed_until - utcnow() > timedelta(seconds=margin)
+
+
+def release(message_ids: list[int]) -> None:
+    """Give back claims not used: no attempt was made, so none is counted."""
+    with _bookkeeping() as connection:
+        connection.execute(
+            update(_table)
+            .where(_table.c.id.in_(message_ids), _table.c.sent_at.is_(None), _table.c.dead_at.is_(None))
+            .values(claimed_until=None, attempts=_table.c.attempts - 1)
+        )
 
 
 @shared_task

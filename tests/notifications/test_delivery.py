@@ -1,6 +1,8 @@
 """Delivery over a real SMTP server on loopback: a channel that is down delays messages, never loses or
 doubles them; retries run out into the dead letters, which a province administrator replays."""
 
+import asyncio
+
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
@@ -189,3 +191,27 @@ def test_mail_goes_out_with_crlf_line_ends_and_encoded_vietnamese_headers(app, d
     [content] = raw
     assert b"\n" not in content.replace(b"\r\n", b"")
     assert content.isascii()  # headers RFC 2047-encoded, body in base64
+
+
+def test_a_batch_whose_claim_runs_short_hands_the_rest_back_and_nothing_is_doubled(app, demo, monkeypatch):
+    """Slow sends must not outlive the claim: another worker could then send the same message."""
+    received = []
+
+    class Slow:
+        async def handle_DATA(self, server, session, envelope):
+            await asyncio.sleep(0.7)
+            received.append(envelope.content)
+            return "250 OK"
+
+    port = free_port()
+    controller = Controller(Slow(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+        monkeypatch.setitem(app.config, "MAIL_PORT", port)
+        monkeypatch.setitem(app.config, "OUTBOX_CLAIM_SECONDS", 1)  # half of it is left after one slow send
+        _queue(3)
+    finally:
+        controller.stop()
+    assert len(received) == 3
+    assert [(row.state, row.attempts) for row in outbox()] == [(DeliveryState.SENT, 1)] * 3
