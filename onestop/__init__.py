@@ -48,7 +48,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     from onestop.accounts import views as accounts_views
     from onestop.datastore import views as datastore_views
     from onestop.help import views as help_views
-    from onestop.notifications import sms_reports
+    from onestop.notifications import deadletter_views, sms_reports
     from onestop.notifications import views as notification_views
     from onestop.office import views as office_views
     from onestop.payments import views as payment_views
@@ -70,6 +70,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     app.register_blueprint(accounts_views.admin_bp)
     app.register_blueprint(notification_views.bp)
     app.register_blueprint(sms_reports.bp)
+    app.register_blueprint(deadletter_views.bp)
     app.register_blueprint(datastore_views.bp)
     app.register_blueprint(office_views.bp)
     app.register_blueprint(survey_views.bp)

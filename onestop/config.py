@@ -123,6 +123,20 @@ class Config:
     # How often beat re-queues outbox messages still unsent (and older than OUTBOX_RETRY_AFTER seconds).
     OUTBOX_SWEEP_INTERVAL = float(os.environ.get("OUTBOX_SWEEP_INTERVAL", "60"))
     OUTBOX_RETRY_AFTER = int(os.environ.get("OUTBOX_RETRY_AFTER", "60"))
+    # Delivery (onestop/notifications/tasks.py): a message tried this many times goes to the dead letters;
+    # a worker holds a message this many seconds while it talks to the channel (longer than any send takes);
+    # retries wait a random time up to base × 2^attempt seconds, never more than the cap (full jitter).
+    OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
+    OUTBOX_CLAIM_SECONDS = int(os.environ.get("OUTBOX_CLAIM_SECONDS", "300"))
+    OUTBOX_BACKOFF_BASE = float(os.environ.get("OUTBOX_BACKOFF_BASE", "30"))
+    OUTBOX_BACKOFF_CAP = float(os.environ.get("OUTBOX_BACKOFF_CAP", "3600"))
+    # Messages written in one transaction go to workers in tasks of up to this many (one claim, one SMTP
+    # session); the claim's lease must cover a whole batch of slow sends.
+    OUTBOX_BATCH_SIZE = int(os.environ.get("OUTBOX_BATCH_SIZE", "20"))
+    # OTT official-account webhook (onestop/notifications/channels/ott.py); empty URL: no OTT channel.
+    OTT_WEBHOOK_URL = os.environ.get("OTT_WEBHOOK_URL", "")
+    OTT_WEBHOOK_SECRET = os.environ.get("OTT_WEBHOOK_SECRET", "")
+    OTT_WEBHOOK_TIMEOUT = float(os.environ.get("OTT_WEBHOOK_TIMEOUT", "10"))
 
     # Catalogue.
     CATALOGUE_PAGE_SIZE = 20

@@ -5,8 +5,10 @@ queues every row still unsent.
 """
 
 from onestop.extensions import db
-from onestop.handoff import after_commit
+from onestop.handoff import after_commit, hold, take
 from onestop.notifications.models import Channel, OutboxMessage
+
+_HELD_IDS = "notifications.outbox"
 
 
 def queue_message(
@@ -38,10 +40,15 @@ def queue_message(
 
 
 def hand_to_worker_after_commit(message_id: int) -> None:
-    after_commit(_hand_to_worker, message_id)
+    """Once the transaction commits, a worker gets this message, in one task with the others it wrote.
+
+    Each id is held (a savepoint that rolls back drops its own); the first hand-over that runs after the
+    commit takes every id held and queues them in batches (tasks.deliver_messages), the others find none."""
+    hold(_HELD_IDS, message_id)
+    after_commit(_hand_over_held)
 
 
-def _hand_to_worker(message_id: int) -> None:
-    from onestop.notifications.tasks import deliver_message
+def _hand_over_held() -> None:
+    from onestop.notifications.tasks import queue_batches
 
-    deliver_message.delay(message_id)
+    queue_batches(take(_HELD_IDS))
