@@ -224,18 +224,16 @@ async def _sign(pdf_bytes, credential, otp, agency, archival, settings, reason, 
         pdf_signer = signers.PdfSigner(metadata, signer, timestamper=HTTPTimeStamper(settings.tsa_url, session=session))
         try:
             output = await pdf_signer.async_sign_pdf(writer, output=BytesIO())
-        except (PdfError, ValueError) as exc:
-            if authorization.refusal:
-                raise authorization.refusal from None
-            raise SigningFailed("invalid_pdf", str(exc)) from None
         except TimestampRequestError as exc:
             raise SigningUnavailable("tsa_unavailable", str(exc)) from None
         except (PathValidationError, PathBuildingError, ValidationError) as exc:
             raise SigningFailed("certificate_untrusted", str(exc)) from None
-        except SigningError as exc:
+        except SigningError as exc:  # a ValueError too: before the PDF errors
             if authorization.refusal:
                 raise authorization.refusal from None
             raise _classify(exc) from None
+        except (PdfError, ValueError) as exc:
+            raise SigningFailed("invalid_pdf", str(exc)) from None
         return output.getvalue()
 
 

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from cryptography import x509 as cx509
@@ -21,8 +22,8 @@ from flask import Flask, current_app, jsonify, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from onestop.signing import pki as demo_pki
-from onestop.signing.authority import Refused, SigningAuthority
-from onestop.signing.storage import KeyWrapper, make_engine
+from onestop.signing.authority import Limits, Refused, SigningAuthority
+from onestop.signing.storage import KeyUnavailable, KeyWrapper, make_engine
 
 TOKEN_LIFETIME = 3600
 _BASE_DIR = Path(__file__).resolve().parents[2]
@@ -38,6 +39,10 @@ def _default_config() -> dict:
         # Issue certificates from the demo PKI (make demo, tests); a real service installs a licensed CA's instead.
         "SIGNING_DEMO_CA": os.environ.get("SIGNING_DEMO_CA", "") == "1",
         "SIGNING_SERVICE_NAME": os.environ.get("SIGNING_SERVICE_NAME", "onestop signing service"),
+        # Seconds a sent code and a SAD stay good; wrong codes allowed per credential in 15 minutes.
+        "SIGNING_SENT_CODE_LIFETIME": int(os.environ.get("SIGNING_SENT_CODE_LIFETIME", "300")),
+        "SIGNING_SAD_LIFETIME": int(os.environ.get("SIGNING_SAD_LIFETIME", "300")),
+        "SIGNING_MAX_FAILURES": int(os.environ.get("SIGNING_MAX_FAILURES", "5")),
     }
 
 
@@ -51,8 +56,13 @@ def create_signing_app(config: dict | None = None) -> Flask:
     if app.config["SIGNING_DATABASE_URL"].startswith("sqlite:///"):
         Path(app.config["SIGNING_DATABASE_URL"].removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     wrapper = KeyWrapper(app.config["SIGNING_KEK"])
+    limits = Limits(
+        sad_lifetime=timedelta(seconds=app.config["SIGNING_SAD_LIFETIME"]),
+        sent_code_lifetime=timedelta(seconds=app.config["SIGNING_SENT_CODE_LIFETIME"]),
+        max_failures=app.config["SIGNING_MAX_FAILURES"],
+    )
     app.extensions["signing_authority"] = SigningAuthority(
-        make_engine(app.config["SIGNING_DATABASE_URL"]), wrapper, issuer_name=app.config["SIGNING_SERVICE_NAME"]
+        make_engine(app.config["SIGNING_DATABASE_URL"]), wrapper, limits, issuer_name=app.config["SIGNING_SERVICE_NAME"]
     )
     # Tokens are keyed by the KEK, so they die with a KEK rotation and cannot be minted from the rows.
     token_key = hashlib.sha256(b"onestop-signing-token:" + app.config["SIGNING_KEK"].encode()).hexdigest()
@@ -65,6 +75,7 @@ def create_signing_app(config: dict | None = None) -> Flask:
     for name, view in _ADMIN_ROUTES.items():
         app.add_url_rule(f"/admin/v1/{name}", endpoint="admin_" + name, view_func=_guarded(view), methods=["POST"])
     app.register_error_handler(Refused, _refused)
+    app.register_error_handler(KeyUnavailable, lambda e: _error("key_unavailable", str(e), 500))
     app.register_error_handler(404, lambda e: _error("not_found", "no such endpoint", 404))
     app.register_error_handler(405, lambda e: _error("invalid_request", "method not allowed", 405))
     return app
@@ -218,7 +229,7 @@ def admin_create(body: dict) -> dict:
             organization=_text(body, "organization"),
             locality=_text(body, "locality", required=False) or None,
             public_key_pem=authority.public_key_pem(enrolment.credential_id),
-            valid_days=days if isinstance(days, int) else 365 * 3,
+            valid_days=days if isinstance(days, int) and days >= 0 else 365 * 3,
         )
         authority.install_certificate(enrolment.credential_id, cert, chain)
         answer["certificate"] = base64.b64encode(cert).decode("ascii")
