@@ -11,6 +11,16 @@ export VNPAY_HASH_SECRET ?= ONESTOPDEMOSECRETNOTFORPRODUCTION
 export VNPAY_PAY_URL ?= http://127.0.0.1:$(GATEWAY_PORT)/paymentv2/vpcpay.html
 export VNPAY_API_URL ?= http://127.0.0.1:$(GATEWAY_PORT)/merchant_webapi/api/transaction
 export ONESTOP_VAR_DIR ?= $(CURDIR)/var
+# Remote signing (docs/operations.md, "Signing"): the signing service on SIGNING_PORT and the demo province PKI
+# (certomancer: TSA, OCSP, CRL) on PKI_PORT. The KEK and client secret below are demo values, never for production.
+SIGNING_PORT ?= 5003
+PKI_PORT ?= 5004
+export PKI_URL ?= http://127.0.0.1:$(PKI_PORT)
+export SIGNING_CSC_URL ?= http://127.0.0.1:$(SIGNING_PORT)
+export SIGNING_TSA_URL ?= $(PKI_URL)/province/tsa/tsa
+export SIGNING_TRUST_ROOTS ?= $(ONESTOP_VAR_DIR)/pki/root.pem
+export SIGNING_KEK ?= b25lc3RvcCBkZW1vIEtFSzogbm90IGZvciBwcm9kISE=
+export SIGNING_CLIENT_SECRET ?= onestop-demo-signing-client-secret
 
 .PHONY: demo test lint format translations extract-messages system-deps serve-demo clean
 
@@ -40,7 +50,8 @@ extract-messages: .stamp-runtime
 
 # Debian packages the tests need: Chromium and fonts with Vietnamese glyphs for the browser journeys,
 # and clamd for the malware-scanning tests; Pango for WeasyPrint (the slip PDFs), poppler-utils and
-# zbar-tools for the slip tests (text and pictures out of a PDF, the QR code read back); npm to install
+# zbar-tools for the slip tests (text and pictures out of a PDF, the QR code read back); NSS's certutil
+# (libnss3-tools) so that pdfsig trusts the demo PKI's root in the signing tests; npm to install
 # axe-core for the journeys' accessibility checks. Only what is missing is installed, in one apt-get call.
 system-deps:
 	@missing=""; \
@@ -48,6 +59,7 @@ system-deps:
 	dpkg -s fonts-noto-core >/dev/null 2>&1 || missing="$$missing fonts-noto-core"; \
 	dpkg -s libpangoft2-1.0-0 >/dev/null 2>&1 || missing="$$missing libpangoft2-1.0-0"; \
 	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
+	command -v certutil >/dev/null || missing="$$missing libnss3-tools"; \
 	command -v zbarimg >/dev/null || missing="$$missing zbar-tools"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
 	[ -x /usr/sbin/clamd ] || missing="$$missing clamav-daemon"; \
@@ -65,6 +77,7 @@ demo: .stamp-runtime translations
 	ONESTOP_DEMO=1 $(BIN)/flask --app wsgi db upgrade
 	ONESTOP_DEMO=1 $(BIN)/flask --app wsgi province load provinces/demo
 	ONESTOP_DEMO=1 $(BIN)/flask --app wsgi demo accounts
+	ONESTOP_DEMO=1 $(BIN)/flask --app wsgi signing demo-pki $(SIGNING_TRUST_ROOTS)
 	@$(MAKE) --no-print-directory serve-demo
 
 serve-demo:
@@ -73,12 +86,17 @@ serve-demo:
 	@echo "Demo mailbox:  http://127.0.0.1:$(PORT)/dev/mailbox   (e-mail and SMS the demo sends)"
 	@echo "Mock VNPay:    http://127.0.0.1:$(GATEWAY_PORT)/gateway/transactions   (TEST payment gateway)"
 	@echo "               merchant VNPAY_TMN_CODE=$(VNPAY_TMN_CODE)  VNPAY_HASH_SECRET=$(VNPAY_HASH_SECRET)"
+	@echo "Signing:       $(SIGNING_CSC_URL)/csc/v1/info   (CSC signing service; enrol: flask --app wsgi signing enrol EMAIL)"
+	@echo "Demo PKI:      $(PKI_URL)   (certomancer: TSA, OCSP and CRL of the demo province CA)"
 	@echo "Stop with Ctrl+C."
 	@ONESTOP_DEMO=1 $(BIN)/celery -A onestop.worker worker --beat --pool=solo --concurrency=1 --loglevel=warning \
 	    --schedule=$(ONESTOP_VAR_DIR)/celerybeat-schedule & worker=$$!; \
 	  VNPAY_IPN_URL=$${VNPAY_IPN_URL:-$(PUBLIC_URL)/payments/vnpay/ipn} \
 	    $(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(GATEWAY_PORT) --no-control-socket wsgi_gateway:app & gateway=$$!; \
-	  trap 'kill $$worker $$gateway 2>/dev/null; wait $$worker $$gateway 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/gunicorn --workers 1 --threads 4 --bind 127.0.0.1:$(PKI_PORT) --no-control-socket wsgi_pki:app & pki=$$!; \
+	  SIGNING_DEMO_CA=1 $(BIN)/gunicorn --workers 1 --threads 4 --bind 127.0.0.1:$(SIGNING_PORT) --no-control-socket \
+	    wsgi_signing:app & signing=$$!; \
+	  trap 'kill $$worker $$gateway $$pki $$signing 2>/dev/null; wait $$worker $$gateway $$pki $$signing 2>/dev/null' EXIT INT TERM; \
 	  ONESTOP_DEMO=1 $(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
 test: .stamp-dev translations system-deps .stamp-node
