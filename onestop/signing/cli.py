@@ -44,7 +44,8 @@ def _settings():
 @click.option("--otp", type=click.Choice(["totp", "oob"]), default="totp", show_default=True, help="How codes come.")
 @click.option("--seal", is_flag=True, help="WHO is an agency code: enrol the agency's seal, not a person.")
 def enrol(who: str, otp: str, seal: bool) -> None:
-    """Give a staff member (e-mail or id), or with --seal an agency, a key and certificate in the signing service."""
+    """Give a staff member or citizen (e-mail or id), or with --seal an agency, a key and certificate."""
+    from onestop.accounts.models import Role
     from onestop.provinces.models import Agency
 
     if seal:
@@ -52,20 +53,24 @@ def enrol(who: str, otp: str, seal: bool) -> None:
         if agency is None:
             raise click.ClickException(_("No agency has the code %(code)s.", code=who))
         user_id, name, agency_code = f"seal:{agency.code}", _vi(agency.name), agency.code
+        province = agency.province
     else:
         user = _find_user(who)
         if user is None:
             raise click.ClickException(_("No account matches %(who)s.", who=who))
-        agency = user.agency
-        user_id, name = f"staff:{user.id}", user.full_name
+        # A citizen signs for themselves: no agency, and no organisation in the certificate.
+        is_citizen = user.role == Role.CITIZEN
+        agency = None if is_citizen else user.agency
+        user_id, name = f"{'citizen' if is_citizen else 'staff'}:{user.id}", user.full_name
         agency_code = agency.code if agency else ""
+        province = user.province
     body = {
         "userID": user_id,
         "agency": agency_code,
         "description": name,
         "commonName": name,
-        "organization": _vi(agency.name) if agency else name,
-        "locality": _vi(agency.province.name) if agency else "",
+        "organization": _vi(agency.name) if agency else "",
+        "locality": _vi(province.name) if province else "",
         "otp": otp,
     }
     try:

@@ -81,7 +81,9 @@ def load_config(pki: DemoPki) -> CertomancerConfig:
     for signer in _read_signers(pki):
         label = signer["label"]
         keys[label] = {"path": f"{label}.pub.pem", "public-only": True}
-        entity = {"common-name": signer["common_name"], "organization-name": signer["organization"]}
+        entity = {"common-name": signer["common_name"]}
+        if signer.get("organization"):
+            entity["organization-name"] = signer["organization"]
         if signer.get("locality"):
             entity["locality-name"] = signer["locality"]
         arch["entities"][label] = entity
@@ -125,7 +127,7 @@ def issue_certificate(
     *,
     label: str,
     common_name: str,
-    organization: str,
+    organization: str | None,
     locality: str | None,
     public_key_pem: bytes,
     valid_days: int = 365 * 3,

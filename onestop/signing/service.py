@@ -95,7 +95,9 @@ def _refused(refusal: Refused):
 
 def issue_token():
     """OAuth2 client-credentials grant: the portal is the only client."""
-    form = request.form if request.form else (request.get_json(silent=True) or {})
+    form = request.form if request.form else request.get_json(silent=True)
+    if not isinstance(form, dict):
+        form = {}
     client_id, secret = form.get("client_id", ""), form.get("client_secret", "")
     if request.authorization and request.authorization.type == "basic":
         client_id, secret = request.authorization.username or "", request.authorization.password or ""
@@ -213,6 +215,10 @@ def admin_create(body: dict) -> dict:
     """Make a key pair for a signer; with the demo CA, also issue its certificate at once."""
     authority = _authority()
     otp_kind = body.get("otp", "totp")
+    if current_app.config["SIGNING_DEMO_CA"]:  # check the subject before making a key that could not be certified
+        common_name = _text(body, "commonName")
+        organization = _text(body, "organization", required=False) or None
+        locality = _text(body, "locality", required=False) or None
     enrolment = authority.create_credential(
         user_id=_text(body, "userID"),
         agency=_text(body, "agency", required=False),
@@ -225,9 +231,9 @@ def admin_create(body: dict) -> dict:
         cert, chain = demo_pki.issue_certificate(
             demo_pki.demo_pki_from_env(),
             label=f"signer-{enrolment.credential_id}",
-            common_name=_text(body, "commonName"),
-            organization=_text(body, "organization"),
-            locality=_text(body, "locality", required=False) or None,
+            common_name=common_name,
+            organization=organization,
+            locality=locality,
             public_key_pem=authority.public_key_pem(enrolment.credential_id),
             valid_days=days if isinstance(days, int) and days >= 0 else 365 * 3,
         )

@@ -103,7 +103,8 @@ class SigningWorld:
 
 
 @pytest.fixture(scope="session")
-def signing_world(tmp_path_factory):
+def signing_world(app, tmp_path_factory):
+    # After `app`: on PostgreSQL it empties the schema the service may share (SIGNING_TEST_DATABASE_URL).
     tmp = tmp_path_factory.mktemp("signing")
     pki_port, service_port = free_port(), free_port()
     pki = DemoPki(ROOT / "provinces" / "demo" / "pki" / "ca.yml", tmp / "pki", f"http://127.0.0.1:{pki_port}")

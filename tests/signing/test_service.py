@@ -202,3 +202,43 @@ def test_the_service_refuses_to_start_without_a_usable_kek():
     for kek in ("", "not base64!", base64.b64encode(b"short").decode()):
         with pytest.raises(KeyUnavailable):
             create_signing_app({"SIGNING_KEK": kek, "SIGNING_CLIENT_SECRET": "x", "SIGNING_DATABASE_URL": "sqlite://"})
+
+
+@pytest.mark.parametrize(
+    ("method", "body"),
+    [
+        ("csc/v1/credentials/list", {}),
+        ("csc/v1/credentials/info", {"credentialID": 12}),
+        ("csc/v1/credentials/info", {"credentialID": "no-such-credential"}),
+        ("csc/v1/credentials/authorize", {"credentialID": "x", "numSignatures": "1", "hash": [], "OTP": "1"}),
+        ("csc/v1/credentials/authorize", {"credentialID": "x", "numSignatures": 1, "hash": "abc", "OTP": "1"}),
+        ("csc/v1/credentials/sendOTP", {"credentialID": "x", "clientData": "{not json"}),
+        (
+            "csc/v1/signatures/signHash",
+            {"credentialID": "x", "SAD": "y", "hash": [1], "hashAlgo": "a", "signAlgo": "b"},
+        ),
+        ("admin/v1/credentials", {"userID": "staff:x", "otp": "carrier pigeon"}),
+        ("admin/v1/credentials/csr", {"credentialID": "x", "subject": "not a name"}),
+        ("admin/v1/credentials/certificate", {"credentialID": "x", "certificate": "%%%"}),
+    ],
+)
+def test_malformed_requests_get_a_clear_error_never_a_500(signing_world, method, body):
+    answer = signing_world.post(method, body)
+    assert 400 <= answer.status_code < 500, answer.text
+    assert answer.json()["error"] in ("invalid_request", "invalid_credential")
+
+
+def test_a_hash_signed_by_the_service_verifies_with_the_certificate(signing_world):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
+
+    credential, totp = signing_world.enrol()
+    digest = hashlib.sha256(b"to be signed").digest()
+    document = base64.b64encode(digest).decode()
+    sad = _authorize(signing_world, credential, fresh_code(totp), [document]).json()["SAD"]
+    signature = base64.b64decode(_sign_hash(signing_world, credential, sad, [document]).json()["signatures"][0])
+    info = signing_world.post("csc/v1/credentials/info", {"credentialID": credential}).json()
+    cert = x509.load_der_x509_certificate(base64.b64decode(info["cert"]["certificates"][0]))
+    cert.public_key().verify(signature, digest, padding.PKCS1v15(), Prehashed(hashes.SHA256()))
