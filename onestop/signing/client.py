@@ -74,7 +74,10 @@ def load_certificates(data: bytes) -> tuple[x509.Certificate, ...]:
 def settings_from_config(config: Mapping) -> SigningSettings:
     """SIGNING_CSC_URL, SIGNING_CLIENT_ID/SECRET, SIGNING_TSA_URL and SIGNING_TRUST_ROOTS (a PEM file)."""
     roots_path = config.get("SIGNING_TRUST_ROOTS") or ""
-    roots = load_certificates(Path(roots_path).read_bytes()) if roots_path else ()
+    try:
+        roots = load_certificates(Path(roots_path).read_bytes()) if roots_path else ()
+    except (OSError, ValueError) as exc:
+        raise SigningFailed("trust_roots_unreadable", f"SIGNING_TRUST_ROOTS={roots_path}: {exc}") from None
     return SigningSettings(
         csc_url=config["SIGNING_CSC_URL"].rstrip("/"),
         client_id=config.get("SIGNING_CLIENT_ID", "onestop-portal"),

@@ -55,7 +55,11 @@ def _start(module: str, port: int, env: dict, log: Path) -> subprocess.Popen:
     process = subprocess.Popen(
         command, cwd=ROOT, env={**os.environ, **env}, stdout=log.open("wb"), stderr=subprocess.STDOUT
     )
-    _wait_for(f"http://127.0.0.1:{port}/", process)
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/", process)
+    except RuntimeError:
+        process.terminate()
+        raise
     return process
 
 
@@ -121,7 +125,11 @@ def signing_world(app, tmp_path_factory):
         "SIGNING_SENT_CODE_LIFETIME": str(SENT_CODE_LIFETIME),
     }
     pki_process = _start("wsgi_pki", pki_port, env, tmp / "pki.log")
-    service = _start("wsgi_signing", service_port, env, tmp / "signing.log")
+    try:
+        service = _start("wsgi_signing", service_port, env, tmp / "signing.log")
+    except RuntimeError:
+        pki_process.terminate()
+        raise
     settings = client.SigningSettings(
         csc_url=f"http://127.0.0.1:{service_port}",
         client_id="onestop-portal",
