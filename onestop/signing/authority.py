@@ -7,6 +7,8 @@ sign; `signatures/signHash` refuses anything else. Keys are opened from their se
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import json
@@ -362,15 +364,10 @@ class SigningAuthority:
 
 
 def _b64(data: bytes) -> str:
-    import base64
-
     return base64.b64encode(data).decode("ascii")
 
 
 def _unb64(text: str) -> bytes:
-    import base64
-    import binascii
-
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, TypeError) as exc:
