@@ -18,6 +18,16 @@ export SMS_BRAND_NAME ?= DICHVUCONG
 # Where the portal sends SMS: the mock gateway on SMS_PORT.
 export SMS_API_URL ?= http://127.0.0.1:$(SMS_PORT)/api/v1/sms/send
 export ONESTOP_VAR_DIR ?= $(CURDIR)/var
+# Remote signing (docs/operations.md, "Signing"): the signing service on SIGNING_PORT and the demo province PKI
+# (certomancer: TSA, OCSP, CRL) on PKI_PORT. The KEK and client secret below are demo values, never for production.
+SIGNING_PORT ?= 5003
+PKI_PORT ?= 5004
+export PKI_URL ?= http://127.0.0.1:$(PKI_PORT)
+export SIGNING_CSC_URL ?= http://127.0.0.1:$(SIGNING_PORT)
+export SIGNING_TSA_URL ?= $(PKI_URL)/province/tsa/tsa
+export SIGNING_TRUST_ROOTS ?= $(ONESTOP_VAR_DIR)/pki/root.pem
+export SIGNING_KEK ?= b25lc3RvcCBkZW1vIEtFSzogbm90IGZvciBwcm9kISE=
+export SIGNING_CLIENT_SECRET ?= onestop-demo-signing-client-secret
 
 .PHONY: demo test lint format translations extract-messages system-deps serve-demo clean
 
@@ -47,7 +57,8 @@ extract-messages: .stamp-runtime
 
 # Debian packages the tests need: Chromium and fonts with Vietnamese glyphs for the browser journeys,
 # and clamd for the malware-scanning tests; Pango for WeasyPrint (the slip PDFs), poppler-utils and
-# zbar-tools for the slip tests (text and pictures out of a PDF, the QR code read back); npm to install
+# zbar-tools for the slip tests (text and pictures out of a PDF, the QR code read back); NSS's certutil
+# (libnss3-tools) so that pdfsig trusts the demo PKI's root in the signing tests; npm to install
 # axe-core for the journeys' accessibility checks. Only what is missing is installed, in one apt-get call.
 system-deps:
 	@missing=""; \
@@ -55,6 +66,7 @@ system-deps:
 	dpkg -s fonts-noto-core >/dev/null 2>&1 || missing="$$missing fonts-noto-core"; \
 	dpkg -s libpangoft2-1.0-0 >/dev/null 2>&1 || missing="$$missing libpangoft2-1.0-0"; \
 	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
+	command -v certutil >/dev/null || missing="$$missing libnss3-tools"; \
 	command -v zbarimg >/dev/null || missing="$$missing zbar-tools"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
 	[ -x /usr/sbin/clamd ] || missing="$$missing clamav-daemon"; \
@@ -74,6 +86,7 @@ demo: .stamp-runtime translations
 	ONESTOP_DEMO=1 $(BIN)/flask --app wsgi db upgrade
 	ONESTOP_DEMO=1 $(BIN)/flask --app wsgi province load provinces/demo
 	ONESTOP_DEMO=1 $(BIN)/flask --app wsgi demo accounts
+	ONESTOP_DEMO=1 $(BIN)/flask --app wsgi signing demo-pki $(SIGNING_TRUST_ROOTS)
 	@$(MAKE) --no-print-directory serve-demo
 
 serve-demo:
@@ -84,6 +97,8 @@ serve-demo:
 	@echo "               merchant VNPAY_TMN_CODE=$(VNPAY_TMN_CODE)  VNPAY_HASH_SECRET=$(VNPAY_HASH_SECRET)"
 	@echo "Mock SMS:      http://127.0.0.1:$(SMS_PORT)/sms/messages   (TEST brand-name SMS gateway)"
 	@echo "               account SMS_ACCOUNT=$(SMS_ACCOUNT)  SMS_SECRET=$(SMS_SECRET)  brand name $(SMS_BRAND_NAME)"
+	@echo "Signing:       $(SIGNING_CSC_URL)/csc/v1/info   (CSC signing service; enrol: flask --app wsgi signing enrol EMAIL)"
+	@echo "Demo PKI:      $(PKI_URL)   (certomancer: TSA, OCSP and CRL of the demo province CA)"
 	@echo "Stop with Ctrl+C."
 	@ONESTOP_DEMO=1 $(BIN)/celery -A onestop.worker worker --beat --pool=solo --concurrency=1 --loglevel=warning \
 	    --schedule=$(ONESTOP_VAR_DIR)/celerybeat-schedule & worker=$$!; \
@@ -91,7 +106,10 @@ serve-demo:
 	    $(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(GATEWAY_PORT) --no-control-socket wsgi_gateway:app & gateway=$$!; \
 	  SMS_CALLBACK_URL=$${SMS_CALLBACK_URL:-$(PUBLIC_URL)/notifications/sms/delivery-report} \
 	    $(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(SMS_PORT) --no-control-socket wsgi_sms:app & sms=$$!; \
-	  trap 'kill $$worker $$gateway $$sms 2>/dev/null; wait $$worker $$gateway $$sms 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/gunicorn --workers 1 --threads 4 --bind 127.0.0.1:$(PKI_PORT) --no-control-socket wsgi_pki:app & pki=$$!; \
+	  SIGNING_DEMO_CA=1 $(BIN)/gunicorn --workers 1 --threads 4 --bind 127.0.0.1:$(SIGNING_PORT) --no-control-socket \
+	    wsgi_signing:app & signing=$$!; \
+	  trap 'kill $$worker $$gateway $$sms $$pki $$signing 2>/dev/null; wait $$worker $$gateway $$sms $$pki $$signing 2>/dev/null' EXIT INT TERM; \
 	  ONESTOP_DEMO=1 $(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
 test: .stamp-dev translations system-deps .stamp-node

@@ -159,9 +159,11 @@ def office_remind() -> None:
 
 def register(app: Flask) -> None:
     from onestop.audit.cli import audit_cli
+    from onestop.signing.cli import signing_cli
 
     app.cli.add_command(office_cli)
 
     app.cli.add_command(province_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(signing_cli)
     app.cli.add_command(demo_cli)

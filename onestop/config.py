@@ -202,6 +202,14 @@ class Config:
     # The staff's daily digest of notices (10:00 UTC = 17:00 in Vietnam, at the close of office).
     DIGEST_UTC = os.environ.get("DIGEST_UTC", "10:00")
 
+    # Remote signing (docs/operations.md, "Signing"): the CSC signing service (or a licensed provider speaking
+    # CSC), the portal's client credentials there, the RFC 3161 TSA, and the roots (a PEM file) signers chain to.
+    SIGNING_CSC_URL = os.environ.get("SIGNING_CSC_URL", "http://127.0.0.1:5003")
+    SIGNING_CLIENT_ID = os.environ.get("SIGNING_CLIENT_ID", "onestop-portal")
+    SIGNING_CLIENT_SECRET = os.environ.get("SIGNING_CLIENT_SECRET", "")
+    SIGNING_TSA_URL = os.environ.get("SIGNING_TSA_URL", "http://127.0.0.1:5004/province/tsa/tsa")
+    SIGNING_TRUST_ROOTS = os.environ.get("SIGNING_TRUST_ROOTS", str(VAR_DIR / "pki" / "root.pem"))
+
 
 class DemoConfig(Config):
     """`make demo`: plain HTTP on loopback, local mailbox page, demo secrets allowed."""
