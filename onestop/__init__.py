@@ -43,7 +43,8 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     assets.init_app(app)
     errors.register_error_handlers(app)
 
-    import onestop.audit.services  # noqa: F401  (its session hooks audit every history event and document read)
+    import onestop.audit.services  # its session hooks audit every history event and document read
+    import onestop.results.models  # noqa: F401  (signed documents: registered before any view imports them)
     from onestop import handoff
     from onestop.accounts import views as accounts_views
     from onestop.datastore import views as datastore_views
