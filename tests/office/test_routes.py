@@ -14,6 +14,7 @@ from onestop.procedures.models import Application, ApplicationStep, ProcedureVer
 from onestop.procedures.route import AgencyRef, Budget, Route, Stage, Step
 from onestop.procedures.workflow.steps import days_due
 from onestop.provinces.models import Agency
+from tests.conftest import outbox
 from tests.office.conftest import act, as_staff, file_lltp
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -97,6 +98,11 @@ def test_two_parallel_co_ordinating_agencies_both_answer_before_the_leader_decid
     assert code in consulted and ("còn 1 ngày làm việc" in consulted or "đến hạn hôm nay" in consulted)
     assert code not in answerers[JUSTICE].get("/office/applications?tab=new").get_data(as_text=True)
     assert answerers[JUSTICE].get(f"/office/applications/{application_id}").status_code == 200
+    # Each co-ordinating agency's staff heard of the file sent for their opinion.
+    told = {m.recipient for m in outbox("email") if m.event == "staff_new_application"}
+    assert {f"Chuyên viên {JUSTICE}", f"Chuyên viên {WARD}"} <= {
+        user.full_name for user in db.session.scalars(db.select(User).where(User.email.in_(told)))
+    }
     response = act(answerers[JUSTICE], application_id, "answer", {"opinion": "agree", "note": ""})
     assert response.status_code == 422  # an opinion needs words
     response = act(answerers[JUSTICE], application_id, "answer", {"opinion": "agree", "note": "Không có án tích"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from onestop.accounts.models import Role, User
+from onestop.extensions import db
 from onestop.notifications.notify import agency_staff, notify_applicant, notify_staff
 from onestop.procedures.models import Application
 
@@ -21,6 +22,17 @@ def tell_refusal(application: Application, reason: str) -> None:
 def tell_new_file(application: Application) -> None:
     """A file arrives in an agency's reception queue: its one-stop clerks hear of it."""
     notify_staff(agency_staff(application.receiving_agency_id, RECEIVING_ROLES), "staff_new_application", application)
+
+
+def tell_step_opened(application: Application, rows) -> None:
+    """A file reaches steps of the route: whoever holds each hears, else its agency's staff of that role
+    and the leaders who assign it (a co-ordinating agency's staff learn of a file sent for their opinion)."""
+    for row in rows:
+        if row.holder_id:
+            tell_holder(application, db.session.get(User, row.holder_id), "staff_new_application")
+            continue
+        roles = {Role(row.role), Role.LEADER} if row.role in {role.value for role in Role} else {Role.LEADER}
+        notify_staff(agency_staff(row.agency_id, roles), "staff_new_application", application)
 
 
 def tell_holder(application: Application, holder: User | None, event: str, **facts) -> None:

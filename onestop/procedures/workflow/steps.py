@@ -80,6 +80,10 @@ def enter_group(application: Application, index: int, now: datetime | None = Non
         return
     rows = [_visit(application, step, index, now, holder_id) for step in route.groups[index]]
     _follow(application, rows[0])
+    if index > 0:  # the first group is the reception: filing and transfer tell its clerks themselves
+        from onestop.procedures.workflow.notices import tell_step_opened
+
+        tell_step_opened(application, rows)
 
 
 def leave(row: ApplicationStep, outcome: StepOutcome, now: datetime | None = None) -> None:
