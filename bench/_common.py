@@ -26,6 +26,7 @@ BENCH_SECRETS = {
     "PUBLIC_URL": "http://127.0.0.1",  # required outside the demo; the benches follow no e-mailed link
     # Outside the demo, SMS must go to a provider or be disabled on purpose; the benches send none.
     "SMS_BACKEND": "disabled",
+    "MAIL_SERVER": "127.0.0.1",
 }
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 

@@ -49,6 +49,12 @@ def problems_with(config: Mapping) -> list[str]:
             "secret (and VNPAY_TMN_CODE) that VNPay gave your merchant account."
         )
     problems.extend(_sms_problems(config))
+    if not config.get("MAIL_SERVER"):
+        problems.append(
+            "MAIL_SERVER is not set: every e-mail would be marked sent and reach no one. Set MAIL_SERVER (and "
+            "MAIL_PORT, MAIL_USE_TLS, MAIL_USERNAME, MAIL_PASSWORD, MAIL_SENDER) to your SMTP relay "
+            '(docs/operations.md, "Configuration").'
+        )
     if config.get("DEV_MAILBOX"):
         problems.append("DEV_MAILBOX shows every e-mail and SMS on /dev/mailbox: it exists only in `make demo`.")
     return problems

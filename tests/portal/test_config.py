@@ -17,6 +17,7 @@ REAL = {
     "AUDIT_CHAIN_KEY": "a" * 48,
     "VNPAY_HASH_SECRET": "V" * 32,
     "SMS_BACKEND": "brandname",
+    "MAIL_SERVER": "smtp.minhson.example",
     "SMS_SECRET": "S" * 32,
     "PUBLIC_URL": "https://dichvucong.example.gov.vn",
     "SQLALCHEMY_DATABASE_URI": "sqlite://",
@@ -43,6 +44,7 @@ def _keep_the_suite_celery(app):
         ("AUDIT_CHAIN_KEY", "s" * 48, "AUDIT_CHAIN_KEY is the same as SECRET_KEY"),
         ("VNPAY_HASH_SECRET", vnpay.DEMO_HASH_SECRET, "VNPAY_HASH_SECRET is the mock gateway's demo secret"),
         ("DEV_MAILBOX", True, "/dev/mailbox"),
+        ("MAIL_SERVER", "", "every e-mail would be marked sent and reach no one"),
     ],
 )
 def test_outside_the_demo_a_demo_or_missing_secret_stops_the_start(setting, value, told):

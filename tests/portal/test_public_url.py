@@ -15,6 +15,7 @@ PRODUCTION = {
     "AUDIT_CHAIN_KEY": "b" * 40,
     "VNPAY_HASH_SECRET": "c" * 32,
     "SMS_BACKEND": "disabled",
+    "MAIL_SERVER": "smtp.minhson.example",
 }
 
 
