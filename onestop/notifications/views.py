@@ -33,7 +33,8 @@ def inbox_page():
     more = notices[-1].id if len(notices) == inbox.PAGE_SIZE else None
     language = current_language()
     shown = [(notice, inbox.worded(notice, language)) for notice in notices]
-    return render_template("notifications/inbox.html", notices=shown, more=more)
+    problems = preferences.reach_of(current_user).problems
+    return render_template("notifications/inbox.html", notices=shown, more=more, problems=problems)
 
 
 @bp.get("/inbox/<int:notice_id>")

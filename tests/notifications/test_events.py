@@ -116,6 +116,7 @@ def test_critical_news_takes_two_channels_and_a_bad_number_falls_back(app, demo,
     assert [m.channel for m in outbox() if m.event == "message_from_agency"] == ["sms", "email"]
     choices = citizen_client.get("/account/notifications").get_data(as_text=True)
     assert "0241234567" in choices and "không phải số di động" in choices
+    assert "không phải số di động" in citizen_client.get("/inbox").get_data(as_text=True)
 
 
 def test_the_inbox_counts_lists_and_opens_only_one_s_own_notices(app, demo, police, create_citizen):
