@@ -77,7 +77,7 @@ def add_document(
     owner: User, type_code: str, received, title: str, added_by: User | None = None, **details
 ) -> Document:
     """A new document in the owner's warehouse for bytes already in the blob store."""
-    _record_blob(received)
+    record_blob(received)
     document = Document(
         owner_id=owner.id,
         document_type_code=type_code,
@@ -93,7 +93,7 @@ def add_document(
     return document
 
 
-def _record_blob(received) -> None:
+def record_blob(received) -> None:
     """The blob's row, written once: identical bytes uploaded before, or at the same moment, keep theirs.
 
     One statement (INSERT ... ON CONFLICT DO NOTHING, PostgreSQL and SQLite alike) instead of a
