@@ -9,7 +9,6 @@ from onestop.errors import InvalidInput, NotAllowed
 from onestop.feedback import present, queue, services
 from onestop.feedback.forms import AnswerForm, ForwardForm, PublishForm
 from onestop.feedback.views import bp, send_attachment
-from onestop.inputs import row_id
 
 
 @bp.get("/office/feedback")
@@ -97,9 +96,8 @@ def office_forward(feedback_id: int):
     form = _forward_form(ForwardForm(), feedback)
     if not form.validate():
         return _page(feedback, 422, forward=form)
-    to_agency = row_id(form.to_agency.data) if form.to_agency.data.isdigit() else None
     try:
-        services.forward(feedback, current_user, to_agency, form.note.data)
+        services.forward(feedback, current_user, services.chosen_id(form.to_agency.data), form.note.data)
     except InvalidInput as refused:
         form.to_agency.errors.append(refused.message)
         return _page(feedback, 422, forward=form)

@@ -32,6 +32,7 @@ from onestop.feedback.models import (
     FeedbackState,
     PublicAnswer,
 )
+from onestop.inputs import row_id
 from onestop.links import public_link
 from onestop.models import utcnow
 from onestop.notifications.notify import agency_staff, notify
@@ -61,6 +62,14 @@ def normalised_code(text: str | None) -> str:
     """A code as typed ("abcd-efgh 23") in the stored form, or "" for anything that cannot be one."""
     code = _NOT_CODE.sub("", (text or "").upper())
     return code if len(code) == _CODE_SIZE else ""
+
+
+def chosen_id(text: str | None) -> int | None:
+    """A row id chosen in a form's list, or None for anything that cannot be one (then "choose" is asked)."""
+    try:
+        return row_id(text)
+    except ValueError:
+        return None
 
 
 def deadline(province: Province, moment) -> date:

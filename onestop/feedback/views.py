@@ -83,7 +83,7 @@ def new():
             kind=FeedbackKind(form.kind.data),
             title=form.title.data,
             body=form.body.data,
-            agency_id=row_id(form.agency.data) if form.agency.data and form.agency.data.isdigit() else None,
+            agency_id=services.chosen_id(form.agency.data),
             anonymous=bool(form.anonymous.data) and subject.may_be_anonymous,
             attachments=received,
         )
