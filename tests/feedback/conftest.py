@@ -74,3 +74,21 @@ def send_feedback(client, query: str = "", files=(), **fields) -> tuple:
     match = re.search(r'class="code">([A-Z0-9]{10})<', response.get_data(as_text=True))
     feedback = db.session.scalar(db.select(Feedback).where(Feedback.code == match[1])) if match else None
     return response, feedback
+
+
+def sent_feedback(province, citizen, agency_code: str) -> Feedback:
+    """Feedback about an agency, sent and committed through the service (for pages that need one to show)."""
+    from onestop.feedback import services
+    from onestop.feedback.models import FeedbackKind
+
+    feedback = services.send_feedback(
+        province,
+        citizen,
+        services.Subject(),
+        kind=FeedbackKind.QUESTION,
+        title="When is the result due?",
+        body="I filed last week.",
+        agency_id=agency_id(agency_code),
+    )
+    db.session.commit()
+    return feedback

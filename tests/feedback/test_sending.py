@@ -72,7 +72,7 @@ def test_feedback_about_an_application_goes_to_its_agency_from_the_application_p
 ):
     from tests.office.conftest import file_lltp
 
-    citizen, application_id, client = file_lltp(app, create_citizen, fee_category="exempt")
+    _citizen, application_id, client = file_lltp(app, create_citizen, fee_category="exempt")
     timeline = client.get(f"/applications/{application_id}").get_data(as_text=True)
     assert f"/feedback/new?application={application_id}" in timeline
     _response, feedback = send_feedback(client, f"?application={application_id}", kind="complaint")
