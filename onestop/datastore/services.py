@@ -475,7 +475,7 @@ def close_account(user: User, password: str, storage: BlobStorage | None = None)
         db.session.delete(document)
     db.session.flush()
     for sha256 in digests:
-        if db.session.scalar(select(Document.id).where(Document.blob_sha256 == sha256).limit(1)) is None:
+        if not _blob_in_use(sha256):
             db.session.execute(delete(Blob).where(Blob.sha256 == sha256))
             after_commit(_delete_if_unused, storage, sha256)
     # Messages already delivered to the citizen carry their name and address; the confirmation stays to be sent.
@@ -492,6 +492,19 @@ def close_account(user: User, password: str, storage: BlobStorage | None = None)
     user.is_active = False
     end_all_sessions(user)
     db.session.flush()
+
+
+def _blob_in_use(sha256: str) -> bool:
+    """Whether a document, or a file sent with feedback (kept by the agency), still holds these bytes."""
+    from onestop.feedback.models import FeedbackAttachment
+
+    return any(
+        db.session.scalar(select(column).where(digest == sha256).limit(1)) is not None
+        for column, digest in (
+            (Document.id, Document.blob_sha256),
+            (FeedbackAttachment.id, FeedbackAttachment.blob_sha256),
+        )
+    )
 
 
 def _announce_closure(user: User) -> None:

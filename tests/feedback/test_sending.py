@@ -121,3 +121,17 @@ def test_a_staff_account_cannot_send_feedback(app, demo, clock, officers):
     response, feedback = send_feedback(client, agency=str(agency_id(WARD)))
     assert response.status_code == 422 and feedback is None
     assert db.session.scalar(db.select(db.func.count(Feedback.id))) == 0
+
+
+def test_closing_the_account_keeps_the_files_sent_with_feedback(app, demo, clock, officers, create_citizen):
+    from tests.datastore.test_warehouse import put_in_warehouse
+
+    client = signed_in(app, create_citizen())
+    same = pdf_bytes()
+    assert put_in_warehouse(client, content=same).status_code == 302
+    _response, feedback = send_feedback(client, agency=str(agency_id(WARD)), files=[("scan.pdf", same)])
+    closed = post_form(client, "/account/close", {"password": "correct horse 42"})
+    assert closed.status_code == 302 and closed.headers["Location"] == "/account/closed"
+    ward = signed_in(app, officers["ward_clerk"])
+    download = ward.get(f"/office/feedback/{feedback.id}/files/{feedback.attachments[0].id}")
+    assert download.status_code == 200 and download.data == same
