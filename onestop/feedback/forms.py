@@ -61,6 +61,7 @@ class ForwardForm(FlaskForm):
 
 
 class PublishForm(FlaskForm):
+    procedure = SelectField(_l("Procedure page"), validators=[Optional()], validate_choice=False)
     question = TextAreaField(
         _l("Question, as the public will read it"),
         validators=[DataRequired(_l("Write the question as the public will read it.")), max_length(BODY_LENGTH)],

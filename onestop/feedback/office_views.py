@@ -50,6 +50,8 @@ def _page(feedback, status: int = 200, answer=None, forward=None, publish=None):
         publish = PublishForm(formdata=None)
         publish.question.data = published.question if published else feedback.body
         publish.public_answer.data = published.answer if published else feedback.answer
+        publish.procedure.data = str(published.procedure_id) if published else ""
+    _procedure_choices(publish, feedback)
     return (
         render_template(
             "feedback/office_show.html",
@@ -65,6 +67,12 @@ def _page(feedback, status: int = 200, answer=None, forward=None, publish=None):
         ),
         status,
     )
+
+
+def _procedure_choices(form: PublishForm, feedback) -> None:
+    procedures = services.procedures_to_publish_on(feedback)
+    choices = [(str(procedure.id), procedure.display_name()) for procedure in procedures]
+    form.procedure.choices = choices if feedback.procedure_id else [("", _("— choose —")), *choices]
 
 
 @bp.get("/office/feedback/<int:feedback_id>")
@@ -117,9 +125,15 @@ def office_publish(feedback_id: int):
     if not form.validate():
         return _page(feedback, 422, publish=form)
     try:
-        services.publish(feedback, current_user, form.question.data, form.public_answer.data)
+        services.publish(
+            feedback,
+            current_user,
+            form.question.data,
+            form.public_answer.data,
+            services.chosen_id(form.procedure.data),
+        )
     except InvalidInput as refused:
-        form.question.errors.append(refused.message)
+        (form.procedure if form.procedure.data in ("", None) else form.question).errors.append(refused.message)
         return _page(feedback, 422, publish=form)
     flash(_("The question and its answer are on the procedure's page now."), "success")
     return redirect(url_for("feedback.office_show", feedback_id=feedback.id))

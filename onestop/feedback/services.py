@@ -259,11 +259,19 @@ def may_handle(user: User, feedback: Feedback) -> bool:
 
 
 def may_publish(user: User, feedback: Feedback) -> bool:
-    return (
-        may_handle(user, feedback)
-        and user.role_enum in PUBLISHERS
-        and feedback.state_enum is FeedbackState.ANSWERED
-        and feedback.procedure_id is not None
+    return may_handle(user, feedback) and user.role_enum in PUBLISHERS and feedback.state_enum is FeedbackState.ANSWERED
+
+
+def procedures_to_publish_on(feedback: Feedback) -> list[Procedure]:
+    """The procedure pages an answer may go on: the feedback's own, else any active one of the province."""
+    if feedback.procedure is not None:
+        return [feedback.procedure]
+    return list(
+        db.session.scalars(
+            select(Procedure)
+            .where(Procedure.province_id == feedback.province_id, Procedure.is_active)
+            .order_by(Procedure.code)
+        )
     )
 
 
@@ -346,8 +354,14 @@ def rate(feedback: Feedback, satisfied: bool) -> None:
 # --- public answers --------------------------------------------------------------------------------
 
 
-def publish(feedback: Feedback, actor: User, question: str, answer_text: str) -> PublicAnswer:
-    """Publish the question and answer, in the officer's anonymised words, on the procedure's page."""
+def publish(
+    feedback: Feedback, actor: User, question: str, answer_text: str, procedure_id: int | None = None
+) -> PublicAnswer:
+    """Publish the question and answer, in the officer's anonymised words, on a procedure's page.
+
+    Feedback about a procedure or a file goes on that procedure's page; general feedback on the one
+    the officer chooses.
+    """
     if not may_publish(actor, feedback):
         if may_handle(actor, feedback):
             raise NotAllowed(_("Only a leader or the agency administrator can publish an answer."))
@@ -355,18 +369,23 @@ def publish(feedback: Feedback, actor: User, question: str, answer_text: str) ->
     question, answer_text = question.strip(), answer_text.strip()
     if not question or not answer_text or len(question) > BODY_LENGTH or len(answer_text) > BODY_LENGTH:
         raise InvalidInput(_("Write both the question and the answer as the public will read them."))
+    choices = {procedure.id: procedure for procedure in procedures_to_publish_on(feedback)}
+    procedure = feedback.procedure or choices.get(procedure_id)
+    if procedure is None:
+        raise InvalidInput(_("Choose the procedure page the answer goes on."))
     entry = db.session.scalar(select(PublicAnswer).where(PublicAnswer.feedback_id == feedback.id))
     now = utcnow()
     if entry is None:
         entry = PublicAnswer(
             province_id=feedback.province_id,
-            procedure_id=feedback.procedure_id,
+            procedure_id=procedure.id,
             agency_id=feedback.agency_id,
             feedback_id=feedback.id,
             published_by_id=actor.id,
             published_at=now,
         )
         db.session.add(entry)
+    entry.procedure_id = procedure.id
     entry.question, entry.answer, entry.is_published, entry.updated_at = question, answer_text, True, now
     _pages_changed(feedback.province_id)
     db.session.flush()

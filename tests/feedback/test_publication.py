@@ -80,3 +80,20 @@ def test_publishing_an_empty_text_keeps_what_was_typed(app, demo, clock, officer
     page = response.get_data(as_text=True)
     assert QUESTION in page and "error-summary" in page
     assert db.session.scalar(db.select(db.func.count(PublicAnswer.id))) == 0
+
+
+def test_general_feedback_is_published_on_the_procedure_the_leader_chooses(app, demo, clock, officers, create_citizen):
+    from onestop.procedures.models import Procedure
+    from tests.feedback.conftest import WARD, agency_id
+
+    client = signed_in(app, create_citizen())
+    _response, feedback = send_feedback(client, agency=str(agency_id(WARD)))
+    ward = signed_in(app, officers["ward_leader"])
+    page = f"/office/feedback/{feedback.id}"
+    post_form(ward, f"{page}/answer", {"answer": ANSWER}, page=page)
+    data = {"question": QUESTION, "public_answer": ANSWER, "action": "publish"}
+    response = post_form(ward, f"{page}/publish", {**data, "procedure": ""}, page=page)
+    assert response.status_code == 422 and QUESTION in response.get_data(as_text=True)
+    birth = db.session.scalar(db.select(Procedure).where(Procedure.slug == BIRTH_SLUG))
+    assert post_form(ward, f"{page}/publish", {**data, "procedure": str(birth.id)}, page=page).status_code == 302
+    assert QUESTION in app.test_client().get(f"/procedures/{BIRTH_SLUG}").get_data(as_text=True)
