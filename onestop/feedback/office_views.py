@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from onestop import localtime
 from onestop.errors import InvalidInput, NotAllowed
-from onestop.feedback import present, queue, services
+from onestop.feedback import present, publishing, queue, services
 from onestop.feedback.forms import AnswerForm, ForwardForm, PublishForm
 from onestop.feedback.views import bp, send_attachment
 
@@ -45,7 +45,7 @@ def _forward_form(form: ForwardForm | None, feedback) -> ForwardForm:
 
 
 def _page(feedback, status: int = 200, answer=None, forward=None, publish=None):
-    published = services.published_for(feedback)
+    published = publishing.published_for(feedback)
     if publish is None:
         publish = PublishForm(formdata=None)
         publish.question.data = published.question if published else feedback.body
@@ -60,7 +60,7 @@ def _page(feedback, status: int = 200, answer=None, forward=None, publish=None):
             forward_form=_forward_form(forward, feedback),
             publish_form=publish,
             published=published,
-            may_publish=services.may_publish(current_user, feedback),
+            may_publish=publishing.may_publish(current_user, feedback),
             today=localtime.today(),
             p=present,
             office=True,
@@ -70,7 +70,7 @@ def _page(feedback, status: int = 200, answer=None, forward=None, publish=None):
 
 
 def _procedure_choices(form: PublishForm, feedback) -> None:
-    procedures = services.procedures_to_publish_on(feedback)
+    procedures = publishing.procedures_to_publish_on(feedback)
     choices = [(str(procedure.id), procedure.display_name()) for procedure in procedures]
     form.procedure.choices = choices if feedback.procedure_id else [("", _("— choose —")), *choices]
 
@@ -119,13 +119,13 @@ def office_publish(feedback_id: int):
     feedback = services.for_staff(current_user, feedback_id)
     form = PublishForm()
     if request.form.get("action") == "withdraw":
-        services.withdraw(feedback, current_user)
+        publishing.withdraw(feedback, current_user)
         flash(_("The answer was taken off the public pages."), "success")
         return redirect(url_for("feedback.office_show", feedback_id=feedback.id))
     if not form.validate():
         return _page(feedback, 422, publish=form)
     try:
-        services.publish(
+        publishing.publish(
             feedback,
             current_user,
             form.question.data,

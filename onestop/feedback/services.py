@@ -30,7 +30,6 @@ from onestop.feedback.models import (
     FeedbackForward,
     FeedbackKind,
     FeedbackState,
-    PublicAnswer,
 )
 from onestop.inputs import row_id
 from onestop.links import public_link
@@ -49,7 +48,7 @@ _CODE_SIZE = 10
 _NOT_CODE = re.compile(r"[^A-Z0-9]")
 
 
-def _not_found() -> NotFound:
+def not_found() -> NotFound:
     # The same answer whether the feedback does not exist or the reader may not see it.
     return NotFound(_("There is no such feedback."))
 
@@ -113,7 +112,7 @@ def subject_for(
             or application.code is None
             or sender.id not in (application.applicant_id, application.submitter_id)
         ):
-            raise _not_found()
+            raise not_found()
         return Subject(application=application, procedure=application.procedure)
     if procedure_slug:
         procedure = db.session.scalar(
@@ -122,7 +121,7 @@ def subject_for(
             )
         )
         if procedure is None:
-            raise _not_found()
+            raise not_found()
         return Subject(procedure=procedure)
     return Subject()
 
@@ -239,11 +238,11 @@ def for_sender(reader: User | None, code: str | None) -> Feedback:
     code = normalised_code(code)
     feedback = db.session.scalar(select(Feedback).where(Feedback.code == code)) if code else None
     if feedback is None:
-        raise _not_found()
+        raise not_found()
     if feedback.author_id is not None and (
         reader is None or not reader.is_authenticated or reader.id != feedback.author_id
     ):
-        raise _not_found()
+        raise not_found()
     return feedback
 
 
@@ -258,28 +257,11 @@ def may_handle(user: User, feedback: Feedback) -> bool:
     )
 
 
-def may_publish(user: User, feedback: Feedback) -> bool:
-    return may_handle(user, feedback) and user.role_enum in PUBLISHERS and feedback.state_enum is FeedbackState.ANSWERED
-
-
-def procedures_to_publish_on(feedback: Feedback) -> list[Procedure]:
-    """The procedure pages an answer may go on: the feedback's own, else any active one of the province."""
-    if feedback.procedure is not None:
-        return [feedback.procedure]
-    return list(
-        db.session.scalars(
-            select(Procedure)
-            .where(Procedure.province_id == feedback.province_id, Procedure.is_active)
-            .order_by(Procedure.code)
-        )
-    )
-
-
 def for_staff(user: User, feedback_id: int) -> Feedback:
     """Feedback in the officer's agency's queue; NotFound for any other."""
     feedback = db.session.get(Feedback, feedback_id)
     if feedback is None or not may_handle(user, feedback):
-        raise _not_found()
+        raise not_found()
     return feedback
 
 
@@ -295,7 +277,7 @@ def attachment_of(feedback: Feedback, attachment_id: int) -> FeedbackAttachment:
 
 def _check_open(user: User, feedback: Feedback) -> None:
     if not may_handle(user, feedback):
-        raise _not_found()
+        raise not_found()
     if feedback.state_enum is not FeedbackState.OPEN:
         raise InvalidInput(_("This feedback was answered already."))
 
@@ -349,82 +331,3 @@ def rate(feedback: Feedback, satisfied: bool) -> None:
     feedback.satisfied = satisfied
     feedback.rated_at = utcnow()
     db.session.flush()
-
-
-# --- public answers --------------------------------------------------------------------------------
-
-
-def publish(
-    feedback: Feedback, actor: User, question: str, answer_text: str, procedure_id: int | None = None
-) -> PublicAnswer:
-    """Publish the question and answer, in the officer's anonymised words, on a procedure's page.
-
-    Feedback about a procedure or a file goes on that procedure's page; general feedback on the one
-    the officer chooses.
-    """
-    if not may_publish(actor, feedback):
-        if may_handle(actor, feedback):
-            raise NotAllowed(_("Only a leader or the agency administrator can publish an answer."))
-        raise _not_found()
-    question, answer_text = question.strip(), answer_text.strip()
-    if not question or not answer_text or len(question) > BODY_LENGTH or len(answer_text) > BODY_LENGTH:
-        raise InvalidInput(_("Write both the question and the answer as the public will read them."))
-    choices = {procedure.id: procedure for procedure in procedures_to_publish_on(feedback)}
-    procedure = feedback.procedure or choices.get(procedure_id)
-    if procedure is None:
-        raise InvalidInput(_("Choose the procedure page the answer goes on."))
-    entry = db.session.scalar(select(PublicAnswer).where(PublicAnswer.feedback_id == feedback.id))
-    now = utcnow()
-    if entry is None:
-        entry = PublicAnswer(
-            province_id=feedback.province_id,
-            procedure_id=procedure.id,
-            agency_id=feedback.agency_id,
-            feedback_id=feedback.id,
-            published_by_id=actor.id,
-            published_at=now,
-        )
-        db.session.add(entry)
-    entry.procedure_id = procedure.id
-    entry.question, entry.answer, entry.is_published, entry.updated_at = question, answer_text, True, now
-    _pages_changed(feedback.province_id)
-    db.session.flush()
-    return entry
-
-
-def withdraw(feedback: Feedback, actor: User) -> None:
-    """Take a published answer off the procedure page and out of help search."""
-    entry = published_for(feedback)
-    if entry is None or not (may_handle(actor, feedback) and actor.role_enum in PUBLISHERS):
-        raise _not_found()
-    entry.is_published = False
-    entry.updated_at = utcnow()
-    _pages_changed(feedback.province_id)
-    db.session.flush()
-
-
-def _pages_changed(province_id: int) -> None:
-    # Published answers are part of procedure pages, which every process caches per catalogue revision
-    # (portal/cache.py, help search): moving the revision renews them everywhere, in one statement.
-    db.session.execute(
-        Province.__table__.update()
-        .where(Province.id == province_id)
-        .values(catalogue_revision=Province.catalogue_revision + 1)
-    )
-
-
-def published_for(feedback: Feedback) -> PublicAnswer | None:
-    return db.session.scalar(
-        select(PublicAnswer).where(PublicAnswer.feedback_id == feedback.id, PublicAnswer.is_published)
-    )
-
-
-def public_answers(procedure: Procedure) -> list[PublicAnswer]:
-    """The answers published on a procedure's page, newest first."""
-    return list(
-        db.session.scalars(
-            select(PublicAnswer)
-            .where(PublicAnswer.procedure_id == procedure.id, PublicAnswer.is_published)
-            .order_by(PublicAnswer.published_at.desc(), PublicAnswer.id.desc())
-        )
-    )

@@ -9,7 +9,7 @@ from onestop.datastore.backends import storage_from_config
 from onestop.datastore.uploads import UploadRejected, receive_with_settings
 from onestop.errors import InvalidInput, NotAllowed
 from onestop.extensions import limiter
-from onestop.feedback import present, services
+from onestop.feedback import present, publishing, services
 from onestop.feedback.forms import MAX_ATTACHMENTS, FeedbackForm, LookupForm, RatingForm
 from onestop.feedback.models import FeedbackKind
 from onestop.inputs import row_id
@@ -168,4 +168,4 @@ def init_app(app) -> None:
     from onestop.feedback import office_views  # noqa: F401  (its routes join this blueprint)
 
     app.register_blueprint(bp)
-    app.jinja_env.globals["public_answers_for"] = services.public_answers
+    app.jinja_env.globals["public_answers_for"] = publishing.public_answers
