@@ -398,8 +398,9 @@ def _document(document: Document, reads: list[AccessEntry]) -> dict:
 
 
 def export_personal_data(user: User, storage: BlobStorage | None = None) -> BinaryIO:
-    """A ZIP of everything held about the user: profile.json, applications.json, documents.json and
-    each document's file under documents/. Returned open and rewound; the caller closes it.
+    """A ZIP of everything held about the user: profile.json, applications.json, documents.json,
+    feedback.json (what they sent in their name, and the answers) and each document's file under
+    documents/. Returned open and rewound; the caller closes it.
 
     Each file copied into the archive is recorded as a read by the owner, with the reason "export".
     """
@@ -412,6 +413,7 @@ def export_personal_data(user: User, storage: BlobStorage | None = None) -> Bina
             _write_json(archive, "profile.json", _profile(user))
             _write_json(archive, "applications.json", [_application(a) for a in _applications_of(user)])
             _write_json(archive, "documents.json", [_document(d, reads) for d in documents])
+            _write_json(archive, "feedback.json", _feedback_of(user))
             for document in documents:
                 # Scans and photos are compressed already: stored as they are, copied in chunks.
                 entry = zipfile.ZipInfo(_archive_name(document), date_time=document.created_at.timetuple()[:6])
@@ -424,6 +426,27 @@ def export_personal_data(user: User, storage: BlobStorage | None = None) -> Bina
     db.session.flush()
     spool.seek(0)
     return spool
+
+
+def _feedback_of(user: User) -> list[dict]:
+    from onestop.feedback.services import sent_by
+
+    return [
+        {
+            "code": item.code,
+            "kind": item.kind,
+            "title": item.title,
+            "body": item.body,
+            "sent_at": item.sent_at,
+            "application_code": item.application.code if item.application else None,
+            "procedure_code": item.procedure.code if item.procedure else None,
+            "files": [file.filename for file in item.attachments],
+            "answer": item.answer or None,
+            "answered_at": item.answered_at,
+            "satisfied": item.satisfied,
+        }
+        for item in sent_by(user)
+    ]
 
 
 # --- Personal data: closing the account ----------------------------------------------------------

@@ -135,3 +135,16 @@ def test_closing_the_account_keeps_the_files_sent_with_feedback(app, demo, clock
     ward = signed_in(app, officers["ward_clerk"])
     download = ward.get(f"/office/feedback/{feedback.id}/files/{feedback.attachments[0].id}")
     assert download.status_code == 200 and download.data == same
+
+
+def test_the_personal_data_export_holds_the_feedback_sent_in_ones_name(app, demo, clock, officers, create_citizen):
+    import io
+    import json
+    import zipfile
+
+    client = signed_in(app, create_citizen())
+    _response, feedback = send_feedback(client, agency=str(agency_id(WARD)), title="Chậm trả kết quả")
+    response = post_form(client, "/account/export", {})
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    [sent] = json.loads(archive.read("feedback.json"))
+    assert sent["code"] == feedback.code and sent["title"] == "Chậm trả kết quả" and sent["answer"] is None
