@@ -208,7 +208,7 @@ EVENTS: dict[str, Event] = {
             ("code", "title", "from_agency", "to_agency", "note", "due_on", "link"),
             _CITIZEN,
             about_application=False,
-            sample=_FEEDBACK_SAMPLE
+            sample={key: _FEEDBACK_SAMPLE[key] for key in ("code", "title", "link")}
             | {
                 "from_agency": {"vi": "UBND phường Hòa Bình", "en": "Hoa Binh Ward People's Committee"},
                 "to_agency": {"vi": "Sở Tư pháp tỉnh Minh Sơn", "en": "Minh Son Department of Justice"},
