@@ -48,6 +48,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     from onestop import handoff
     from onestop.accounts import views as accounts_views
     from onestop.datastore import views as datastore_views
+    from onestop.feedback import views as feedback_views
     from onestop.help import views as help_views
     from onestop.notifications import deadletter_views, sms_reports
     from onestop.notifications import views as notification_views
@@ -79,6 +80,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     app.register_blueprint(survey_answer_views.bp)
     payment_views.init_app(app)
     help_views.init_app(app)
+    feedback_views.init_app(app)
 
     from onestop import cli
 

@@ -174,6 +174,9 @@ class Config:
     # Help searches per client address: each one is stored for the admin's report, so a flood is refused.
     HELP_SEARCH_RATE_LIMIT = os.environ.get("HELP_SEARCH_RATE_LIMIT", "60 per minute;1000 per hour")
 
+    # Feedback (docs/operations.md, "Feedback"): feedback sent, lookups and marks posted, per client address.
+    FEEDBACK_RATE_LIMIT = os.environ.get("FEEDBACK_RATE_LIMIT", "10 per minute;60 per hour")
+
     # Filing: posts of uploads and submissions per client address.
     UPLOAD_RATE_LIMIT = os.environ.get("UPLOAD_RATE_LIMIT", "30 per minute;300 per hour")
     # Surveys (docs/operations.md, "Surveys"): responses begun, and answer pages posted, per client address.

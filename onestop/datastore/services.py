@@ -77,7 +77,7 @@ def add_document(
     owner: User, type_code: str, received, title: str, added_by: User | None = None, **details
 ) -> Document:
     """A new document in the owner's warehouse for bytes already in the blob store."""
-    _record_blob(received)
+    record_blob(received)
     document = Document(
         owner_id=owner.id,
         document_type_code=type_code,
@@ -93,7 +93,7 @@ def add_document(
     return document
 
 
-def _record_blob(received) -> None:
+def record_blob(received) -> None:
     """The blob's row, written once: identical bytes uploaded before, or at the same moment, keep theirs.
 
     One statement (INSERT ... ON CONFLICT DO NOTHING, PostgreSQL and SQLite alike) instead of a
@@ -398,8 +398,9 @@ def _document(document: Document, reads: list[AccessEntry]) -> dict:
 
 
 def export_personal_data(user: User, storage: BlobStorage | None = None) -> BinaryIO:
-    """A ZIP of everything held about the user: profile.json, applications.json, documents.json and
-    each document's file under documents/. Returned open and rewound; the caller closes it.
+    """A ZIP of everything held about the user: profile.json, applications.json, documents.json,
+    feedback.json (what they sent in their name, and the answers) and each document's file under
+    documents/. Returned open and rewound; the caller closes it.
 
     Each file copied into the archive is recorded as a read by the owner, with the reason "export".
     """
@@ -412,6 +413,7 @@ def export_personal_data(user: User, storage: BlobStorage | None = None) -> Bina
             _write_json(archive, "profile.json", _profile(user))
             _write_json(archive, "applications.json", [_application(a) for a in _applications_of(user)])
             _write_json(archive, "documents.json", [_document(d, reads) for d in documents])
+            _write_json(archive, "feedback.json", _feedback_of(user))
             for document in documents:
                 # Scans and photos are compressed already: stored as they are, copied in chunks.
                 entry = zipfile.ZipInfo(_archive_name(document), date_time=document.created_at.timetuple()[:6])
@@ -424,6 +426,27 @@ def export_personal_data(user: User, storage: BlobStorage | None = None) -> Bina
     db.session.flush()
     spool.seek(0)
     return spool
+
+
+def _feedback_of(user: User) -> list[dict]:
+    from onestop.feedback.services import sent_by
+
+    return [
+        {
+            "code": item.code,
+            "kind": item.kind,
+            "title": item.title,
+            "body": item.body,
+            "sent_at": item.sent_at,
+            "application_code": item.application.code if item.application else None,
+            "procedure_code": item.procedure.code if item.procedure else None,
+            "files": [file.filename for file in item.attachments],
+            "answer": item.answer or None,
+            "answered_at": item.answered_at,
+            "satisfied": item.satisfied,
+        }
+        for item in sent_by(user)
+    ]
 
 
 # --- Personal data: closing the account ----------------------------------------------------------
@@ -475,7 +498,7 @@ def close_account(user: User, password: str, storage: BlobStorage | None = None)
         db.session.delete(document)
     db.session.flush()
     for sha256 in digests:
-        if db.session.scalar(select(Document.id).where(Document.blob_sha256 == sha256).limit(1)) is None:
+        if not _blob_in_use(sha256):
             db.session.execute(delete(Blob).where(Blob.sha256 == sha256))
             after_commit(_delete_if_unused, storage, sha256)
     # Messages already delivered to the citizen carry their name and address; the confirmation stays to be sent.
@@ -492,6 +515,19 @@ def close_account(user: User, password: str, storage: BlobStorage | None = None)
     user.is_active = False
     end_all_sessions(user)
     db.session.flush()
+
+
+def _blob_in_use(sha256: str) -> bool:
+    """Whether a document, or a file sent with feedback (kept by the agency), still holds these bytes."""
+    from onestop.feedback.models import FeedbackAttachment
+
+    return any(
+        db.session.scalar(select(column).where(digest == sha256).limit(1)) is not None
+        for column, digest in (
+            (Document.id, Document.blob_sha256),
+            (FeedbackAttachment.id, FeedbackAttachment.blob_sha256),
+        )
+    )
 
 
 def _announce_closure(user: User) -> None:

@@ -23,6 +23,8 @@ def part_label(passage: Passage) -> str:
         return _("Step %(number)d of how it works", number=passage.number)
     if passage.kind == "faq":
         return _("Frequent question")
+    if passage.kind == "answer":
+        return _("Question answered by the agency")
     if passage.kind == "document":
         return _("Documents to prepare")
     if passage.kind == "fee":

@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from onestop.extensions import db
 from onestop.procedures.models import DocumentType, Procedure
@@ -36,7 +36,7 @@ PER_PROCEDURE = 3
 class Passage:
     """A searchable part of a page: where it leads, what it shows, the words it is found by."""
 
-    kind: str  # summary, step, document, fee, result, faq (later: answer)
+    kind: str  # summary, step, document, fee, result, faq, answer (published by an agency)
     slug: str
     procedure_name: dict
     anchor: str
@@ -123,9 +123,39 @@ def procedure_revision(province: Province) -> tuple:
     return (province.catalogue_revision, province.loaded_at)
 
 
-# Each source: (revision of its data for a province, its passages). Published answers join here.
+def answer_passages(province: Province) -> Iterable[Passage]:
+    """Every question and answer an agency published on a procedure page (onestop/feedback)."""
+    from onestop.feedback.models import PublicAnswer
+
+    rows = db.session.execute(
+        select(PublicAnswer.id, PublicAnswer.question, PublicAnswer.answer, Procedure.slug, Procedure.name)
+        .join(Procedure, Procedure.id == PublicAnswer.procedure_id)
+        .where(PublicAnswer.province_id == province.id, PublicAnswer.is_published, Procedure.is_active)
+        .order_by(PublicAnswer.id)
+    )
+    for number, (ident, question, answer, slug, name) in enumerate(rows, start=1):
+        # The officer writes the public text once, in the language of the question.
+        title, text = {"vi": question}, {"vi": answer}
+        found = frozenset(_texts(title, text))
+        yield Passage("answer", slug, name, f"answer-{ident}", number, title, text, found, frozenset(_texts(name)))
+
+
+def answer_revision(province: Province) -> tuple:
+    from onestop.feedback.models import PublicAnswer
+
+    return tuple(
+        db.session.execute(
+            select(func.count(PublicAnswer.id), func.max(PublicAnswer.updated_at)).where(
+                PublicAnswer.province_id == province.id
+            )
+        ).one()
+    )
+
+
+# Each source: (revision of its data for a province, its passages).
 SOURCES: list[tuple[Callable[[Province], tuple], Callable[[Province], Iterable[Passage]]]] = [
     (procedure_revision, procedure_passages),
+    (answer_revision, answer_passages),
 ]
 
 _indexes: dict[int, tuple[tuple, HelpIndex]] = {}
@@ -202,7 +232,7 @@ def _ids_of(by_word: dict[str, frozenset[int]], phrase: list[str]) -> set[int]:
 
 
 # A little extra for the parts that answer a question most directly.
-_KIND_BONUS = {"faq": 0.3, "summary": 0.2}
+_KIND_BONUS = {"faq": 0.3, "answer": 0.3, "summary": 0.2}
 
 
 def search_help(province: Province, query: str) -> HelpResult:

@@ -57,6 +57,14 @@ _SAMPLE_ITEMS = [
     },
 ]
 
+# Feedback is not always about a file: its events carry their own code, agency and link.
+_FEEDBACK_SAMPLE = {
+    "code": "ABCD23EFGH",
+    "title": "Chưa nhận được kết quả đúng hẹn",
+    "agency": {"vi": "UBND phường Hòa Bình", "en": "Hoa Binh Ward People's Committee"},
+    "link": "https://dichvucong.example.vn/feedback/ABCD23EFGH",
+}
+
 EVENTS: dict[str, Event] = {
     event.name: event
     for event in (
@@ -183,6 +191,48 @@ EVENTS: dict[str, Event] = {
             ("survey_link",),
             _CITIZEN,
             sample={"survey_link": "https://dichvucong.example.vn/s/abc123"},
+        ),
+        Event(
+            "feedback_received",
+            Audience.CITIZEN,
+            _l("Feedback received, with the date it will be answered by"),
+            ("code", "title", "agency", "due_on", "link"),
+            _CITIZEN,
+            about_application=False,
+            sample=_FEEDBACK_SAMPLE | {"due_on": date(2026, 12, 16)},
+        ),
+        Event(
+            "feedback_forwarded",
+            Audience.CITIZEN,
+            _l("Feedback sent on to another agency"),
+            ("code", "title", "from_agency", "to_agency", "note", "due_on", "link"),
+            _CITIZEN,
+            about_application=False,
+            sample={key: _FEEDBACK_SAMPLE[key] for key in ("code", "title", "link")}
+            | {
+                "from_agency": {"vi": "UBND phường Hòa Bình", "en": "Hoa Binh Ward People's Committee"},
+                "to_agency": {"vi": "Sở Tư pháp tỉnh Minh Sơn", "en": "Minh Son Department of Justice"},
+                "note": "Việc cấp phiếu lý lịch tư pháp thuộc Sở Tư pháp.",
+                "due_on": date(2026, 12, 17),
+            },
+        ),
+        Event(
+            "feedback_answered",
+            Audience.CITIZEN,
+            _l("Feedback answered"),
+            ("code", "title", "agency", "link"),
+            _CITIZEN,
+            about_application=False,
+            sample=_FEEDBACK_SAMPLE,
+        ),
+        Event(
+            "staff_new_feedback",
+            Audience.STAFF,
+            _l("New feedback in my agency's queue"),
+            ("code", "title", "agency", "due_on", "link"),
+            _STAFF,
+            about_application=False,
+            sample=_FEEDBACK_SAMPLE | {"due_on": date(2026, 12, 16)},
         ),
         Event(
             "staff_new_application",

@@ -170,6 +170,8 @@ class ProvinceFile(Strict):
     timezone: Annotated[str, AfterValidator(_known_timezone)] = "Asia/Ho_Chi_Minh"
     working_hours: list[WorkingPeriod] = Field(min_length=1)
     cutoff_time: Clock = "15:00"
+    # Working days an agency has to answer feedback, a question or a complaint (onestop/feedback).
+    feedback_days: Annotated[int, Field(ge=1, le=60, strict=True)] = 10
     branding: Branding
     contact: Contact = Contact()
 

@@ -51,7 +51,9 @@ from onestop.notifications.models import Notice
 from onestop.payments import vnpay
 from onestop.procedures.models import Application, ApplicationState
 from onestop.procedures.workflow import Action
+from onestop.provinces.models import Agency
 from tests.conftest import PASSWORD, csrf_token, login
+from tests.feedback.conftest import sent_feedback
 from tests.filing import LLTP, fill_all_steps, pdf_bytes, send, start, upload
 from tests.office.conftest import POLICE, act
 from tests.surveys.conftest import bilingual_survey
@@ -263,6 +265,7 @@ class World:
         applications = [db.session.get(Application, ident) for ident in (draft, waiting, assigned)]
         assert [a.state for a in applications] == [ApplicationState.DRAFT, "submitted", ApplicationState.IN_PROGRESS]
         survey = bilingual_survey(staff[Role.CLERK])  # a published survey of the clerk's, answered once
+        feedback = sent_feedback(db.session.get(Agency, staff[Role.CLERK].agency_id).province, citizen, POLICE)
         self.known = {
             "application_id": [str(application.id) for application in applications],
             "slip_id": [str(slip.id) for slip in applications[2].slips],
@@ -270,7 +273,9 @@ class World:
             "user_id": [str(user.id) for user in staff.values()],
             "step_id": ["applicant", "certificate", "residence"],
             "slug": [LLTP],
-            "code": ["vi", "en", survey.code],
+            "code": ["vi", "en", survey.code, feedback.code],
+            "feedback_id": [str(feedback.id)],
+            "attachment_id": ["1"],
             "token": ["not-a-token"],
             "action": [action.value.replace("_", "-") for action in Action],
             "filename": ["css/site.css"],

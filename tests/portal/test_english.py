@@ -16,6 +16,7 @@ from onestop.accounts.models import Role
 from onestop.extensions import db
 from onestop.notifications.models import Notice
 from onestop.procedures.models import Application
+from tests.feedback.conftest import sent_feedback
 from tests.filing import APPLICANT, CERTIFICATE, LLTP, answer, fill_all_steps, pdf_bytes, start
 from tests.office.conftest import POLICE, act, as_staff, file_lltp
 from tests.paying import SECRET, TMN_CODE, gateway_result, signed, start_paying
@@ -107,6 +108,8 @@ NOT_PAGES = {
     "survey_results.xlsx": "a file download",
     "survey_results.qr": "an image",
     "survey_results.export": "a file download",
+    "feedback.attachment": "a file download",
+    "feedback.office_attachment": "a file download",
 }
 
 
@@ -168,6 +171,7 @@ def world(app, demo, demo_pack, create_citizen, create_staff, monkeypatch):
     db.session.expire_all()
     ids = [application.id for application in db.session.scalars(db.select(Application))]
     survey = bilingual_survey(staff["clerk"])
+    feedback = sent_feedback(demo, db.session.get(Application, paid).applicant, POLICE)
     return {
         "clients": clients,
         "values": {
@@ -185,7 +189,8 @@ def world(app, demo, demo_pack, create_citizen, create_staff, monkeypatch):
             "survey_id": [survey.id],
             "position": [1, 2],
             "key": ["q1", "q2"],
-            "code": [survey.code],
+            "code": [survey.code, feedback.code],
+            "feedback_id": [feedback.id],
             "number": [0, 1],  # a guide's answer (help), a survey's version
         },
         "draft": draft,

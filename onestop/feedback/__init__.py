@@ -1,0 +1,1 @@
+"""Citizens' feedback, questions and complaints (phản ánh, kiến nghị), their answers, and public Q&A."""
