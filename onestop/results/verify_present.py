@@ -12,11 +12,12 @@ from flask import url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from onestop.extensions import db
 from onestop.i18n import localized
 from onestop.provinces.models import Agency
-from onestop.results.models import SignedKind
+from onestop.results.models import SignedDocument, SignedKind
 from onestop.results.revocation import may_revoke
 from onestop.results.verify import UploadProblem, Verification, max_upload_bytes
 from onestop.signing.validation import Problem, SignatureReport
@@ -223,3 +224,44 @@ def present(result: Verification) -> VerifyPage:
     if document.kind == SignedKind.SLIP and page.tone == "good":
         page.explanation = _("The slip carries the electronic seal of the one-stop department that issued it.")
     return page
+
+
+# --- What the applicant sees of a revocation (their application page, their warehouse) ---------------------
+
+
+@dataclass(frozen=True)
+class RevokedNotice:
+    title: str
+    code: str
+    revoked_on: str
+    reason: str
+    url: str
+
+
+def _notice(document: SignedDocument) -> RevokedNotice:
+    return RevokedNotice(
+        localized(document.title),
+        document.verification_code,
+        _when(document.revoked_at),
+        document.revoked_reason,
+        url_for("verify.by_code", code=document.verification_code),
+    )
+
+
+def revoked_of_application(application) -> list[RevokedNotice]:
+    """The application's signed documents that were revoked, newest first."""
+    query = (
+        select(SignedDocument)
+        .where(SignedDocument.application_id == application.id, SignedDocument.revoked_at.is_not(None))
+        .order_by(SignedDocument.revoked_at.desc())
+    )
+    return [_notice(document) for document in db.session.scalars(query)]
+
+
+def revoked_in_warehouse(documents) -> dict[int, RevokedNotice]:
+    """Warehouse documents whose signed original was revoked, by document id (one query for the page)."""
+    ids = [document.id for document in documents]
+    if not ids:
+        return {}
+    query = select(SignedDocument).where(SignedDocument.document_id.in_(ids), SignedDocument.revoked_at.is_not(None))
+    return {document.document_id: _notice(document) for document in db.session.scalars(query)}

@@ -21,7 +21,7 @@ from onestop.forms import REQUIRED, max_length
 from onestop.i18n import localized
 from onestop.results import revocation, verify
 from onestop.results.codes import normalise_code
-from onestop.results.verify_present import present
+from onestop.results.verify_present import present, revoked_in_warehouse, revoked_of_application
 
 bp = Blueprint("verify", __name__)
 
@@ -31,6 +31,11 @@ CODE_HINT = _l("Ten letters and digits, printed under the QR code, for example 7
 @bp.context_processor
 def _form_words() -> dict:
     return {"code_hint": CODE_HINT, "max_mb": verify.max_upload_bytes() // (1024 * 1024)}
+
+
+# Asked by the applicant's pages (filing/timeline.html, datastore/index.html): what of theirs was revoked.
+bp.add_app_template_global(revoked_of_application, "revoked_of_application")
+bp.add_app_template_global(revoked_in_warehouse, "revoked_in_warehouse")
 
 
 def _limit() -> str:
