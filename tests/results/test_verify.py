@@ -65,7 +65,7 @@ def test_the_page_masks_the_name_and_never_shows_the_id_number(app, signed_resul
 
 def test_the_vietnamese_page_is_the_default(app, signed_result):
     page = text(app.test_client().get(f"/v/{signed_result.code}"))
-    assert "Phiếu lý lịch tư pháp số 1" in page and MASKED in page
+    assert "Văn bản thật" in page and "Phiếu lý lịch tư pháp số 1" in page and MASKED in page
 
 
 def test_an_uploaded_copy_is_compared_with_what_was_issued(app, signed_result):
