@@ -6,6 +6,7 @@ stored in the blob store and described by a SignedDocument, as the results flow 
 """
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -96,8 +97,12 @@ def store_signed(app, application_id: int, agency_code: str, pdf: bytes, signer:
 
 @pytest.fixture(scope="session")
 def result_pdf(signing_world, blank_pdf) -> bytes:  # noqa: F811
-    """Signed once per run (signing takes seconds); each test stores it afresh."""
-    return sign_with_sent_code(signing_world, blank_pdf, POLICE, "Ngô Thanh Sơn")
+    """Signed once per run (signing takes seconds); each test stores it afresh.
+
+    In a thread of its own: the browser journeys' Playwright keeps an event loop running in this one.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(sign_with_sent_code, signing_world, blank_pdf, POLICE, "Ngô Thanh Sơn").result()
 
 
 @pytest.fixture
