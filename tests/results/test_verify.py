@@ -140,3 +140,16 @@ def test_lookups_are_rate_limited(app, signed_result, monkeypatch):
     visitor = english(app)
     statuses = [visitor.get(f"/v/{signed_result.code}").status_code for _ in range(4)]
     assert statuses[:3] == [200, 200, 200] and statuses[3] == 429
+
+
+def test_a_replaced_document_links_to_the_newer_one(app, signed_result):
+    from onestop.extensions import db
+    from onestop.results.models import SignedDocument
+    from tests.results.conftest import POLICE, store_signed
+
+    newer = store_signed(app, signed_result.application_id, POLICE, signed_result.pdf + b"\n", "Ngô Thanh Sơn")
+    db.session.get(SignedDocument, signed_result.document_id).replaced_by_id = newer.id
+    db.session.commit()
+    response = english(app).get(f"/v/{signed_result.code}")
+    page = text(response)
+    assert "Replaced by a newer document" in page and f'href="/v/{newer.verification_code}"' in page

@@ -76,3 +76,13 @@ def test_with_sealing_off_the_slip_says_it_is_not_sealed(app, portal_signing, st
     assert document.state == SigningState.FAILED and document.failure == "sealing_off"
     page = english(app).get(f"/v/{document.verification_code}")
     assert page.status_code == 200 and "Issued, but not electronically sealed" in text(page)
+
+
+def test_the_slip_lists_link_to_the_verification_page(app, portal_signing, staff, filed):
+    document, _download = _receipt(app, staff, filed)
+    _citizen, application_id, citizen = filed
+    citizen.get("/lang/en?next=/")
+    timeline = citizen.get(f"/applications/{application_id}").get_data(as_text=True)
+    assert f'href="/v/{document.verification_code}"' in timeline
+    office = as_staff(app, staff["clerk"]).get(f"/office/applications/{application_id}").get_data(as_text=True)
+    assert f'href="/v/{document.verification_code}"' in office
