@@ -83,10 +83,11 @@ def prepare(application: Application, slip: IssuedSlip) -> SignedDocument | None
 
 
 def _unused_code() -> str:
-    while True:
-        code = new_code()
-        if db.session.scalar(select(SignedDocument.id).where(SignedDocument.verification_code == code)) is None:
-            return code
+    with db.session.no_autoflush:  # the slip being issued is flushed with the rest of the workflow's changes
+        while True:
+            code = new_code()
+            if db.session.scalar(select(SignedDocument.id).where(SignedDocument.verification_code == code)) is None:
+                return code
 
 
 def _queue(code: str) -> None:

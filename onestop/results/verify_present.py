@@ -90,9 +90,9 @@ def _signature_checks(report: SignatureReport) -> list[Check]:
     if report.problem == Problem.NO_SIGNATURE:
         return [Check(False, _("The file carries no electronic signature."))]
     if report.changed_after_signing or report.problem == Problem.DAMAGED:
-        intact = Check(False, _("The signature is broken: the file was changed after it was signed."))
-    else:
-        intact = Check(True, _("The signature is intact: the file has not been changed since it was signed."))
+        # Whose certificate it was no longer matters, and a broken signature cannot say it anyway.
+        return [Check(False, _("The signature is broken: the file was changed after it was signed."))]
+    intact = Check(True, _("The signature is intact: the file has not been changed since it was signed."))
     if report.trusted:
         trusted = Check(True, _("The signing certificate is trusted: the province's authority issued it."))
     else:
