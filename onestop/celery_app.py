@@ -42,6 +42,10 @@ def init_celery(app: Flask) -> Celery:
                 "task": "onestop.notifications.digest.send_digests_task",
                 "schedule": crontab(hour=digest_hour, minute=digest_minute),
             },
+            "seal-stale-slips": {
+                "task": "onestop.results.seal.seal_stale_slips",
+                "schedule": 300,
+            },
             "reconcile-payments": {
                 "task": "onestop.payments.tasks.reconcile",
                 "schedule": crontab(hour=reconcile_hour, minute=reconcile_minute),
@@ -52,6 +56,7 @@ def init_celery(app: Flask) -> Celery:
             "onestop.notifications.digest",
             "onestop.payments.tasks",
             "onestop.office.tasks",
+            "onestop.results.seal",
         ],
     )
     celery.set_default()

@@ -212,6 +212,11 @@ class Config:
     SIGNING_CLIENT_SECRET = os.environ.get("SIGNING_CLIENT_SECRET", "")
     SIGNING_TSA_URL = os.environ.get("SIGNING_TSA_URL", "http://127.0.0.1:5004/province/tsa/tsa")
     SIGNING_TRUST_ROOTS = os.environ.get("SIGNING_TRUST_ROOTS", str(VAR_DIR / "pki" / "root.pem"))
+    # Seal the one-stop slips with the receiving agency's seal credential, after the commit (docs/operations.md,
+    # "Verifying a document"); an agency without one issues its slips unsealed, as does SLIP_SEALING=0.
+    SLIP_SEALING = _bool("SLIP_SEALING", True)
+    # The public verification page: looks-ups and uploads per client address.
+    VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "20 per minute;200 per hour")
 
 
 class DemoConfig(Config):
@@ -253,6 +258,8 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
+    # No signing service runs beside most tests: tests/results turns sealing on with one.
+    SLIP_SEALING = False
     CELERY_BROKER_URL = "memory://"
     PUBLIC_URL = "http://localhost"
     DEV_MAILBOX = True

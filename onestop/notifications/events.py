@@ -172,6 +172,19 @@ EVENTS: dict[str, Event] = {
             sample={"result": {"vi": "Giấy khai sinh", "en": "Birth certificate"}},
         ),
         Event(
+            "result_revoked",
+            Audience.CITIZEN,
+            _l("A signed result revoked"),
+            ("document", "verification_code", "reason"),
+            _CITIZEN,
+            critical=True,
+            sample={
+                "document": {"vi": "Phiếu lý lịch tư pháp số 1", "en": "Criminal record certificate no. 1"},
+                "verification_code": "7KQ4-MX29-HP",
+                "reason": "Ghi sai năm sinh của người được cấp phiếu",
+            },
+        ),
+        Event(
             "message_from_agency",
             Audience.CITIZEN,
             _l("New message from the agency"),

@@ -51,7 +51,11 @@ def status_url(application: Application) -> str:
 
 
 def _header(
-    application: Application, issued_at: datetime, officer: str, agency: Agency | None = None
+    application: Application,
+    issued_at: datetime,
+    officer: str,
+    agency: Agency | None = None,
+    verification_code: str = "",
 ) -> slips.SlipHeader:
     agency = agency or application.receiving_agency
     province_name = localized(agency.province.name)
@@ -65,6 +69,8 @@ def _header(
         application_code=application.code,
         status_url=status_url(application),
         timezone=localtime.zone(agency.province).key,
+        verification_code=verification_code,
+        verification_url=public_link("verify.by_code", code=verification_code) if verification_code else "",
     )
 
 
@@ -85,7 +91,9 @@ def issued_slip(slip: IssuedSlip) -> slips.Slip:
     facts = slip.facts
     zone = _zone(application)
     common = {
-        "header": _header(application, slip.issued_at, facts.get("officer", "")),
+        "header": _header(
+            application, slip.issued_at, facts.get("officer", ""), verification_code=facts.get("verification_code", "")
+        ),
         "applicant": _party(facts),
         "procedure_name": facts.get("procedure", ""),
         "received_at": _at(facts.get("accepted_at")) or application.submitted_at,

@@ -290,12 +290,14 @@ def pdf_response(content: bytes, filename: str):
 
 def issued_slip_pdf(application: Application, slip_id: int):
     from onestop.office import slips as slip_records
+    from onestop.results.seal import sealed_pdf
     from onestop.slips.render import render_pdf
 
     slip = next((slip for slip in application.slips if slip.id == slip_id), None)
     if slip is None:
         abort(404)
-    return pdf_response(render_pdf(slip_records.issued_slip(slip)), f"{application.code}-{slip.kind}.pdf")
+    content = sealed_pdf(slip) or render_pdf(slip_records.issued_slip(slip))  # the sealed file once there is one
+    return pdf_response(content, f"{application.code}-{slip.kind}.pdf")
 
 
 @bp.get("/applications/<int:application_id>/slips/<int:slip_id>.pdf")

@@ -71,6 +71,9 @@ class SlipHeader:
     number: str = ""  # the slip's own number ("Số: …"), when the agency numbers them
     officer_title: str = ""  # printed above the signature when the signer acts for someone ("KT. GIÁM ĐỐC")
     timezone: str = "Asia/Ho_Chi_Minh"
+    # The code a third party types on the verification page, and its link (onestop/results/seal.py).
+    verification_code: str = ""
+    verification_url: str = ""
 
     def __post_init__(self) -> None:
         _require_aware(self)

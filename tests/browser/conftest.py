@@ -55,7 +55,9 @@ def live_server(app):
         thread.join(timeout=5)
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps an asyncio loop running in the test thread while it
+# is started, and the tests after the journeys (signing, verification) call asyncio.run() there.
+@pytest.fixture(scope="module")
 def browser():
     if not os.path.exists(CHROMIUM):
         message = f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run browser tests"

@@ -119,4 +119,7 @@ def issue(application: Application, kind: SlipKind, actor: User, **facts) -> Iss
     """Freeze what the slip says at the moment it is issued; the PDF is drawn from these facts."""
     slip = IssuedSlip(kind=kind, issued_by_id=actor.id, facts=slip_facts(application, actor) | facts)
     application.slips.append(slip)
+    from onestop.results.seal import prepare
+
+    prepare(application, slip)  # its verification code, and its seal after the commit
     return slip
