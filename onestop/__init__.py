@@ -79,6 +79,9 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     app.register_blueprint(survey_answer_views.bp)
     payment_views.init_app(app)
     help_views.init_app(app)
+    from onestop.ratings import views as rating_views
+
+    rating_views.init_app(app)
 
     from onestop import cli
 
