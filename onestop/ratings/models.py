@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+import onestop.surveys.models  # noqa: F401  (Survey, SurveyResponse: named by the relationships below)
 from onestop.extensions import db
 from onestop.models import UTCDateTime, utcnow
 

@@ -147,6 +147,7 @@ def _owner(province_id: int) -> User:
 
 def _fill(version, sections: list[dict]) -> None:
     version.sections.clear()
+    db.session.flush()  # the copied questions go before the new ones reuse their keys
     for s_position, section in enumerate(sections, start=1):
         new_section = SurveySection(position=s_position, title=section["title"])
         for q_position, question in enumerate(section["questions"], start=1):
