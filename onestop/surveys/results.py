@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, extract, func, select, union_all
+from sqlalchemy import Select, extract, func, literal_column, select, union_all
 
 from onestop import localtime
 from onestop.extensions import db
@@ -197,18 +197,20 @@ def _counts(question_ids: list[int], period: Period) -> list[tuple]:
         ).all()
     )
     rows = []
+    # One expression, no bound parameter: PostgreSQL must see the GROUP BY term as the selected one.
+    choice_key = func.coalesce(SurveyAnswer.choice, literal_column("''"))
     for question_id, row_key, choice, count, total, low, high in db.session.execute(
         select(
             SurveyAnswer.question_id,
             SurveyAnswer.row_key,
-            func.coalesce(SurveyAnswer.choice, ""),
+            choice_key,
             func.count(),
             func.sum(SurveyAnswer.number),
             func.min(SurveyAnswer.number),
             func.max(SurveyAnswer.number),
         )
         .where(*where)
-        .group_by(SurveyAnswer.question_id, SurveyAnswer.row_key, func.coalesce(SurveyAnswer.choice, ""))
+        .group_by(SurveyAnswer.question_id, SurveyAnswer.row_key, choice_key)
     ):
         rows.append((question_id, row_key, choice, count, people.pop(question_id, 0), total, low, high))
     return rows
