@@ -61,6 +61,9 @@ def test_results_of_the_rating_survey_filter_by_procedure_and_agency(app, staff,
     csv = admin.get(f"/office/surveys/{survey.id}/results.csv", query_string={"agency": ward.id}).get_data(as_text=True)
     assert "Phải chờ lâu" in csv and "Rất nhanh" not in csv
 
+    builder_page = admin.get(f"/office/surveys/{survey.id}").get_data(as_text=True)
+    assert f"/s/{survey.code}" not in builder_page and "/qr.png" not in builder_page  # no public short link
+
     bad = admin.get(url, query_string={"agency": "999999"})
     assert bad.status_code == 422 and "Rất nhanh" in bad.get_data(as_text=True)  # the whole survey, with a message
 
