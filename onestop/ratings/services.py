@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from onestop import localtime
 from onestop.accounts.models import User
+from onestop.audit.services import record
 from onestop.errors import NotAllowed, NotFound
 from onestop.extensions import db
 from onestop.links import public_link
@@ -134,6 +135,8 @@ def open_at_counter(clerk: User, application: Application) -> RatingInvitation:
         raise NotAllowed(_("This service has been rated already."))
     invitation.counter_token = secrets.token_urlsafe(24)
     invitation.counter_expires_at = utcnow() + COUNTER_LINK_LIFETIME
+    # Who handed the tablet over stays on record, since the rating then names the officers it is about.
+    record("rating_opened_at_counter", "application", application.id, clerk.id)
     return invitation
 
 

@@ -14,7 +14,7 @@ from onestop.ratings import present, services
 from onestop.ratings.models import RatingChannel, RatingInvitation
 from onestop.surveys import answering
 from onestop.surveys import present as survey_present
-from onestop.surveys.answer_views import _values_from_answers, _values_from_form
+from onestop.surveys.answer_views import values_from_answers, values_from_form
 from onestop.surveys.answering import AlreadyAnswered
 from onestop.surveys.builder import live_version
 from onestop.surveys.forms import ConfirmForm
@@ -96,7 +96,7 @@ def _answer(invitation: RatingInvitation, channel: RatingChannel, token: str, nu
                 else:
                     return redirect(url_for(thanks_endpoint, token=token))
     values = (
-        _values_from_form(questions) if errors else _values_from_answers(answering.stored_answers(response), questions)
+        values_from_form(questions) if errors else values_from_answers(answering.stored_answers(response), questions)
     )
     return render_template(
         "surveys/answer_page.html",
