@@ -105,3 +105,15 @@ def test_another_agency_cannot_open_the_counter_rating(app, staff, filed):
     token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
     data = {"csrf_token": token[1]} if token else {}
     assert ward.post(f"/office/applications/{application_id}/rating/counter", data=data).status_code in (400, 404)
+
+
+def test_the_rating_page_and_box_read_in_english(app, staff, filed, client):
+    _citizen, application_id, citizen_client = filed
+    deliver_result(app, staff, application_id)
+    citizen_client.get(f"/lang/en?next=/applications/{application_id}")
+    box = citizen_client.get(f"/applications/{application_id}").get_data(as_text=True)
+    assert "Rate this service" in box and "Đánh giá việc giải quyết" not in box
+    client.get("/lang/en?next=/")
+    page = client.get(_path(link_in(invitation_mail()[0].body)) + "/1").get_data(as_text=True)
+    assert "Overall, how satisfied are you" in page and "Was your application handled by the promised date?" in page
+    assert "Nhìn chung" not in page and "hài lòng" not in page
