@@ -83,6 +83,9 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     payment_views.init_app(app)
     help_views.init_app(app)
     feedback_views.init_app(app)
+    from onestop.ratings import views as rating_views
+
+    rating_views.init_app(app)
 
     from onestop import cli
 

@@ -460,6 +460,8 @@ class Pack:
     messages: Any = None  # pack_messages.MessagesFile: the province's own wording of notifications
     # help.yaml: abbreviations and the guide (onestop.help.packspec.HelpFile); None before it is read.
     help: Any = None
+    # rating.yaml and ratings/<procedure>.yaml, read by onestop.ratings.packspec: {procedure code or "": survey}.
+    ratings: dict = field(default_factory=dict)
     # Where each procedure and staff entry came from, for problems found while applying.
     origins: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
 
@@ -753,6 +755,9 @@ def read_pack(path: str | Path) -> Pack:
     _check_forms(procedures, units_file, units_lines, problems)
     if help_file is not None:
         check_help(help_file, help_lines, problems)
+    from onestop.ratings.packspec import read_ratings
+
+    ratings = read_ratings(root, {proc.code for proc, _name, _lines in procedures}, problems)
     if province is not None and agencies_file is not None and units_file is not None:
         _check_serves(agencies_file.agencies, agency_lines, units_file.units, problems)
         for procedure, name, lines in procedures:
@@ -782,6 +787,7 @@ def read_pack(path: str | Path) -> Pack:
         units=units_file.units,
         messages=messages_file,
         help=help_file,
+        ratings=ratings,
     )
 
 

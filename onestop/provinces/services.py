@@ -94,6 +94,11 @@ def apply_pack(pack: Pack) -> LoadReport:
 
         if apply_messages(province.id, pack.messages):
             report.count(report.updated, "messages")
+    if pack.ratings:
+        from onestop.ratings.packspec import apply_ratings
+
+        for _changed in range(apply_ratings(pack.ratings, province.id)):
+            report.count(report.updated, "rating surveys")
     if catalogue_changed:
         province.catalogue_revision = (province.catalogue_revision or 0) + 1
     if report.changed:

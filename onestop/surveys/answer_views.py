@@ -112,7 +112,7 @@ def _typed(stored: list[SurveyAnswer]) -> str:
     return ""
 
 
-def _values_from_answers(answers: dict[int, list[SurveyAnswer]], questions) -> dict[str, dict]:
+def values_from_answers(answers: dict[int, list[SurveyAnswer]], questions) -> dict[str, dict]:
     values = {}
     for question in questions:
         stored = answers.get(question.id, [])
@@ -125,7 +125,7 @@ def _values_from_answers(answers: dict[int, list[SurveyAnswer]], questions) -> d
     return values
 
 
-def _values_from_form(questions) -> dict[str, dict]:
+def values_from_form(questions) -> dict[str, dict]:
     values = {}
     for question in questions:
         name = f"q-{question.key}"
@@ -183,7 +183,7 @@ def page(code: str, number: int):
                 else:
                     return redirect(url_for("answers.thanks", code=survey.code))
     values = (
-        _values_from_form(questions) if errors else _values_from_answers(answering.stored_answers(response), questions)
+        values_from_form(questions) if errors else values_from_answers(answering.stored_answers(response), questions)
     )
     return render_template(
         "surveys/answer_page.html",

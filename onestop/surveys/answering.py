@@ -23,7 +23,9 @@ from onestop.extensions import db
 from onestop.models import utcnow
 from onestop.surveys import tally
 from onestop.surveys.builder import live_version
+from onestop.surveys.contacts import check_contact
 from onestop.surveys.models import (
+    QuestionKind,
     Survey,
     SurveyAnswer,
     SurveyQuestion,
@@ -48,7 +50,7 @@ class AlreadyAnswered(Conflict):
 
 def survey_by_code(code: str) -> Survey:
     survey = db.session.scalar(select(Survey).where(Survey.code == code.lower()))
-    if survey is None or live_version(survey) is None:
+    if survey is None or survey.for_ratings or live_version(survey) is None:
         raise NotFound(_("There is no survey at this address."))
     return survey
 
@@ -161,7 +163,13 @@ def save_section(
     errors: dict[str, str] = {}
     readings = {}
     for question in shown_questions(response, section):
-        values, problem = read_answer(question, form, getlist)
+        if question.kind == QuestionKind.VERIFIED_CONTACT:
+            name = f"q-{question.key}"
+            values, problem = check_contact(
+                response, question, form.get(name, ""), form.get(f"{name}-code", ""), may_send=enforce_required
+            )
+        else:
+            values, problem = read_answer(question, form, getlist)
         if problem is None and enforce_required and question.required and not is_complete(question, values):
             problem = _("Answer this question.")
         if problem:

@@ -42,7 +42,11 @@ def table(version: SurveyVersion, period: Period) -> Iterator[list[object]]:
     answers = db.session.execute(
         select(SurveyResponse.id, SurveyResponse.submitted_at, SurveyAnswer)
         .join(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id, isouter=True)
-        .where(SurveyResponse.version_id == version.id, *_in_period(SurveyResponse.submitted_at, period))
+        .where(
+            SurveyResponse.version_id == version.id,
+            *_in_period(SurveyResponse.submitted_at, period),
+            *([SurveyResponse.id.in_(period.responses)] if period.responses is not None else []),
+        )
         .order_by(SurveyResponse.submitted_at, SurveyResponse.id, SurveyAnswer.id)
         .execution_options(yield_per=2000)
     )

@@ -34,6 +34,7 @@ KIND_TITLES = {
     QuestionKind.NUMBER: _l("Number"),
     QuestionKind.DATE: _l("Date"),
     QuestionKind.GRID: _l("Grid of ratings (1 to 5 per row)"),
+    QuestionKind.VERIFIED_CONTACT: _l("Phone or e-mail, confirmed with a one-time code"),
 }
 
 

@@ -8,7 +8,7 @@ text or a day per question, and per grid row), so that results are counted by GR
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onestop.extensions import db
@@ -25,6 +25,8 @@ class QuestionKind(enum.StrEnum):
     NUMBER = "number"
     DATE = "date"
     GRID = "grid"
+    # A phone number or e-mail address that counts only once the person typed the one-time code sent to it.
+    VERIFIED_CONTACT = "verified_contact"
 
 
 # Kinds whose answers are choice keys: they can be counted, charted and named by a show-if rule.
@@ -49,6 +51,9 @@ class Survey(db.Model):
     # Submitted responses, raised by one conditional UPDATE per submit so that the cap holds under concurrency.
     response_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A province's service-rating survey (onestop.ratings): answered only through an application's rating
+    # link, never at its short link, so every answer belongs to one application.
+    for_ratings: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     owner = relationship("User")
     versions: Mapped[list["SurveyVersion"]] = relationship(
@@ -199,3 +204,21 @@ class SurveyDay(db.Model):
     version_id: Mapped[int] = mapped_column(ForeignKey("survey_version.id", ondelete="CASCADE"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     responses: Mapped[int] = mapped_column(default=0)
+
+
+class SurveyContactCode(db.Model):
+    """A one-time code sent to a contact typed in a verified-contact question; the answer counts once it matches."""
+
+    __tablename__ = "survey_contact_code"
+    __table_args__ = (Index("ix_survey_contact_code_sent", "response_id", "question_id", "sent_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("survey_response.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("survey_question.id", ondelete="CASCADE"))
+    contact: Mapped[str] = mapped_column(String(200), index=True)
+    code_hash: Mapped[str] = mapped_column(String(300))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)
+    # Set when the right code was typed: the code cannot be used again, the contact stays verified.
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

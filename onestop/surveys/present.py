@@ -46,6 +46,11 @@ def can_close(survey: Survey) -> bool:
     return availability(survey) in (Availability.OPEN, Availability.NOT_YET_OPEN, Availability.FULL)
 
 
+def has_short_link(survey: Survey) -> bool:
+    """A rating survey is answered only through each application's invitation, never at a short link."""
+    return not survey.for_ratings
+
+
 def kind_title(question: SurveyQuestion) -> str:
     return str(KIND_TITLES[QuestionKind(question.kind)])
 

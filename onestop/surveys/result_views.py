@@ -51,13 +51,45 @@ def _version(survey) -> SurveyVersion:
     return builder.live_version(survey) or builder.shown_version(survey)
 
 
-def _period() -> tuple[results.Period, dict[str, str]]:
+def _chosen(name: str, offered: list) -> tuple[int | None, str | None]:
+    text = request.args.get(name, "").strip()
+    if not text:
+        return None, None
+    try:
+        chosen = whole_number(text, 2**31 - 1)
+    except ValueError:
+        chosen = None
+    if chosen not in {choice.id for choice in offered}:
+        return None, _("Choose one of the names in the list.")
+    return chosen, None
+
+
+def _period(survey=None) -> tuple[results.Period, dict[str, str]]:
+    """The dates asked for and, for a rating survey, the procedure and agency (ids among those rated)."""
     first, first_problem = _day("from")
     last, last_problem = _day("to")
     problems = {name: problem for name, problem in (("from", first_problem), ("to", last_problem)) if problem}
     if first and last and last < first:
         problems["to"] = _("The last day must not be before the first day.")
-    return results.Period(first, last), problems
+    responses = None
+    if survey is not None and survey.for_ratings:
+        from onestop.ratings import filters
+
+        procedures, agencies = filters.choices(survey)
+        procedure_id, problems["procedure"] = _chosen("procedure", procedures)
+        agency_id, problems["agency"] = _chosen("agency", agencies)
+        problems = {name: problem for name, problem in problems.items() if problem}
+        responses = filters.responses_for(procedure_id, agency_id)
+    return results.Period(first, last, responses), problems
+
+
+def _rating_filters(survey) -> dict:
+    if not survey.for_ratings:
+        return {"procedures": [], "agencies": []}
+    from onestop.ratings import filters
+
+    procedures, agencies = filters.choices(survey)
+    return {"procedures": procedures, "agencies": agencies}
 
 
 @bp.get("/<int:survey_id>/results")
@@ -65,7 +97,7 @@ def _period() -> tuple[results.Period, dict[str, str]]:
 def show(survey_id: int):
     survey = builder.survey_for_reader(current_user, survey_id)
     version = _version(survey)
-    period, problems = _period()
+    period, problems = _period(survey)
     if problems:
         period = results.Period()
     try:
@@ -109,13 +141,14 @@ def show(survey_id: int):
         search=search,
         problems=problems,
         is_owner=survey.owner_id == current_user.id,
+        rating_filters=_rating_filters(survey),
     ), status
 
 
 def _download(survey_id: int, kind: str):
     survey = builder.survey_for_reader(current_user, survey_id)
     version = _version(survey)
-    period, problems = _period()
+    period, problems = _period(survey)
     if problems:
         abort(400)
     name = f"survey-{survey.code}-v{version.number}"

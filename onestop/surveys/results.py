@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import extract, func, select, union_all
+from sqlalchemy import Select, extract, func, literal_column, select, union_all
 
 from onestop import localtime
 from onestop.extensions import db
@@ -23,6 +23,7 @@ from onestop.surveys.models import (
     SurveyAnswer,
     SurveyDay,
     SurveyQuestion,
+    SurveyResponse,
     SurveyTally,
     SurveyVersion,
 )
@@ -33,10 +34,15 @@ TEXT_PAGE = 50
 
 @dataclass(frozen=True)
 class Period:
-    """Submitted from the start of `first` to the end of `last`, both province days; either may be open."""
+    """Submitted from the start of `first` to the end of `last`, both province days; either may be open.
+
+    `responses`, when set, is a SELECT of the response ids to count (a rating survey filtered by procedure or
+    agency): the running tallies know no such thing, so those results are counted from the answers themselves.
+    """
 
     first: date | None = None
     last: date | None = None
+    responses: Select | None = None
 
     def bounds(self) -> tuple[datetime | None, datetime | None]:
         zone = localtime.zone()
@@ -100,6 +106,16 @@ def _days(column, period: Period) -> list:
 
 
 def response_total(version: SurveyVersion, period: Period) -> int:
+    if period.responses is not None:
+        return db.session.scalar(
+            select(func.count())
+            .select_from(SurveyResponse)
+            .where(
+                SurveyResponse.version_id == version.id,
+                SurveyResponse.id.in_(period.responses),
+                *_in_period(SurveyResponse.submitted_at, period),
+            )
+        )
     return db.session.scalar(
         select(func.coalesce(func.sum(SurveyDay.responses), 0)).where(
             SurveyDay.version_id == version.id, *_days(SurveyDay.day, period)
@@ -118,20 +134,7 @@ def question_results(version: SurveyVersion, period: Period) -> list[QuestionRes
     if not results:
         return []
     tallies: dict[tuple[int, str], dict[str, int]] = {}
-    rows = db.session.execute(
-        select(
-            SurveyTally.question_id,
-            SurveyTally.row_key,
-            SurveyTally.choice,
-            func.sum(SurveyTally.count),
-            func.sum(SurveyTally.respondents),
-            func.sum(SurveyTally.total),
-            func.min(SurveyTally.low),
-            func.max(SurveyTally.high),
-        )
-        .where(SurveyTally.question_id.in_(list(results)), *_days(SurveyTally.day, period))
-        .group_by(SurveyTally.question_id, SurveyTally.row_key, SurveyTally.choice)
-    )
+    rows = _counts(list(results), period) if period.responses is not None else _tallied(list(results), period)
     sums: dict[int, list] = {}
     for question_id, row_key, choice, count, respondents, total, low, high in rows:
         tallies.setdefault((question_id, row_key), {})[choice] = int(count)
@@ -160,6 +163,59 @@ def question_results(version: SurveyVersion, period: Period) -> list[QuestionRes
     return [results[question.id] for question in questions]
 
 
+def _tallied(question_ids: list[int], period: Period):
+    return db.session.execute(
+        select(
+            SurveyTally.question_id,
+            SurveyTally.row_key,
+            SurveyTally.choice,
+            func.sum(SurveyTally.count),
+            func.sum(SurveyTally.respondents),
+            func.sum(SurveyTally.total),
+            func.min(SurveyTally.low),
+            func.max(SurveyTally.high),
+        )
+        .where(SurveyTally.question_id.in_(question_ids), *_days(SurveyTally.day, period))
+        .group_by(SurveyTally.question_id, SurveyTally.row_key, SurveyTally.choice)
+    )
+
+
+def _counts(question_ids: list[int], period: Period) -> list[tuple]:
+    """The tallies' rows counted from the answers of the chosen responses (one GROUP BY, and one for respondents).
+
+    Respondents are put on the first row of each question, as the tallies do; dates have no range here."""
+    where = [
+        SurveyAnswer.question_id.in_(question_ids),
+        SurveyAnswer.response_id.in_(period.responses),
+        *_in_period(SurveyAnswer.submitted_at, period),
+    ]
+    people = dict(
+        db.session.execute(
+            select(SurveyAnswer.question_id, func.count(func.distinct(SurveyAnswer.response_id)))
+            .where(*where)
+            .group_by(SurveyAnswer.question_id)
+        ).all()
+    )
+    rows = []
+    # One expression, no bound parameter: PostgreSQL must see the GROUP BY term as the selected one.
+    choice_key = func.coalesce(SurveyAnswer.choice, literal_column("''"))
+    for question_id, row_key, choice, count, total, low, high in db.session.execute(
+        select(
+            SurveyAnswer.question_id,
+            SurveyAnswer.row_key,
+            choice_key,
+            func.count(),
+            func.sum(SurveyAnswer.number),
+            func.min(SurveyAnswer.number),
+            func.max(SurveyAnswer.number),
+        )
+        .where(*where)
+        .group_by(SurveyAnswer.question_id, SurveyAnswer.row_key, choice_key)
+    ):
+        rows.append((question_id, row_key, choice, count, people.pop(question_id, 0), total, low, high))
+    return rows
+
+
 def _lines(question: SurveyQuestion, counts: dict[str, int], whole: int) -> tuple[list[Line], float | None]:
     lines = [
         Line(localized(choice), counts.get(choice["key"], 0), _percent(counts.get(choice["key"], 0), whole))
@@ -173,6 +229,8 @@ def _lines(question: SurveyQuestion, counts: dict[str, int], whole: int) -> tupl
 
 def monthly_responses(version: SurveyVersion, period: Period) -> list[tuple[str, int]]:
     """Responses submitted per province month, oldest first."""
+    if period.responses is not None:
+        return []  # the monthly trend is of all the survey's responses; a filtered page shows the totals only
     year, month = extract("year", SurveyDay.day).label("year"), extract("month", SurveyDay.day).label("month")
     rows = db.session.execute(
         select(year, month, func.sum(SurveyDay.responses))
@@ -210,6 +268,8 @@ def text_answers(
             (SurveyAnswer.choice.is_(None)) | (SurveyAnswer.choice == OTHER),
             *_in_period(SurveyAnswer.submitted_at, period),
         )
+        if period.responses is not None:
+            part = part.where(SurveyAnswer.response_id.in_(period.responses))
         if escaped:
             part = part.where(func.lower(SurveyAnswer.text).like(f"%{escaped}%", escape="\\"))
         parts.append(

@@ -124,7 +124,7 @@ def test_publishing_needs_questions(clerk):
     survey_id = new_survey(clerk)
     response = post_action(clerk, survey_id, "publish")
     assert response.status_code == 422
-    assert db.session.scalar(db.select(SurveyVersion.published_at)) is None
+    assert db.session.scalar(db.select(SurveyVersion.published_at).where(SurveyVersion.survey_id == survey_id)) is None
 
 
 def test_a_question_moves_to_another_section_and_sections_are_renamed(clerk):

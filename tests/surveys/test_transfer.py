@@ -69,7 +69,7 @@ def test_a_bad_file_is_refused_with_plain_messages(clerk):
     assert response.status_code == 422
     assert "Title: the Vietnamese text (vi) is missing." in html
     assert "Section 1, question 1: unknown kind of question." in html
-    assert db.session.scalar(db.select(db.func.count()).select_from(Survey)) == 0
+    assert db.session.scalar(db.select(db.func.count()).select_from(Survey).where(Survey.for_ratings.is_(False))) == 0
 
 
 def test_an_imported_loop_or_forward_rule_is_refused_naming_the_question(clerk):
@@ -103,4 +103,4 @@ def test_an_imported_loop_or_forward_rule_is_refused_naming_the_question(clerk):
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Question Q1 (Một) depends on question Q2, which is not in an earlier section." in html
-    assert db.session.scalar(db.select(db.func.count()).select_from(Survey)) == 0
+    assert db.session.scalar(db.select(db.func.count()).select_from(Survey).where(Survey.for_ratings.is_(False))) == 0
