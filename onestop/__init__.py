@@ -45,8 +45,10 @@ def create_app(config: type | Mapping | None = None) -> Flask:
 
     import onestop.audit.services  # its session hooks audit every history event and document read
     import onestop.results.models  # noqa: F401  (signed documents: registered before any view imports them)
+    import onestop.dashboards.models  # noqa: F401  (the dashboards' tables, for migrations and the CLI)
     from onestop import handoff
     from onestop.accounts import views as accounts_views
+    from onestop.dashboards import views as dashboard_views
     from onestop.datastore import views as datastore_views
     from onestop.help import views as help_views
     from onestop.notifications import deadletter_views, sms_reports
@@ -77,6 +79,8 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     app.register_blueprint(survey_views.bp)
     app.register_blueprint(survey_result_views.bp)
     app.register_blueprint(survey_answer_views.bp)
+    app.register_blueprint(dashboard_views.bp)
+    app.register_blueprint(dashboard_views.public_bp)
     payment_views.init_app(app)
     help_views.init_app(app)
 

@@ -34,9 +34,7 @@ class SignedDocument(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[SignedKind] = mapped_column(String(20))
-    application_id: Mapped[int | None] = mapped_column(
-        ForeignKey("application.id", ondelete="SET NULL"), index=True
-    )
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id", ondelete="SET NULL"), index=True)
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
     title: Mapped[dict] = mapped_column(JSON, default=dict)  # {vi, en}: "Phiếu lý lịch tư pháp"
     # What a verifier types or what the QR code carries: short, unambiguous, unique.
