@@ -3,18 +3,19 @@
 All times are 09:00 in Vietnam (02:00 UTC); November 2026 has no holiday; each procedure takes 5
 working days, the day of receipt not counted. Police, November 2026:
 
-| file | filed | clock | ended | counts as |
-|---|---|---|---|---|
-| A1 | online Mon 2 | start 2 -> due Mon 9 | result online Fri 6; fee paid online | on time, 4 working days |
-| A2 | online Mon 2 | start 2 -> due Mon 9; apology (new date 12) | result at the counter Wed 11; fee not paid online | late (the apology does not make it on time), 7 days |
-| A3 | counter Tue 3 | start 3, stopped Wed 4 (supplement), start again Mon 9 -> due Mon 16 | result online Fri 13 | on time thanks to the stopped clock, 1 + 4 = 5 days |
-| A4 | online Wed 4 | start 4 -> due Wed 11 | refused in processing Thu 5 | on time, refused, 1 day |
-| A5 | online Thu 5 | never accepted | refused at reception Thu 5 | refused, not decided |
-| A6 | online Fri 6 at the ward | - | sent on to the police Fri 6, still waiting | the ward's transfer; the police's arrival |
-| A7 | online Tue 10 | start 10 -> due Tue 17 | still in progress | overdue now |
-| A9 | online Thu 12, reusing a paper held since October | - | waiting | reused |
-| A10 | counter Thu 12, a procedure offered only partly online | - | waiting | not a full-process procedure |
-| A8 | draft | | | not counted |
+- A1: online Mon 2; clock from 2, due Mon 9; result online Fri 6; fee paid online. On time, 4 working days.
+- A2: online Mon 2; due Mon 9, then an apology with a new date (12); result at the counter Wed 11; fee not
+  paid online. Late (the apology does not make it on time), 7 days.
+- A3: at the counter Tue 3; clock from 3, stopped Wed 4 for a supplement, started again Mon 9, due Mon 16;
+  result online Fri 13. On time thanks to the stopped clock, 1 + 4 = 5 days.
+- A4: online Wed 4; due Wed 11; refused during processing Thu 5. On time, refused, 1 day.
+- A5: online Thu 5; never accepted; refused at reception Thu 5. Refused, not decided.
+- A6: online Fri 6 at the ward, sent on to the police the same day, waiting. The ward's transfer, the
+  police's arrival.
+- A7: online Tue 10; due Tue 17; still in progress. Overdue now.
+- A9: online Thu 12, reusing a paper held since October; waiting. Reused.
+- A10: at the counter Thu 12, for a procedure offered only partly online; waiting.
+- A8: a draft. Not counted.
 
 Received 9 (online 7; of full-process procedures 8, online 7; reusing 1). Decided 4: on time 3, late 1.
 Refused 2. Results 3, online 2. With a fee 2, paid online 1. Overdue now 1. Working days 4, 7, 5, 1:

@@ -98,7 +98,8 @@ def _page(client, url, params=None):
 def test_the_leader_sees_each_indicator_with_its_numbers_and_the_files_behind_it(month, app, people):
     client = app.test_client()
     login(client, people["leader"].email)
-    response, html = _page(client, "/office/dashboard", {**NOVEMBER, "lang": "en"})
+    client.get("/lang/en?next=/")
+    response, html = _page(client, "/office/dashboard", NOVEMBER)
     assert response.status_code == 200
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
     assert "Files decided on time 75%" in text
@@ -148,11 +149,12 @@ def test_every_list_holds_as_many_files_as_its_figure_counts(month, app, people)
 def test_the_province_admin_sees_the_province_and_each_agency(month, app, people):
     client = app.test_client()
     login(client, people["admin"].email)
-    response, html = _page(client, "/office/dashboard", {**NOVEMBER, "lang": "en"})
+    client.get("/lang/en?next=/")
+    response, html = _page(client, "/office/dashboard", NOVEMBER)
     assert response.status_code == 200
     assert "Agencies" in html
     ward = _agency(WARD)
-    response, html = _page(client, f"/office/dashboard/agency/{ward}", {**NOVEMBER, "lang": "en"})
+    response, html = _page(client, f"/office/dashboard/agency/{ward}", NOVEMBER)
     assert response.status_code == 200
     _, transferred = _page(client, "/office/dashboard/files/transferred", {**NOVEMBER, "agency": ward})
     assert "MS-A6" in transferred
