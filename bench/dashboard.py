@@ -308,9 +308,7 @@ def main() -> int:
         if failures:
             report_failures(failures, server)
             return 1
-        print(
-            "\nThe province page stated this year's received files and the drill-down its late files as SQL counts them."
-        )
+        print("\nThe province page stated this year's received files and the drill-down its late files, as SQL counts.")
         return 0 if met or args.smoke else 2
     finally:
         clean_up([server] if server else [], folder, args.keep)

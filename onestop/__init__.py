@@ -44,8 +44,8 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     errors.register_error_handlers(app)
 
     import onestop.audit.services  # its session hooks audit every history event and document read
+    import onestop.dashboards.models
     import onestop.results.models  # noqa: F401  (signed documents: registered before any view imports them)
-    import onestop.dashboards.models  # noqa: F401  (the dashboards' tables, for migrations and the CLI)
     from onestop import handoff
     from onestop.accounts import views as accounts_views
     from onestop.dashboards import views as dashboard_views
