@@ -93,7 +93,7 @@ FACTS = f"""
 DAYS = """
     INSERT INTO dashboard_day (agency_id, day, received, received_online, full_received, full_online, reused,
         decided, on_time, late, refused, returned, returned_online, had_fee, paid_online, transferred,
-        working_days_sum, working_days_count, working_days_histogram, aggregated_at)
+        working_days_sum, working_days_count, aggregated_at)
     WITH arrivals AS (
         SELECT agency_id, submitted_day AS day, count(*) AS received, count(*) FILTER (WHERE online) AS online,
             count(*) FILTER (WHERE full_level) AS full_received,
@@ -107,10 +107,6 @@ DAYS = """
             count(*) FILTER (WHERE had_fee) AS had_fee, count(*) FILTER (WHERE paid_online) AS paid_online,
             coalesce(sum(working_days), 0) AS wsum, count(working_days) AS wcount
         FROM dashboard_fact WHERE finished_day IS NOT NULL GROUP BY 1, 2
-    ), histograms AS (
-        SELECT agency_id, day, json_object_agg(days::text, n) AS histogram FROM (
-            SELECT agency_id, finished_day AS day, working_days AS days, count(*) AS n FROM dashboard_fact
-            WHERE working_days IS NOT NULL GROUP BY 1, 2, 3) AS counted GROUP BY 1, 2
     ), joined AS (
         SELECT coalesce(a.agency_id, d.agency_id) AS agency_id, coalesce(a.day, d.day) AS day, a.received, a.online,
             a.full_received, a.full_online, a.reused, d.decided, d.on_time, d.refused, d.returned, d.returned_online,
@@ -121,8 +117,14 @@ DAYS = """
         coalesce(full_online, 0), coalesce(reused, 0), coalesce(decided, 0), coalesce(on_time, 0),
         coalesce(decided, 0) - coalesce(on_time, 0), coalesce(refused, 0), coalesce(returned, 0),
         coalesce(returned_online, 0), coalesce(had_fee, 0), coalesce(paid_online, 0), 0, coalesce(wsum, 0),
-        coalesce(wcount, 0), coalesce(h.histogram, '{}'::json), now()
-    FROM joined j LEFT JOIN histograms h ON h.agency_id = j.agency_id AND h.day = j.day
+        coalesce(wcount, 0), now()
+    FROM joined j
+"""
+
+DURATIONS = """
+    INSERT INTO dashboard_duration (agency_id, day, working_days, files)
+    SELECT agency_id, finished_day, working_days, count(*) FROM dashboard_fact
+    WHERE working_days IS NOT NULL GROUP BY 1, 2, 3
 """
 
 
@@ -187,7 +189,8 @@ def fill(url: str, count: int, staff_id: int) -> float:
         )
         connection.execute(text(FACTS))
         connection.execute(text(DAYS))
-        for table in ("application", "clock_entry", "dashboard_fact", "dashboard_day"):
+        connection.execute(text(DURATIONS))
+        for table in ("application", "clock_entry", "dashboard_fact", "dashboard_day", "dashboard_duration"):
             connection.execute(text(f"VACUUM ANALYZE {table}"))
     engine.dispose()
     return time.perf_counter() - started

@@ -1,11 +1,11 @@
-"""Dashboards: a fact row per application, sums per agency and day, transfers out
+"""Dashboards: a fact row per application, sums and durations per agency and day, transfers out
 
 The service index and the operational figures read these, never the applications table as a whole;
 two indexes on the applications let the nightly job find one day's arrivals and decisions.
 
 Revision ID: 0021_dashboards
 Revises: 0016_signed_documents
-Create Date: 2026-12-02 16:11:43.695405
+Create Date: 2026-12-02 16:29:18.811546
 
 """
 from alembic import op
@@ -42,7 +42,6 @@ def upgrade():
     sa.Column('overdue_snapshot', sa.Integer(), nullable=True),
     sa.Column('working_days_sum', sa.Integer(), nullable=False),
     sa.Column('working_days_count', sa.Integer(), nullable=False),
-    sa.Column('working_days_histogram', sa.JSON(), nullable=False),
     sa.Column('feedback_total', sa.Integer(), nullable=True),
     sa.Column('feedback_on_time', sa.Integer(), nullable=True),
     sa.Column('feedback_satisfied', sa.Integer(), nullable=True),
@@ -56,6 +55,14 @@ def upgrade():
     with op.batch_alter_table('dashboard_day', schema=None) as batch_op:
         batch_op.create_index('ix_dashboard_day_day', ['day', 'agency_id'], unique=False)
 
+    op.create_table('dashboard_duration',
+    sa.Column('agency_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('working_days', sa.Integer(), nullable=False),
+    sa.Column('files', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_dashboard_duration_agency_id_agency')),
+    sa.PrimaryKeyConstraint('agency_id', 'day', 'working_days', name=op.f('pk_dashboard_duration'))
+    )
     op.create_table('dashboard_fact',
     sa.Column('application_id', sa.Integer(), nullable=False),
     sa.Column('agency_id', sa.Integer(), nullable=False),
@@ -118,6 +125,7 @@ def downgrade():
         batch_op.drop_index('ix_dashboard_fact_finished')
 
     op.drop_table('dashboard_fact')
+    op.drop_table('dashboard_duration')
     with op.batch_alter_table('dashboard_day', schema=None) as batch_op:
         batch_op.drop_index('ix_dashboard_day_day')
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from onestop.accounts.models import Role, User
 from onestop.dashboards import sources
-from onestop.dashboards.models import DashboardDay, DashboardFact, DashboardTransfer
+from onestop.dashboards.models import DashboardDay, DashboardDuration, DashboardFact, DashboardTransfer
 from onestop.datastore.models import Document
 from onestop.extensions import db
 from onestop.models import utcnow
@@ -255,7 +255,7 @@ def _sums(day: date, agency_ids: list[int]) -> dict[int, dict]:
     )
     for agency_id, days, count in durations:
         sums = by_agency.setdefault(agency_id, {})
-        sums.setdefault("working_days_histogram", {})[str(days)] = count
+        sums.setdefault("durations", {})[days] = count
         sums["working_days_sum"] = sums.get("working_days_sum", 0) + days * count
         sums["working_days_count"] = sums.get("working_days_count", 0) + count
     transfers = db.session.execute(
@@ -294,9 +294,13 @@ def aggregate_day(province: Province, day: date, today: date | None = None) -> D
     # The overdue count is a snapshot: it is known only for the day being lived (or just ended).
     today = today or datetime.now(calendar.timezone).date()
     snapshot = overdue_now(agency_ids, day + timedelta(days=1)) if day >= today - timedelta(days=1) else None
-    db.session.execute(delete(DashboardDay).where(DashboardDay.day == day, DashboardDay.agency_id.in_(agency_ids)))
+    for model in (DashboardDay, DashboardDuration):
+        db.session.execute(delete(model).where(model.day == day, model.agency_id.in_(agency_ids)))
     for agency_id in sorted(set(sums) | set(snapshot or {})):
-        row = DashboardDay(agency_id=agency_id, day=day, aggregated_at=utcnow(), **sums.get(agency_id, {}))
+        values = dict(sums.get(agency_id, {}))
+        for days, files in values.pop("durations", {}).items():
+            db.session.add(DashboardDuration(agency_id=agency_id, day=day, working_days=days, files=files))
+        row = DashboardDay(agency_id=agency_id, day=day, aggregated_at=utcnow(), **values)
         row.overdue_snapshot = (snapshot or {}).get(agency_id, 0) if snapshot is not None else None
         for name, value in sources.voice_counts(agency_id, day).items():
             setattr(row, name, value)
@@ -325,7 +329,7 @@ def rebuild(province: Province, since: date | None = None, until: date | None = 
     agency_ids = list(db.session.scalars(select(Agency.id).where(Agency.province_id == province.id)))
     if since is None:
         since = first_day(province)
-        for model in (DashboardDay, DashboardFact, DashboardTransfer):
+        for model in (DashboardDay, DashboardDuration, DashboardFact, DashboardTransfer):
             db.session.execute(delete(model).where(model.agency_id.in_(agency_ids)))
         db.session.commit()
     reports = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onestop.extensions import db
@@ -62,6 +62,18 @@ class DashboardTransfer(db.Model):
     day: Mapped[date] = mapped_column(Date)
 
 
+class DashboardDuration(db.Model):
+    """How many files an agency decided on a day after so many working days: the histogram that gives the
+    90th percentile (and any other) of the processing time over any period, summed in SQL."""
+
+    __tablename__ = "dashboard_duration"
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    working_days: Mapped[int] = mapped_column(primary_key=True)
+    files: Mapped[int] = mapped_column(default=0)
+
+
 class DashboardDay(db.Model):
     """Sums for one agency and one local day: what every page adds up over its period.
 
@@ -96,8 +108,6 @@ class DashboardDay(db.Model):
     overdue_snapshot: Mapped[int | None] = mapped_column()
     working_days_sum: Mapped[int] = mapped_column(default=0)
     working_days_count: Mapped[int] = mapped_column(default=0)
-    # {"<working days>": files}: the average and the 90th percentile over any period come from these.
-    working_days_histogram: Mapped[dict] = mapped_column(JSON, default=dict)
     # Citizen's voice (other modules): NULL means not measured.
     feedback_total: Mapped[int | None] = mapped_column()
     feedback_on_time: Mapped[int | None] = mapped_column()
