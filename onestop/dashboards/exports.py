@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from flask_babel import gettext as _
 from openpyxl import Workbook
 
+from onestop import localtime
 from onestop.dashboards import present
 from onestop.dashboards.figures import Figure
 from onestop.dashboards.index import IndexScore
@@ -94,8 +95,8 @@ def file_rows(applications) -> list[list[object]]:
                 application.code or "",
                 localized(application.procedure.name),
                 staff_state_title(application),
-                application.submitted_at.date().isoformat() if application.submitted_at else "",
-                application.finished_at.date().isoformat() if application.finished_at else "",
+                localtime.today(moment=application.submitted_at).isoformat() if application.submitted_at else "",
+                localtime.today(moment=application.finished_at).isoformat() if application.finished_at else "",
                 application.due_on.isoformat() if application.due_on else "",
             ]
         )

@@ -158,3 +158,28 @@ def test_the_province_admin_sees_the_province_and_each_agency(month, app, people
     assert response.status_code == 200
     _, transferred = _page(client, "/office/dashboard/files/transferred", {**NOVEMBER, "agency": ward})
     assert "MS-A6" in transferred
+
+
+def test_once_ratings_and_feedback_are_wired_the_satisfaction_group_is_scored(month, demo, monkeypatch):
+    """The lead wires the citizen's-voice sources after the merge; this is what they must then give."""
+    from onestop.dashboards import sources
+
+    police = _agency(POLICE)
+
+    def ratings(agency_id, day):
+        return {"ratings_total": 10, "ratings_satisfied": 9} if agency_id == police else None
+
+    def feedback(agency_id, day):
+        # Four items came due: three handled on time, one late and so also counted unsatisfied.
+        return {"feedback_total": 4, "feedback_on_time": 3, "feedback_satisfied": 3} if agency_id == police else None
+
+    monkeypatch.setattr(sources, "rating_counts", ratings)
+    monkeypatch.setattr(sources, "feedback_counts", feedback)
+    aggregate_day(demo, date(2026, 11, 2), today=date(2026, 12, 2))
+    db.session.commit()
+    scored = index.score(_totals(POLICE))
+    points = {score.indicator.key: score.points for group in scored.groups for score in group.scores}
+    assert points["service_satisfaction"] == 5.4
+    assert points["feedback_on_time"] == 4.5
+    assert points["feedback_satisfaction"] == 4.5
+    assert figures.totals([_agency(WARD)], FIRST, LAST)["ratings_total"] is None
