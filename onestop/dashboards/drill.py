@@ -12,13 +12,13 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, not_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import load_only, selectinload
 
 from onestop.dashboards import figures
 from onestop.dashboards.access import Scope
 from onestop.dashboards.models import DashboardFact, DashboardTransfer
 from onestop.extensions import db
-from onestop.procedures.models import RUNNING_STATES, Application
+from onestop.procedures.models import RUNNING_STATES, Application, Procedure
 
 PAGE_SIZE = 50
 
@@ -119,6 +119,27 @@ def count(item: FileList, scope: Scope, first: date, last: date, today: date) ->
     return db.session.scalar(select(func.count()).select_from(ids)) or 0
 
 
+def _rows(ids: list[int]):
+    """The applications of a list, with only what a row shows (no answers, no procedure definition)."""
+    return (
+        select(Application)
+        .where(Application.id.in_(ids))
+        .options(
+            load_only(
+                Application.id,
+                Application.code,
+                Application.state,
+                Application.procedure_id,
+                Application.receiving_agency_id,
+                Application.submitted_at,
+                Application.finished_at,
+                Application.due_on,
+            ),
+            selectinload(Application.procedure).load_only(Procedure.id, Procedure.name),
+        )
+    )
+
+
 def files(item: FileList, scope: Scope, first: date, last: date, today: date, page: int = 1) -> Page:
     """One page of the files behind a figure, newest first, with how many there are in all."""
     ids = _ids_query(item, scope, first, last, today).subquery()
@@ -133,14 +154,7 @@ def files(item: FileList, scope: Scope, first: date, last: date, today: date, pa
         .scalars()
         .all()
     )
-    by_id = {
-        application.id: application
-        for application in db.session.scalars(
-            select(Application)
-            .where(Application.id.in_(chosen))
-            .options(joinedload(Application.procedure), joinedload(Application.receiving_agency))
-        )
-    }
+    by_id = {application.id: application for application in db.session.scalars(_rows(chosen))}
     return Page(total, [by_id[i] for i in chosen if i in by_id], page)
 
 
@@ -151,8 +165,6 @@ def all_files(item: FileList, scope: Scope, first: date, last: date, today: date
     found = {}
     for start in range(0, len(chosen), 500):
         chunk = chosen[start : start + 500]
-        for application in db.session.scalars(
-            select(Application).where(Application.id.in_(chunk)).options(joinedload(Application.procedure))
-        ):
+        for application in db.session.scalars(_rows(chunk)):
             found[application.id] = application
     return [found[i] for i in chosen if i in found]
