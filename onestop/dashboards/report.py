@@ -31,14 +31,14 @@ class Report:
 
 def build(scope: Scope, period: Period, today: date) -> Report:
     """The index, the operational figures, the months of the period (of its year, at least) and the agencies."""
-    totals = figures.totals(scope.agency_ids, period.first, period.last)
+    sums = figures.by_agency(scope.agency_ids, period.first, period.last)
+    totals = figures.add_up(list(sums.values()))
     counts = figures.histogram(scope.agency_ids, period.first, period.last)
     overdue = figures.overdue_total(scope.agency_ids, today)
     # Trends: the months of the period, or the year up to its end when the period is shorter than that.
     trend_first = min(period.first, period.last.replace(month=1, day=1))
     months = figures.months(scope.agency_ids, trend_first, period.last)
     agencies = agencies_of(scope) if scope.agency is None else []
-    sums = figures.per_agency([agency.id for agency in agencies], period.first, period.last) if agencies else {}
     return Report(
         scope=scope,
         period=period,

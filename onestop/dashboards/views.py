@@ -3,6 +3,8 @@ figure, exports of every table, and the public statistics. Views parse; access.p
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -79,6 +81,13 @@ def agency(agency_id: int):
     return _page(_scope(agency_id))
 
 
+def _list_url(scope, period):
+    """The address of each list behind a figure, built once per page rather than once per cell."""
+    prefix = url_for("dashboards.files", list_key="-")[:-1]
+    query = urlencode({"agency": scope.agency_id or "", **period.args()})
+    return lambda key: f"{prefix}{key}?{query}"
+
+
 def _page(scope, template: str = "dashboards/dashboard.html", public: bool = False):
     today = _today()
     period = periods.parse(request.args, today)
@@ -91,6 +100,7 @@ def _page(scope, template: str = "dashboards/dashboard.html", public: bool = Fal
             period=period,
             today=today,
             public=public,
+            list_url=_list_url(scope, period),
             group_chart=present.group_chart(built.index, "index-groups"),
             trend_chart=present.trend_chart(built.months, "months"),
         ),
