@@ -183,3 +183,16 @@ def test_once_ratings_and_feedback_are_wired_the_satisfaction_group_is_scored(mo
     assert points["feedback_on_time"] == 4.5
     assert points["feedback_satisfaction"] == 4.5
     assert figures.totals([_agency(WARD)], FIRST, LAST)["ratings_total"] is None
+
+
+def test_the_beat_jobs_and_the_rebuild_command_give_the_same_figures(month, app):
+    from onestop.dashboards.tasks import aggregate_today, aggregate_yesterday
+
+    before = _totals(POLICE)
+    assert aggregate_yesterday.run() == 1 and aggregate_today.run() == 1
+    assert _totals(POLICE) == before
+    result = app.test_cli_runner().invoke(args=["dashboards", "rebuild", "--from", "2026-11-01"])
+    assert result.exit_code == 0, result.output
+    assert _totals(POLICE) == before
+    bad = app.test_cli_runner().invoke(args=["dashboards", "rebuild", "--from", "yesterday"])
+    assert bad.exit_code != 0 and "YYYY-MM-DD" in bad.output
