@@ -44,9 +44,11 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     errors.register_error_handlers(app)
 
     import onestop.audit.services  # its session hooks audit every history event and document read
+    import onestop.dashboards.models
     import onestop.results.models  # noqa: F401  (signed documents: registered before any view imports them)
     from onestop import handoff
     from onestop.accounts import views as accounts_views
+    from onestop.dashboards import views as dashboard_views
     from onestop.datastore import views as datastore_views
     from onestop.feedback import views as feedback_views
     from onestop.help import views as help_views
@@ -80,6 +82,8 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     app.register_blueprint(survey_result_views.bp)
     app.register_blueprint(survey_answer_views.bp)
     app.register_blueprint(verify_views.bp)
+    app.register_blueprint(dashboard_views.bp)
+    app.register_blueprint(dashboard_views.public_bp)
     payment_views.init_app(app)
     help_views.init_app(app)
     feedback_views.init_app(app)

@@ -14,6 +14,7 @@ def init_celery(app: Flask) -> Celery:
     reconcile_hour, reconcile_minute = (int(part) for part in app.config["PAYMENT_RECONCILE_UTC"].split(":"))
     remind_hour, remind_minute = (int(part) for part in app.config["DEADLINE_REMINDER_UTC"].split(":"))
     digest_hour, digest_minute = (int(part) for part in app.config["DIGEST_UTC"].split(":"))
+    nightly_hour, nightly_minute = (int(part) for part in app.config["DASHBOARD_NIGHTLY_UTC"].split(":"))
     celery = Celery(app.import_name, task_cls=FlaskTask)
     celery.conf.update(
         broker_url=app.config["CELERY_BROKER_URL"],
@@ -46,6 +47,14 @@ def init_celery(app: Flask) -> Celery:
                 "task": "onestop.results.seal.seal_stale_slips",
                 "schedule": 300,
             },
+            "dashboards-yesterday": {
+                "task": "onestop.dashboards.tasks.aggregate_yesterday",
+                "schedule": crontab(hour=nightly_hour, minute=nightly_minute),
+            },
+            "dashboards-today": {
+                "task": "onestop.dashboards.tasks.aggregate_today",
+                "schedule": app.config["DASHBOARD_TODAY_INTERVAL"],
+            },
             "reconcile-payments": {
                 "task": "onestop.payments.tasks.reconcile",
                 "schedule": crontab(hour=reconcile_hour, minute=reconcile_minute),
@@ -57,6 +66,7 @@ def init_celery(app: Flask) -> Celery:
             "onestop.payments.tasks",
             "onestop.office.tasks",
             "onestop.results.seal",
+            "onestop.dashboards.tasks",
         ],
     )
     celery.set_default()

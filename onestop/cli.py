@@ -159,6 +159,7 @@ def office_remind() -> None:
 
 def register(app: Flask) -> None:
     from onestop.audit.cli import audit_cli
+    from onestop.dashboards.cli import dashboards_cli
     from onestop.signing.cli import signing_cli
 
     app.cli.add_command(office_cli)
@@ -167,3 +168,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(signing_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(dashboards_cli)

@@ -204,6 +204,9 @@ class Config:
     DEADLINE_REMINDER_UTC = os.environ.get("DEADLINE_REMINDER_UTC", "00:30")
     # The staff's daily digest of notices (10:00 UTC = 17:00 in Vietnam, at the close of office).
     DIGEST_UTC = os.environ.get("DIGEST_UTC", "10:00")
+    # The dashboards: yesterday's figures are replaced nightly at this UTC time; today's every N seconds.
+    DASHBOARD_NIGHTLY_UTC = os.environ.get("DASHBOARD_NIGHTLY_UTC", "17:30")
+    DASHBOARD_TODAY_INTERVAL = int(os.environ.get("DASHBOARD_TODAY_INTERVAL", "600"))
 
     # Remote signing (docs/operations.md, "Signing"): the CSC signing service (or a licensed provider speaking
     # CSC), the portal's client credentials there, the RFC 3161 TSA, and the roots (a PEM file) signers chain to.

@@ -290,6 +290,11 @@ class World:
             "direction": ["up", "down"],
             "kind": ["png", "svg"],
             "number": ["0", "1", "2", "7"],  # a guide's answer (help), a survey's version
+            # The dashboards: the staff's agencies and one that does not exist; lists, tables and formats.
+            "agency_id": [*sorted({str(user.agency_id) for user in staff.values() if user.agency_id}), "999999"],
+            "list_key": ["late", "received", "no-such-list"],
+            "table": ["index", "months", "no-such-table"],
+            "fmt": ["csv", "xlsx", "pdf"],
         }
         # A request may send or withdraw the draft; the next ones are sent to a new draft in its place.
         self.draft = str(draft)

@@ -16,6 +16,7 @@ from onestop.accounts.models import Role
 from onestop.extensions import db
 from onestop.notifications.models import Notice
 from onestop.procedures.models import Application
+from onestop.provinces.models import Agency
 from tests.feedback.conftest import sent_feedback
 from tests.filing import APPLICANT, CERTIFICATE, LLTP, answer, fill_all_steps, pdf_bytes, start
 from tests.office.conftest import POLICE, act, as_staff, file_lltp
@@ -57,6 +58,8 @@ def _allowed(pack) -> list[str]:
         *NOTES.values(),
         # A survey's Vietnamese wording, in the builder's Vietnamese fields.
         *BILINGUAL_VIETNAMESE,
+        # A legal citation keeps its number as issued (the dashboards' service index).
+        "766/QĐ-TTg",
     }
     # Pack fields that have no English form: legal citations, addresses, place names and who a staff member is.
     allowed.add(pack.province.contact.address)
@@ -100,6 +103,9 @@ NOT_PAGES = {
     "office.control": "the control sheet is a Vietnamese legal form (PDF)",
     "office.tracking_book": "the tracking book is a Vietnamese legal form (xlsx)",
     "warehouse.download": "a file download",
+    "dashboards.export": "a CSV/XLSX download",
+    "dashboards.files_export": "a CSV/XLSX download",
+    "statistics.public_export": "a CSV/XLSX download",
     "warehouse.office_document": "a file download",
     "warehouse.export": "a zip download",
     "payments.vnpay_ipn": "the gateway's JSON endpoint",
@@ -182,6 +188,9 @@ def world(app, demo, demo_pack, create_citizen, create_staff, monkeypatch):
             "token": ["not-a-token"],
             "notice_id": [notice.id for notice in db.session.scalars(db.select(Notice))],
             "event": ["supplement_requested"],
+            # The dashboards: every agency, and lists with and without files behind them.
+            "agency_id": [agency.id for agency in db.session.scalars(db.select(Agency))],
+            "list_key": ["received", "late", "overdue", "transferred"],
             "channel": ["email", "sms"],
             "language": ["en"],
             # The guide's questions and an answer of each (help.yaml).

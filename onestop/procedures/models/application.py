@@ -103,6 +103,9 @@ class Application(db.Model):
             "id",
             **_only_in(RUNNING_STATES),
         ),
+        # The dashboards' aggregation finds one day's arrivals and decisions (onestop/dashboards/aggregate.py).
+        Index("ix_application_submitted_at", "submitted_at"),
+        Index("ix_application_finished_at", "finished_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

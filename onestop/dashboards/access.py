@@ -1,0 +1,79 @@
+"""Who sees which figures: authorisation lives here, in the service, not in templates.
+
+A leader or an agency administrator sees their own agency; a province administrator sees the province
+and each of its agencies. Anyone else on staff is refused; an agency outside the reader's reach is
+"not found", so that its existence is not confirmed to someone who may not see it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from onestop.accounts.models import Role, User
+from onestop.errors import NotAllowed, NotFound
+from onestop.extensions import db
+from onestop.provinces.models import Agency, Province
+
+AGENCY_ROLES = frozenset({Role.LEADER, Role.AGENCY_ADMIN})
+
+
+@dataclass(frozen=True)
+class Scope:
+    province: Province
+    agency: Agency | None  # None: the whole province
+    agency_ids: list[int]
+
+    @property
+    def agency_id(self) -> int | None:
+        return self.agency.id if self.agency else None
+
+
+def may_see_dashboards(user: User) -> bool:
+    return user.is_authenticated and (user.role_enum in AGENCY_ROLES or user.role_enum is Role.PROVINCE_ADMIN)
+
+
+def is_province_reader(user: User) -> bool:
+    return user.role_enum is Role.PROVINCE_ADMIN
+
+
+def _province_agencies(province: Province) -> list[Agency]:
+    return list(db.session.scalars(select(Agency).where(Agency.province_id == province.id).order_by(Agency.code)))
+
+
+def scope_for(user: User, agency_id: int | None) -> Scope:
+    """The figures `user` asked for (an agency, or the province when None), or NotAllowed / NotFound."""
+    if not user.is_authenticated or not may_see_dashboards(user):
+        raise NotAllowed(_("Only leaders and administrators see the dashboards."))
+    if user.role_enum is Role.PROVINCE_ADMIN:
+        province = user.province
+        if province is None:
+            raise NotAllowed(_("Your account is not attached to a province."))
+        if agency_id is None:
+            return Scope(province, None, [agency.id for agency in _province_agencies(province)])
+        agency = db.session.get(Agency, agency_id)
+        if agency is None or agency.province_id != province.id:
+            raise NotFound(_("There is no such agency in your province."))
+        return Scope(province, agency, [agency.id])
+    own = user.agency
+    if own is None:
+        raise NotAllowed(_("Your account is not attached to an agency."))
+    if agency_id is not None and agency_id != own.id:
+        raise NotFound(_("There is no such agency among those you may see."))
+    return Scope(own.province, own, [own.id])
+
+
+def public_scope(province: Province, agency_id: int | None) -> Scope:
+    """The public statistics: the province, or one of its active agencies (anyone may read them)."""
+    if agency_id is None:
+        return Scope(province, None, [agency.id for agency in _province_agencies(province)])
+    agency = db.session.get(Agency, agency_id)
+    if agency is None or agency.province_id != province.id or not agency.is_active:
+        raise NotFound(_("There is no such agency."))
+    return Scope(province, agency, [agency.id])
+
+
+def agencies_of(scope: Scope) -> list[Agency]:
+    return _province_agencies(scope.province) if scope.agency is None else [scope.agency]

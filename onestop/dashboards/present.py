@@ -1,0 +1,121 @@
+"""Words and numbers for the dashboard pages and their exports: the templates ask here, they never decide."""
+
+from __future__ import annotations
+
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from onestop import charts
+from onestop.dashboards.figures import Figure
+from onestop.dashboards.index import IndexScore, Score
+
+FIGURE_TITLES = {
+    "received": _l("Files received"),
+    "on_time": _l("Decided on time"),
+    "late": _l("Decided late"),
+    "overdue": _l("Overdue now"),
+    "refused": _l("Refused"),
+    "transferred": _l("Sent on to another agency"),
+    "online": _l("Filed online"),
+    "full_online": _l("Full-process online"),
+    "paid_online": _l("Fees paid online"),
+    "results_online": _l("Results delivered online"),
+    "reused": _l("Digitised papers reused"),
+    "average_days": _l("Average processing time (working days)"),
+    "p90_days": _l("90th percentile of processing time (working days)"),
+    "satisfaction": _l("Satisfaction"),
+    "feedback_on_time": _l("Feedback handled on time"),
+}
+
+NOT_MEASURED = _l("not measured yet")
+NO_FILES = _l("no files in this period")
+
+
+def number(value: float | int | None) -> str:
+    if value is None:
+        return "—"
+    return format_decimal(value, format="#,##0.##")
+
+
+def figure_title(figure: Figure) -> str:
+    return str(FIGURE_TITLES[figure.key])
+
+
+def figure_value(figure: Figure) -> str:
+    """ "12 of 340 (3.5%)", "7", "not measured yet" or "no files in this period"."""
+    if not figure.measured:
+        return str(NOT_MEASURED)
+    if figure.of is not None:
+        if not figure.of:
+            return str(NO_FILES)
+        return _(
+            "%(count)s of %(total)s (%(percent)s%%)",
+            count=number(figure.count),
+            total=number(figure.of),
+            percent=number(figure.percent),
+        )
+    if figure.count is None:
+        return str(NO_FILES)
+    return number(figure.count)
+
+
+def score_value(score: Score) -> str:
+    if not score.measured:
+        return str(NOT_MEASURED)
+    if not score.has_files:
+        return str(NO_FILES)
+    return f"{number(score.percent)}%"
+
+
+def score_points(score: Score) -> str:
+    if score.points is None:
+        return "—"
+    return _("%(points)s of %(maximum)s", points=number(score.points), maximum=number(score.indicator.maximum))
+
+
+def index_summary(index: IndexScore) -> str:
+    if not index.any_measured:
+        return _("No figures yet for this period: no file was received or decided.")
+    return _(
+        "%(points)s points of the %(counted)s that could be measured in this period (the index has %(maximum)s).",
+        points=number(index.points),
+        counted=number(index.counted_maximum),
+        maximum=number(index.maximum),
+    )
+
+
+def group_chart(index: IndexScore, chart_id: str):
+    points = [
+        charts.Point(
+            str(group.group.title),
+            100 * group.points / group.counted_maximum if group.counted_maximum else 0,
+            _("%(points)s of %(maximum)s", points=number(group.points), maximum=number(group.counted_maximum))
+            if group.any_measured
+            else str(NOT_MEASURED),
+        )
+        for group in index.groups
+    ]
+    return charts.bar_chart(
+        _("The index by group"),
+        _("Each bar shows the share of the measurable points a group earned; the table beside it gives the numbers."),
+        points,
+        chart_id,
+        maximum=100,
+    )
+
+
+def trend_chart(months: list[tuple[str, dict]], chart_id: str):
+    points = [charts.Point(label, values["received"]) for label, values in months]
+    return charts.trend_chart(
+        _("Files received per month"),
+        _("One column per month, oldest first; the table beside it gives every month's figures."),
+        points,
+        chart_id,
+    )
+
+
+def on_time_share(values: dict) -> str:
+    if not values["decided"]:
+        return str(NO_FILES)
+    return f"{number(round(100 * values['on_time'] / values['decided'], 1))}%"

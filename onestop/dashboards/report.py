@@ -1,0 +1,51 @@
+"""Everything one dashboard page (or its export) shows for a scope and a period, gathered in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from onestop.dashboards import figures, index
+from onestop.dashboards.access import Scope, agencies_of
+from onestop.dashboards.periods import Period
+from onestop.provinces.models import Agency
+
+
+@dataclass(frozen=True)
+class Report:
+    scope: Scope
+    period: Period
+    totals: dict
+    index: index.IndexScore
+    figures: list[figures.Figure]
+    months: list[tuple[str, dict]]
+    agencies: list[Agency]
+    agency_sums: dict[int, dict]
+
+    @property
+    def has_data(self) -> bool:
+        return any(self.totals[name] for name in ("received", "decided", "transferred")) or any(
+            figure.key == "overdue" and figure.count for figure in self.figures
+        )
+
+
+def build(scope: Scope, period: Period, today: date) -> Report:
+    """The index, the operational figures, the months of the period (of its year, at least) and the agencies."""
+    sums = figures.by_agency(scope.agency_ids, period.first, period.last)
+    totals = figures.add_up(list(sums.values()))
+    counts = figures.histogram(scope.agency_ids, period.first, period.last)
+    overdue = figures.overdue_total(scope.agency_ids, today)
+    # Trends: the months of the period, or the year up to its end when the period is shorter than that.
+    trend_first = min(period.first, period.last.replace(month=1, day=1))
+    months = figures.months(scope.agency_ids, trend_first, period.last)
+    agencies = agencies_of(scope) if scope.agency is None else []
+    return Report(
+        scope=scope,
+        period=period,
+        totals=totals,
+        index=index.score(totals),
+        figures=figures.operational(totals, overdue, counts),
+        months=months,
+        agencies=agencies,
+        agency_sums=sums,
+    )

@@ -1,0 +1,193 @@
+"""Dashboard pages: the index and the figures for an agency or the province, the files behind each
+figure, exports of every table, and the public statistics. Views parse; access.py decides who sees what."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from onestop import localtime
+from onestop.dashboards import access, aggregate, drill, exports, periods, present, report
+from onestop.errors import NotAllowed
+from onestop.inputs import row_id, whole_number
+from onestop.portal.context import current_province
+
+bp = Blueprint("dashboards", __name__, url_prefix="/office/dashboard")
+public_bp = Blueprint("statistics", __name__, url_prefix="/statistics")
+
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@bp.context_processor
+def _presenters() -> dict:
+    return {"dash": present, "period_kinds": periods.Kind, "period_titles": periods.KIND_TITLES}
+
+
+@public_bp.context_processor
+def _public_presenters() -> dict:
+    return _presenters()
+
+
+@bp.app_template_global()
+def may_see_dashboards(user) -> bool:
+    return access.may_see_dashboards(user)
+
+
+def _today():
+    return localtime.today()
+
+
+def _agency_arg() -> int | None:
+    text = request.args.get("agency", "")
+    if not text:
+        return None
+    try:
+        return row_id(text)
+    except ValueError:
+        abort(404)
+
+
+def _scope(agency_id: int | None):
+    return access.scope_for(current_user, agency_id)
+
+
+def _download(rows, name: str, fmt: str) -> Response:
+    if fmt not in FORMATS:
+        abort(404)
+    body = exports.as_csv(rows) if fmt == "csv" else exports.as_xlsx(rows, name)
+    return Response(
+        body, mimetype=FORMATS[fmt], headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
+    )
+
+
+@bp.get("")
+@login_required
+def home():
+    scope = _scope(None)
+    if scope.agency is not None:
+        return redirect(url_for("dashboards.agency", agency_id=scope.agency.id, **request.args))
+    return _page(scope)
+
+
+@bp.get("/agency/<int:agency_id>")
+@login_required
+def agency(agency_id: int):
+    return _page(_scope(agency_id))
+
+
+def _list_url(scope, period):
+    """The address of each list behind a figure, built once per page rather than once per cell."""
+    prefix = url_for("dashboards.files", list_key="-")[:-1]
+    query = urlencode({"agency": scope.agency_id or "", **period.args()})
+    return lambda key: f"{prefix}{key}?{query}"
+
+
+def _page(scope, template: str = "dashboards/dashboard.html", public: bool = False):
+    today = _today()
+    period = periods.parse(request.args, today)
+    built = report.build(scope, period, today)
+    status = 422 if period.problems else 200
+    return (
+        render_template(
+            template,
+            report=built,
+            period=period,
+            today=today,
+            public=public,
+            list_url=_list_url(scope, period),
+            group_chart=present.group_chart(built.index, "index-groups"),
+            trend_chart=present.trend_chart(built.months, "months"),
+        ),
+        status,
+    )
+
+
+@bp.get("/export/<table>.<fmt>")
+@login_required
+def export(table: str, fmt: str):
+    scope = _scope(_agency_arg())
+    return _export(scope, table, fmt)
+
+
+def _export(scope, table: str, fmt: str) -> Response:
+    if table not in exports.TABLES:
+        abort(404)
+    today = _today()
+    built = report.build(scope, periods.parse(request.args, today), today)
+    rows = {
+        "index": lambda: exports.index_rows(built.index),
+        "figures": lambda: exports.figure_rows(built.figures),
+        "months": lambda: exports.month_rows(built.months),
+        "agencies": lambda: exports.agency_rows(built.agencies, built.agency_sums),
+    }[table]()
+    return _download(rows, table, fmt)
+
+
+@bp.get("/files/<list_key>")
+@login_required
+def files(list_key: str):
+    item = drill.LISTS.get(list_key)
+    if item is None:
+        abort(404)
+    scope = _scope(_agency_arg())
+    today = _today()
+    period = periods.parse(request.args, today)
+    try:
+        page = whole_number(request.args.get("page") or "1", 100_000) or 1
+    except ValueError:
+        page = 1
+    found = drill.files(item, scope, period.first, period.last, today, page)
+    return render_template("dashboards/files.html", item=item, scope=scope, period=period, found=found, today=today), (
+        422 if period.problems else 200
+    )
+
+
+@bp.get("/files/<list_key>/export.<fmt>")
+@login_required
+def files_export(list_key: str, fmt: str):
+    item = drill.LISTS.get(list_key)
+    if item is None:
+        abort(404)
+    scope = _scope(_agency_arg())
+    today = _today()
+    period = periods.parse(request.args, today)
+    applications = drill.all_files(item, scope, period.first, period.last, today)
+    return _download(exports.file_rows(applications), list_key, fmt)
+
+
+@bp.post("/refresh")
+@login_required
+def refresh():
+    """Bring today's figures up to date now (the beat job does it every few minutes anyway)."""
+    scope = _scope(_agency_arg())
+    if not access.may_see_dashboards(current_user):
+        raise NotAllowed()
+    aggregate.aggregate_day(scope.province, _today())
+    flash(_("Today's figures are up to date."), "success")
+    if scope.agency is not None:
+        return redirect(url_for("dashboards.agency", agency_id=scope.agency.id))
+    return redirect(url_for("dashboards.home"))
+
+
+# --- public statistics (no personal data: sums only, no file lists) ---------------------------
+
+
+@public_bp.get("")
+def province_statistics():
+    return _page(access.public_scope(current_province(), None), "dashboards/public.html", public=True)
+
+
+@public_bp.get("/agency/<int:agency_id>")
+def agency_statistics(agency_id: int):
+    return _page(access.public_scope(current_province(), agency_id), "dashboards/public.html", public=True)
+
+
+@public_bp.get("/export/<table>.<fmt>")
+def public_export(table: str, fmt: str):
+    return _export(access.public_scope(current_province(), _agency_arg()), table, fmt)
