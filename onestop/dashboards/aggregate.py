@@ -296,13 +296,15 @@ def aggregate_day(province: Province, day: date, today: date | None = None) -> D
     snapshot = overdue_now(agency_ids, day + timedelta(days=1)) if day >= today - timedelta(days=1) else None
     for model in (DashboardDay, DashboardDuration):
         db.session.execute(delete(model).where(model.day == day, model.agency_id.in_(agency_ids)))
-    for agency_id in sorted(set(sums) | set(snapshot or {})):
+    voices = sources.voice_counts(agency_ids, day)
+    spoken = {agency_id for agency_id, counts in voices.items() if any(counts.values())}
+    for agency_id in sorted(set(sums) | set(snapshot or {}) | spoken):
         values = dict(sums.get(agency_id, {}))
         for days, files in values.pop("durations", {}).items():
             db.session.add(DashboardDuration(agency_id=agency_id, day=day, working_days=days, files=files))
         row = DashboardDay(agency_id=agency_id, day=day, aggregated_at=utcnow(), **values)
         row.overdue_snapshot = (snapshot or {}).get(agency_id, 0) if snapshot is not None else None
-        for name, value in sources.voice_counts(agency_id, day).items():
+        for name, value in voices[agency_id].items():
             setattr(row, name, value)
         db.session.add(row)
     db.session.flush()

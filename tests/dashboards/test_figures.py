@@ -52,13 +52,13 @@ def test_every_count_matches_the_hand_worked_month(month):
     assert figures.percentile(counts, 0.5) == 4
 
 
-def test_the_satisfaction_group_is_not_measured_rather_than_zero(month):
+def test_without_ratings_or_feedback_the_satisfaction_group_scores_nothing_rather_than_zero(month):
     totals = _totals(POLICE)
-    assert totals["ratings_total"] is None and totals["feedback_total"] is None
+    assert totals["ratings_total"] == 0 and totals["feedback_total"] == 0  # measured: none came
     scored = index.score(totals)
     satisfaction = next(group for group in scored.groups if group.group.key == "satisfaction")
     assert not satisfaction.any_measured
-    assert all(score.points is None and not score.measured for score in satisfaction.scores)
+    assert not any(score.has_files for score in satisfaction.scores)
 
 
 def test_points_are_proportional_and_count_only_what_was_measured(month):
@@ -160,18 +160,18 @@ def test_the_province_admin_sees_the_province_and_each_agency(month, app, people
     assert "MS-A6" in transferred
 
 
-def test_once_ratings_and_feedback_are_wired_the_satisfaction_group_is_scored(month, demo, monkeypatch):
-    """The lead wires the citizen's-voice sources after the merge; this is what they must then give."""
+def test_the_satisfaction_group_is_scored_from_the_counts_of_ratings_and_feedback(month, demo, monkeypatch):
+    """How counts become points (the sources themselves are tested against real rows in test_voice.py)."""
     from onestop.dashboards import sources
 
     police = _agency(POLICE)
 
-    def ratings(agency_id, day):
-        return {"ratings_total": 10, "ratings_satisfied": 9} if agency_id == police else None
+    def ratings(agency_ids, day):
+        return {police: {"ratings_total": 10, "ratings_satisfied": 9}}
 
-    def feedback(agency_id, day):
+    def feedback(agency_ids, day):
         # Four items came due: three handled on time, one late and so also counted unsatisfied.
-        return {"feedback_total": 4, "feedback_on_time": 3, "feedback_satisfied": 3} if agency_id == police else None
+        return {police: {"feedback_total": 4, "feedback_on_time": 3, "feedback_satisfied": 3}}
 
     monkeypatch.setattr(sources, "rating_counts", ratings)
     monkeypatch.setattr(sources, "feedback_counts", feedback)
@@ -182,7 +182,7 @@ def test_once_ratings_and_feedback_are_wired_the_satisfaction_group_is_scored(mo
     assert points["service_satisfaction"] == 5.4
     assert points["feedback_on_time"] == 4.5
     assert points["feedback_satisfaction"] == 4.5
-    assert figures.totals([_agency(WARD)], FIRST, LAST)["ratings_total"] is None
+    assert not figures.totals([_agency(WARD)], FIRST, LAST)["ratings_total"]
 
 
 def test_the_beat_jobs_and_the_rebuild_command_give_the_same_figures(month, app):
