@@ -52,6 +52,7 @@ def init_celery(app: Flask) -> Celery:
             "onestop.notifications.digest",
             "onestop.payments.tasks",
             "onestop.office.tasks",
+            "onestop.results.tasks",
         ],
     )
     celery.set_default()
