@@ -11,6 +11,7 @@ words; a service or TSA that does not answer is retried by Celery first.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -204,10 +205,23 @@ def send_code(application: Application, actor: User) -> None:
     notify_staff([actor], "staff_signing_code", application, otp=code, minutes=max(1, seconds // 60))
 
 
+_CREDENTIALS: dict[tuple[str, int], tuple[str, float]] = {}
+CREDENTIAL_CACHE_SECONDS = 60
+
+
 def credential_of(user: User, settings: client.SigningSettings) -> str | None:
+    """The signer's newest credential. Kept a minute per process: it saves a token and a round trip per
+    signature; a credential revoked meanwhile is still refused, by the service and by credentials/info."""
+    key = (settings.csc_url, user.id)
+    cached = _CREDENTIALS.get(key)
+    if cached and cached[1] > time.monotonic():
+        return cached[0]
     answer = client.call_service_sync(settings, "csc/v1/credentials/list", {"userID": f"staff:{user.id}"})
     credentials = answer.get("credentialIDs") or []
-    return str(credentials[-1]) if credentials else None
+    if not credentials:
+        return None
+    _CREDENTIALS[key] = (str(credentials[-1]), time.monotonic() + CREDENTIAL_CACHE_SECONDS)
+    return str(credentials[-1])
 
 
 # --- In the worker -------------------------------------------------------------------------------------------
