@@ -199,8 +199,6 @@ def send_code(application: Application, actor: User) -> None:
             raise client.SigningFailed("no_credential")
         code, seconds = client.request_code(credential, actor.agency.code, settings)
     except client.SigningFailed as failure:
-        if failure.code in ("invalid_request", "otp_not_sent", "not_oob"):
-            raise InvalidInput(_("Your certificate uses an authenticator app: enter the code it shows.")) from None
         raise InvalidInput(failure_message(failure.code)) from None
     notify_staff([actor], "staff_signing_code", application, otp=code, minutes=max(1, seconds // 60))
 

@@ -174,3 +174,53 @@ def test_only_the_leader_reaches_the_signing_page(awaiting, staff, signing_confi
     response = clients[who].get(f"/office/applications/{application_id}/result/sign")
     assert response.status_code == 302
     assert _app(application_id).state == "awaiting_approval"
+
+
+def test_a_code_sent_through_the_outbox_signs_an_uploaded_result(awaiting, staff, signing_config):
+    import io
+    import re
+
+    from tests.filing import pdf_bytes
+    from tests.results.conftest import form_token
+
+    _citizen, application_id, clients = awaiting
+    leader = clients["leader"]
+    enrol_staff(signing_config, staff["leader"], otp="oob")
+    draft_url = f"/office/applications/{application_id}/result/draft"
+    page = leader.get(draft_url).get_data(as_text=True)
+    made_elsewhere = pdf_bytes()
+    response = leader.post(
+        f"/office/applications/{application_id}/result/upload",
+        data={"csrf_token": form_token(page), "result": (io.BytesIO(made_elsewhere), "ket-qua.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    url = f"/office/applications/{application_id}/result/sign"
+    page = leader.get(url).get_data(as_text=True)
+    assert hashlib.sha256(made_elsewhere).hexdigest() in page
+
+    response = leader.post(f"/office/applications/{application_id}/result/send-code", data=sign_form(page))
+    assert response.status_code == 302
+    [mail] = [m for m in outbox("email") if m.recipient == staff["leader"].email]
+    code = re.search(r"(?:là|is) (\d{6})", mail.body)[1]
+    response = leader.post(url, data=sign_form(leader.get(url).get_data(as_text=True)) | {"otp": code})
+    assert response.status_code == 302
+    assert _app(application_id).state == "returned", db.session.scalar(select(SignedDocument)).failure
+    [document] = _documents()
+    signed = db.session.scalar(select(SignedDocument))
+    from onestop.datastore.services import read_blob
+
+    pdf = read_blob(document.blob_sha256)
+    assert pdf.startswith(made_elsewhere[:8]) and len(pdf) > len(made_elsewhere)
+    assert validate_pdf(pdf, signing_config.settings.trust_roots).is_genuine and signed.state == "signed"
+
+
+def test_asking_for_a_code_without_a_certificate_is_told(awaiting, staff, signing_config):
+    _citizen, application_id, clients = awaiting
+    url = f"/office/applications/{application_id}/result/sign"
+    page = clients["leader"].get(url).get_data(as_text=True)
+    response = clients["leader"].post(f"/office/applications/{application_id}/result/send-code", data=sign_form(page))
+    assert response.status_code == 422
+    words = response.get_data(as_text=True)
+    assert "chưa có chứng thư" in words or "no signing certificate" in words
+    assert not outbox("email") or all(m.recipient != staff["leader"].email for m in outbox("email"))
