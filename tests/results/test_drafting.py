@@ -32,7 +32,7 @@ def test_the_draft_is_filled_from_the_answers_corrected_and_rendered(awaiting, t
     response = specialist.post(url, data=typed)
     body = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Fill this in" in body or "Điền" in body
+    assert "Hãy điền mục này" in body
     assert 'value="15/LLTP"' in body and 'href="#field-record_status"' in body
     assert specialist.get(f"{url[:-6]}/draft.pdf").status_code == 404
 
