@@ -279,6 +279,8 @@ class ResultEntry(Strict):
     name: Text
     delivery: list[Literal["online", "counter", "post"]] = Field(min_length=1)
     description: Text | None = None
+    # What the public postal service charges to bring the result home (VND), shown when the citizen chooses it.
+    post_fee: Annotated[int, Field(ge=0, le=10_000_000, strict=True)] | None = None
 
 
 class ResultFieldEntry(Strict):
