@@ -61,6 +61,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     from onestop.procedures import views as procedure_views
     from onestop.provinces import views as province_views
     from onestop.results import verify_views
+    from onestop.results import views as result_views
     from onestop.surveys import answer_views as survey_answer_views
     from onestop.surveys import result_views as survey_result_views
     from onestop.surveys import views as survey_views
@@ -78,6 +79,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     app.register_blueprint(deadletter_views.bp)
     app.register_blueprint(datastore_views.bp)
     app.register_blueprint(office_views.bp)
+    app.register_blueprint(result_views.bp)
     app.register_blueprint(survey_views.bp)
     app.register_blueprint(survey_result_views.bp)
     app.register_blueprint(survey_answer_views.bp)

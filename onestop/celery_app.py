@@ -67,6 +67,7 @@ def init_celery(app: Flask) -> Celery:
             "onestop.office.tasks",
             "onestop.results.seal",
             "onestop.dashboards.tasks",
+            "onestop.results.tasks",
         ],
     )
     celery.set_default()

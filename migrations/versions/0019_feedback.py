@@ -1,7 +1,7 @@
 """Feedback, questions and complaints with deadlines, forwards and answers; public Q&A; the pack's feedback_days
 
 Revision ID: 0019_feedback
-Revises: 0016_signed_documents
+Revises: 0017_results
 Create Date: 2026-12-02 16:40:00.000000
 
 A citizen's feedback belongs to the agency that must answer it now (forwarding moves it), with a due
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0019_feedback'
-down_revision = '0016_signed_documents'
+down_revision = '0017_results'
 branch_labels = None
 depends_on = None
 

@@ -6,6 +6,7 @@ the request commits. Blobs are removed from the storage backend only after that 
 """
 
 import enum
+import io
 import json
 import shutil
 import tempfile
@@ -91,6 +92,21 @@ def add_document(
     db.session.add(document)
     db.session.flush()
     return document
+
+
+def store_generated(data: bytes, filename: str, content_type: str = "application/pdf", storage=None):
+    """Bytes the system made itself (a rendered or signed result): stored once, with their blob row."""
+    from onestop.datastore.uploads import ReceivedFile
+
+    blob = _storage(storage).put(io.BytesIO(data))
+    received = ReceivedFile(sha256=blob.sha256, size=blob.size, content_type=content_type, filename=filename)
+    record_blob(received)
+    return received
+
+
+def read_blob(sha256: str, storage=None) -> bytes:
+    with _storage(storage).open(sha256) as stream:
+        return stream.read()
 
 
 def record_blob(received) -> None:

@@ -274,6 +274,14 @@ EVENTS: dict[str, Event] = {
             },
         ),
         Event(
+            "staff_signing_code",
+            Audience.STAFF,
+            _l("One-time code to sign a result"),
+            ("otp", "minutes"),
+            _STAFF,
+            sample={"otp": "482913", "minutes": 5},
+        ),
+        Event(
             "staff_due_tomorrow",
             Audience.STAFF,
             _l("Application due tomorrow"),

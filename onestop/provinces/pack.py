@@ -21,6 +21,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    PrivateAttr,
     StringConstraints,
     Tag,
     ValidationError,
@@ -280,6 +281,27 @@ class ResultEntry(Strict):
     name: Text
     delivery: list[Literal["online", "counter", "post"]] = Field(min_length=1)
     description: Text | None = None
+    # What the public postal service charges to bring the result home (VND), shown when the citizen chooses it.
+    post_fee: Annotated[int, Field(ge=0, le=10_000_000, strict=True)] | None = None
+
+
+class ResultFieldEntry(Strict):
+    """A variable field of a result template: filled from an answer or a default, corrected by the specialist."""
+
+    id: Identifier
+    label: Text
+    source: Identifier | None = None  # a field of the procedure's form whose answer fills it
+    default: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    multiline: bool = False
+
+
+class ResultTemplateEntry(Strict):
+    """The result's page: an HTML file inside the pack (its text is stored with each procedure version)."""
+
+    file: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_./-]+\.html$")]
+    fields: list[ResultFieldEntry] = []
+    # How long the issued paper is valid, counted from the day it is signed; unset: no end.
+    valid_days: Annotated[int, Field(ge=1, le=36500, strict=True)] | None = None
 
 
 class FaqEntry(Strict):
@@ -383,6 +405,7 @@ class ProcedureFile(Strict):
     fees: FeeSchedule | None = None
     fee_note: Text | None = None
     result: ResultEntry
+    result_template: ResultTemplateEntry | None = None
     legal_basis: list[str] = Field(min_length=1)
     faq: list[FaqEntry] = []
     keywords: list[str] = []
@@ -390,6 +413,7 @@ class ProcedureFile(Strict):
     form: FormSpec | None = None
 
     _vi = field_validator("name", "summary", "audience")(_require_vietnamese)
+    _result_html: str = PrivateAttr(default="")  # the template file's text, read by read_pack
 
     def slug_or_default(self) -> str:
         return self.slug or fold(self.name["vi"]).replace(" ", "-")[:200]
@@ -426,6 +450,8 @@ class ProcedureFile(Strict):
         data["slug"] = self.slug_or_default()
         data["route"] = self.route_spec().to_definition()
         data["receiving"] = self.receiving_rule().to_definition()
+        if self.result_template is not None:
+            data["result_template"]["html"] = self._result_html
         return data
 
     def content_hash(self) -> str:
@@ -758,6 +784,9 @@ def read_pack(path: str | Path) -> Pack:
     from onestop.ratings.packspec import read_ratings
 
     ratings = read_ratings(root, {proc.code for proc, _name, _lines in procedures}, problems)
+    from onestop.results.packspec import check_result_templates
+
+    check_result_templates(root, procedures, problems)
     if province is not None and agencies_file is not None and units_file is not None:
         _check_serves(agencies_file.agencies, agency_lines, units_file.units, problems)
         for procedure, name, lines in procedures:

@@ -52,3 +52,25 @@ class SignedDocument(db.Model):
     revoked_reason: Mapped[str] = mapped_column(Text, default="")
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("signed_document.id", ondelete="SET NULL"))
+
+
+class ResultDraft(db.Model):
+    """What the leader is about to sign for an application: the result (or refusal letter) as a PDF not yet signed.
+
+    The specialist corrects the template's variable fields (`fields`) or uploads a PDF made elsewhere; each save
+    stores the rendered PDF as a blob, and its SHA-256 is what the leader is shown and what the task signs. The
+    verification code is fixed when the draft is first made, because it is printed on the page.
+    """
+
+    __tablename__ = "result_draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), unique=True)
+    kind: Mapped[SignedKind] = mapped_column(String(20), default=SignedKind.RESULT)
+    fields: Mapped[dict] = mapped_column(JSON, default=dict)
+    verification_code: Mapped[str] = mapped_column(String(20), unique=True)
+    pdf_sha256: Mapped[str | None] = mapped_column(ForeignKey("blob.sha256"))
+    uploaded: Mapped[bool] = mapped_column(default=False)
+    signed_document_id: Mapped[int | None] = mapped_column(ForeignKey("signed_document.id", ondelete="SET NULL"))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

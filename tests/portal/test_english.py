@@ -68,6 +68,14 @@ def _allowed(pack) -> list[str]:
     allowed.update(staff.full_name for staff in pack.staff)
     for procedure in pack.procedures:
         allowed.update(procedure.legal_basis)
+        # A result's variable fields hold the Vietnamese the official paper prints (defaults, the chosen answers'
+        # Vietnamese labels), shown for correction exactly as they will be printed.
+        if procedure.result_template and procedure.form:
+            sources = {entry.source for entry in procedure.result_template.fields}
+            allowed.update(entry.default for entry in procedure.result_template.fields if entry.default)
+            for _step, spec in procedure.form.all_fields():
+                if spec.id in sources:
+                    allowed.update(option.label["vi"] for option in spec.options)
 
     def walk(units):
         for unit in units:

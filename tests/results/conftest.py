@@ -1,27 +1,33 @@
-"""A portal wired to the real signing service and demo PKI (tests/signing), and a result signed through it.
+"""Signed results on the real signing service and demo PKI (tests/signing) on loopback.
 
-The result is signed the way the approval task signs one: pyHanko's CSC client against the service on
-loopback, with a one-time code the service sends out of band, a timestamp from the demo TSA; the signed PDF is
-stored in the blob store and described by a SignedDocument, as the results flow leaves it.
+Two ways in: the approval flow (an application up to the leader's approval; the leader signs with a real TOTP
+code; the test process never holds a key), and a result signed directly through pyHanko's CSC client and
+stored as the flow leaves it, for the verification page's tests.
 """
 
 import io
+import re
+import secrets
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from types import SimpleNamespace
 
+import pyotp
 import pytest
 from sqlalchemy import select
 
+from onestop.accounts.models import Role, User
 from onestop.datastore.backends.base import storage_from_config
 from onestop.extensions import db
 from onestop.models import utcnow
+from onestop.provinces.models import Agency
 from onestop.results import verify
 from onestop.results.codes import new_code
 from onestop.results.models import SignedDocument, SignedKind, SigningState
 from onestop.signing import client
-from tests.office.conftest import POLICE, filed, staff  # noqa: F401  (fixtures)
-from tests.signing.conftest import blank_pdf, signing_world  # noqa: F401  (fixtures)
+from tests.conftest import PASSWORD
+from tests.office.conftest import POLICE, act, as_staff, file_lltp, filed  # noqa: F401  (fixtures)
+from tests.signing.conftest import blank_pdf, fresh_code, signing_world  # noqa: F401  (fixtures)
 
 RESULT_TITLE = {"vi": "Phiếu lý lịch tư pháp số 1", "en": "Criminal record certificate no. 1"}
 
@@ -112,3 +118,77 @@ def signed_result(app, portal_signing, filed, result_pdf) -> SignedResult:  # no
     pdf = result_pdf
     document = store_signed(app, application_id, POLICE, pdf, "Ngô Thanh Sơn")
     return SignedResult(document.verification_code, pdf, application_id, document.id)
+
+
+__all__ = ["fresh_code"]
+
+
+def _staff(demo, role, agency_code: str, name: str):
+    """Staff with a random high id: the signing service outlives each test's tables, and its credentials are
+    keyed by `staff:<id>`, so ids reused from an earlier test must not find that test's credentials."""
+    agency = db.session.scalar(select(Agency).where(Agency.code == agency_code))
+    user = User(
+        id=10**6 + secrets.randbelow(10**9),
+        full_name=name,
+        email=f"{secrets.token_hex(4)}@minhson.example",
+        role=role,
+        agency_id=agency.id,
+        province_id=demo.id,
+    )
+    user.set_password(PASSWORD)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def staff(demo):
+    return {
+        "clerk": _staff(demo, Role.CLERK, POLICE, "Đặng Thị Lan"),
+        "specialist": _staff(demo, Role.SPECIALIST, POLICE, "Bùi Văn Nam"),
+        "leader": _staff(demo, Role.LEADER, POLICE, "Ngô Thanh Sơn"),
+        "other_leader": _staff(demo, Role.LEADER, "000.00.30.H99", "Phan Văn Khải"),
+    }
+
+
+@pytest.fixture
+def signing_config(portal_signing):
+    """The approval flow's name for the same settings."""
+    return portal_signing
+
+
+def enrol_staff(world, user, agency: str = POLICE, otp: str = "totp") -> pyotp.TOTP | None:
+    body = {
+        "userID": f"staff:{user.id}",
+        "agency": agency,
+        "description": user.full_name,
+        "commonName": user.full_name,
+        "organization": "Công an tỉnh Minh Sơn",
+        "locality": "Tỉnh Minh Sơn",
+        "otp": otp,
+    }
+    answer = client.call_service_sync(world.settings, "admin/v1/credentials", body)
+    return pyotp.parse_uri(answer["totpURI"]) if answer.get("totpURI") else None
+
+
+@pytest.fixture
+def awaiting(app, demo, create_citizen, staff):
+    """(citizen client, application id, clients by role) with the specialist's proposal to issue the result."""
+    _citizen, application_id, citizen_client = file_lltp(app, create_citizen, fee_category="exempt")
+    clients = {role: as_staff(app, user) for role, user in staff.items()}
+    assert act(clients["clerk"], application_id, "accept").status_code == 302
+    assert act(clients["leader"], application_id, "assign", {"specialist": staff["specialist"].id}).status_code == 302
+    assert act(clients["specialist"], application_id, "propose", {"decision": "approve", "note": ""}).status_code == 302
+    return citizen_client, application_id, clients
+
+
+def form_token(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html)[1]
+
+
+def sign_form(page: str) -> dict:
+    return {
+        "csrf_token": form_token(page),
+        "sha256": re.search(r'name="sha256" value="([0-9a-f]{64})"', page)[1],
+        "version": re.search(r'name="version" value="(\d+)"', page)[1],
+    }
