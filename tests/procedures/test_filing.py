@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from onestop import localtime
 from onestop.accounts.models import User
 from onestop.datastore.models import Document
 from onestop.extensions import db
@@ -192,7 +193,7 @@ def test_submit_gives_a_code_a_pin_a_receipt_and_an_email_once(signed_in, citize
     first = send(signed_in, application_id)
     assert first.headers["Location"] == f"/applications/{application_id}/receipt"
     application = db.session.get(Application, application_id)
-    today = date.today().strftime("%y%m%d")
+    today = localtime.today().strftime("%y%m%d")  # the province's day, not the machine's
     assert application.state == "submitted" and application.code == f"000.00.02.H99-{today}-0001"
     receipt = signed_in.get(first.headers["Location"]).get_data(as_text=True)
     assert application.code in receipt.replace("<wbr>", "")
