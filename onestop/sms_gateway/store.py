@@ -6,12 +6,10 @@ delivery-report threads write to it too: every operation opens its own connectio
 given the same client message id at once still send it once.
 """
 
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from onestop.mockstore import SqliteFileStore, now_text
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (
@@ -47,50 +45,11 @@ class ClientIdReused(Exception):
     """The client message id was already used for another phone, brand name or text."""
 
 
-def now_text() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-class SmsStore:
+class SmsStore(SqliteFileStore):
     """Accepted messages and delivery-report attempts of the mock SMS gateway."""
 
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as connection:
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.executescript(SCHEMA)
-
-    def _connect(self) -> sqlite3.Connection:
-        # Autocommit mode: each statement commits alone unless a `_write` block opened a transaction.
-        connection = sqlite3.connect(self.path, timeout=15, isolation_level=None)
-        connection.row_factory = sqlite3.Row
-        return connection
-
-    @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        connection = self._connect()
-        try:
-            yield connection
-        finally:
-            connection.close()
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        connection = self._connect()
-        try:
-            connection.execute("BEGIN IMMEDIATE")
-            yield connection
-            connection.execute("COMMIT")
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        finally:
-            connection.close()
-
-    def ping(self) -> None:
-        with self._read() as connection:
-            connection.execute("SELECT 1")
+        super().__init__(path, SCHEMA)
 
     def accept(self, message: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         """Record a message to send; for a client message id seen before, the first row and True (a repeat).

@@ -7,12 +7,11 @@ write (completing a payment, a refund) hold the write lock from the start (BEGIN
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from onestop.mockstore import SqliteFileStore, now_text
 from onestop.payments.vnpay import ApiResponseCode, TransactionType
 
 SCHEMA = """
@@ -75,50 +74,11 @@ class TxnRefTaken(Exception):
     """The merchant reused a vnp_TxnRef whose payment already has an outcome."""
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-class GatewayStore:
+class GatewayStore(SqliteFileStore):
     """Transactions, IPN attempts, refunds and API request ids of the mock gateway."""
 
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as connection:
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.executescript(SCHEMA)
-
-    def _connect(self) -> sqlite3.Connection:
-        # Autocommit mode: each statement commits alone unless a `_write` block opened a transaction.
-        connection = sqlite3.connect(self.path, timeout=15, isolation_level=None)
-        connection.row_factory = sqlite3.Row
-        return connection
-
-    @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        connection = self._connect()
-        try:
-            yield connection
-        finally:
-            connection.close()
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        connection = self._connect()
-        try:
-            connection.execute("BEGIN IMMEDIATE")
-            yield connection
-            connection.execute("COMMIT")
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        finally:
-            connection.close()
-
-    def ping(self) -> None:
-        with self._read() as connection:
-            connection.execute("SELECT 1")
+        super().__init__(path, SCHEMA)
 
     @staticmethod
     def _next_number(connection: sqlite3.Connection) -> str:
@@ -149,7 +109,7 @@ class GatewayStore:
                     params["vnp_CreateDate"],
                     params["vnp_ReturnUrl"],
                     request_json,
-                    _now(),
+                    now_text(),
                 ),
             )
             return dict(connection.execute("SELECT * FROM transactions WHERE token = ?", (token,)).fetchone())
@@ -201,7 +161,7 @@ class GatewayStore:
                     round_no,
                     attempt,
                     url,
-                    _now(),
+                    now_text(),
                     outcome.get("http_status"),
                     outcome.get("answer"),
                     outcome.get("rsp_code"),
@@ -263,7 +223,7 @@ class GatewayStore:
                 "amount": amount,
                 "transaction_no": self._next_number(connection),
                 "create_by": create_by,
-                "created_at": _now(),
+                "created_at": now_text(),
             }
             connection.execute(
                 "INSERT INTO refunds (transaction_id, request_id, transaction_type, amount, transaction_no, create_by,"
