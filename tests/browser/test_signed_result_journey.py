@@ -16,7 +16,7 @@ from onestop.signing.validation import validate_pdf
 from tests.browser.conftest import assert_no_sideways_scroll, screenshot
 from tests.conftest import PASSWORD
 from tests.office.conftest import act, as_staff, file_lltp
-from tests.results.conftest import enrol_staff, signing_config, staff  # noqa: F401  (fixtures)
+from tests.results.conftest import enrol_staff, portal_signing, signing_config, staff  # noqa: F401  (fixtures)
 from tests.signing.conftest import fresh_code, signing_world  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
