@@ -43,6 +43,10 @@ def init_celery(app: Flask) -> Celery:
                 "task": "onestop.notifications.digest.send_digests_task",
                 "schedule": crontab(hour=digest_hour, minute=digest_minute),
             },
+            "fail-stale-signings": {
+                "task": "onestop.results.tasks.fail_stale_signings",
+                "schedule": 300,
+            },
             "seal-stale-slips": {
                 "task": "onestop.results.seal.seal_stale_slips",
                 "schedule": 300,

@@ -215,6 +215,8 @@ class Config:
     SIGNING_CLIENT_SECRET = os.environ.get("SIGNING_CLIENT_SECRET", "")
     SIGNING_TSA_URL = os.environ.get("SIGNING_TSA_URL", "http://127.0.0.1:5004/province/tsa/tsa")
     SIGNING_TRUST_ROOTS = os.environ.get("SIGNING_TRUST_ROOTS", str(VAR_DIR / "pki" / "root.pem"))
+    # A result's signing still pending after this long was left by a dead worker: it is marked failed.
+    SIGNING_STALE_SECONDS = int(os.environ.get("SIGNING_STALE_SECONDS", "900"))
     # Seal the one-stop slips with the receiving agency's seal credential, after the commit (docs/operations.md,
     # "Verifying a document"); an agency without one issues its slips unsealed, as does SLIP_SEALING=0.
     SLIP_SEALING = _bool("SLIP_SEALING", True)

@@ -18,6 +18,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from onestop.accounts.models import User
 from onestop.datastore.models import IssuedType, Provenance
@@ -62,6 +63,9 @@ FAILURES = {
         "The time-stamping service did not answer. Nothing was signed; try again in a few minutes with a new code."
     ),
     "file_moved": _l("The application changed while it was being signed. Nothing was issued; check it again."),
+    "interrupted": _l(
+        "The signing was interrupted and did not finish. Nothing was issued; sign again with a new code."
+    ),
 }
 RETRY_DELAYS = (2, 10, 30)  # seconds between attempts when the service or the TSA does not answer
 
@@ -232,6 +236,26 @@ def _fail(signed_id: int, code: str) -> None:
         signed.state = SigningState.FAILED
         signed.failure = code
         db.session.commit()
+
+
+def fail_stale_signings(older_than_seconds: int) -> int:
+    """A signing a dead worker left pending cannot be taken up again (its one-time code is spent or expired):
+    mark it failed, so that the leader's page offers to sign again instead of waiting for ever."""
+    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+    stale = list(
+        db.session.scalars(
+            select(SignedDocument).where(
+                SignedDocument.state == SigningState.PENDING,
+                SignedDocument.kind.in_([SignedKind.RESULT.value, SignedKind.REFUSAL.value]),
+                SignedDocument.requested_at < cutoff,
+            )
+        )
+    )
+    for signed in stale:
+        signed.state = SigningState.FAILED
+        signed.failure = "interrupted"
+    db.session.commit()
+    return len(stale)
 
 
 def run_signing(signed_id: int, otp: str, sha256: str, attempt: int = 0) -> str:

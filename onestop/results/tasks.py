@@ -11,3 +11,13 @@ def sign_result(self, signed_id: int, otp: str, sha256: str) -> str:
     if outcome == "retry":
         raise self.retry(countdown=RETRY_DELAYS[self.request.retries])
     return outcome
+
+
+@shared_task
+def fail_stale_signings() -> int:
+    """Celery beat: signings a dead worker left pending become failed, and may be signed again."""
+    from flask import current_app
+
+    from onestop.results.signing import fail_stale_signings as fail
+
+    return fail(current_app.config["SIGNING_STALE_SECONDS"])

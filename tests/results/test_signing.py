@@ -237,3 +237,29 @@ def test_asking_for_a_code_without_a_certificate_is_told(awaiting, staff, signin
     words = response.get_data(as_text=True)
     assert "chưa có chứng thư" in words or "no signing certificate" in words
     assert not [m for m in outbox("email") if m.event == "staff_signing_code"]
+
+
+def test_a_signing_left_pending_by_a_dead_worker_is_failed_and_may_be_signed_again(app, demo):
+    from datetime import timedelta
+
+    from onestop.models import utcnow
+    from onestop.results.codes import new_code
+    from onestop.results.signing import failure_message
+    from onestop.results.tasks import fail_stale_signings
+
+    def pending(minutes_ago: int, kind=SignedKind.RESULT) -> SignedDocument:
+        signed = SignedDocument(
+            kind=kind, verification_code=new_code(), requested_at=utcnow() - timedelta(minutes=minutes_ago)
+        )
+        db.session.add(signed)
+        return signed
+
+    stale, fresh, slip = pending(20), pending(1), pending(20, SignedKind.SLIP)
+    db.session.commit()
+    assert fail_stale_signings.run() == 1
+    db.session.expire_all()
+    assert (stale.state, stale.failure) == ("failed", "interrupted")
+    assert fresh.state == "pending" and slip.state == "pending"  # slips have their own sweep
+    # The leader reads why, not the general "signing failed".
+    with app.test_request_context():
+        assert str(failure_message("interrupted")) != str(failure_message("no_such_code"))
