@@ -15,7 +15,7 @@ from onestop.links import public_link
 from onestop.notifications.models import Channel, Notice
 from onestop.notifications.notify import province_of
 from onestop.notifications.outbox import queue_message
-from onestop.notifications.preferences import language_of, reach_of
+from onestop.notifications.preferences import choices_of
 from onestop.notifications.render import render
 
 MAX_LISTED = 50
@@ -32,9 +32,10 @@ def send_digests() -> int:
                 select(Notice).where(Notice.user_id == user_id, Notice.awaits_digest.is_(True)).order_by(Notice.id)
             )
         )
-        address = reach_of(user).addresses.get(Channel.EMAIL) if user is not None and user.is_active else None
+        choices = choices_of(user) if user is not None and user.is_active else None
+        address = choices.reach().addresses.get(Channel.EMAIL) if choices is not None else None
         if address and waiting:
-            language = language_of(user)
+            language = choices.language
             facts = {
                 "count": len(waiting),
                 "notices": [{"title": notice.title} for notice in waiting[:MAX_LISTED]],

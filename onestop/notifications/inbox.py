@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from flask_babel import gettext as _
 from jinja2 import TemplateError
 from sqlalchemy import func, select, update
@@ -11,7 +13,7 @@ from onestop.errors import NotFound
 from onestop.extensions import db
 from onestop.models import utcnow
 from onestop.notifications.models import Channel, Notice
-from onestop.notifications.render import Rendered, render
+from onestop.notifications.render import Rendered, Wordings, render
 
 PAGE_SIZE = 30
 
@@ -30,14 +32,19 @@ def notices_of(user: User, before_id: int | None = None) -> list[Notice]:
     return list(db.session.scalars(query.order_by(Notice.id.desc()).limit(PAGE_SIZE)))
 
 
-def worded(notice: Notice, language: str) -> Rendered:
-    """The notice in the reader's language of today, from its facts; as it was sent if that fails."""
-    if notice.facts:
-        try:
-            return render(notice.event, Channel.INBOX, language, notice.facts, province_id=notice.province_id)
-        except (TemplateError, TypeError, ValueError, KeyError):
-            pass
-    return Rendered(notice.title, notice.body)
+def worded(notices: list[Notice], language: str) -> list[Rendered]:
+    """Each notice in the reader's language of today, from its facts (the province's wordings read once for
+    the page); as it was sent where that fails."""
+    words = Wordings({notice.event for notice in notices}, language, {notice.province_id for notice in notices})
+    shown = []
+    for notice in notices:
+        rendered = Rendered(notice.title, notice.body)
+        if notice.facts:
+            chosen = words(notice.event, Channel.INBOX, notice.province_id)
+            with suppress(TemplateError, TypeError, ValueError, KeyError):
+                rendered = render(notice.event, Channel.INBOX, language, notice.facts, chosen)
+        shown.append(rendered)
+    return shown
 
 
 def open_notice(user: User, notice_id: int) -> Notice:

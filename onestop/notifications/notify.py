@@ -20,8 +20,8 @@ from onestop.links import public_link
 from onestop.notifications.events import Audience, event_named
 from onestop.notifications.models import Channel, Notice
 from onestop.notifications.outbox import queue_message
-from onestop.notifications.preferences import channels_for, language_of, wants_digest
-from onestop.notifications.render import day_text, render
+from onestop.notifications.preferences import choices_of
+from onestop.notifications.render import Wordings, day_text, render
 
 
 def application_facts(application, audience: Audience) -> dict:
@@ -68,11 +68,13 @@ def notify(recipient: User, event: str, facts: dict | None = None, *, applicatio
     province_id = province.id if province is not None else None
     context.setdefault("recipient_name", recipient.full_name)
     context.setdefault("province", province.name if province is not None else "")
-    language = language_of(recipient)
+    choices = choices_of(recipient)
+    language = choices.language
     application_id = application.id if application is not None else None
 
-    inbox = render(event, Channel.INBOX, language, context, province_id=province_id)
-    digest = wants_digest(recipient) and not declared.critical
+    words = Wordings([event], language, [province_id])
+    inbox = render(event, Channel.INBOX, language, context, words(event, Channel.INBOX, province_id))
+    digest = choices.wants_digest and not declared.critical
     notice = Notice(
         user_id=recipient.id,
         event=event,
@@ -88,9 +90,9 @@ def notify(recipient: User, event: str, facts: dict | None = None, *, applicatio
     if digest:
         db.session.flush()
         return notice
-    channels, addresses = channels_for(recipient, declared)
+    channels, addresses = choices.channels_for(declared)
     for channel in channels:
-        message = render(event, channel, language, context, province_id=province_id)
+        message = render(event, channel, language, context, words(event, channel, province_id))
         queue_message(
             channel,
             addresses[channel],

@@ -32,7 +32,7 @@ def inbox_page():
     notices = inbox.notices_of(current_user, before)
     more = notices[-1].id if len(notices) == inbox.PAGE_SIZE else None
     language = current_language()
-    shown = [(notice, inbox.worded(notice, language)) for notice in notices]
+    shown = list(zip(notices, inbox.worded(notices, language), strict=True))
     problems = preferences.reach_of(current_user).problems
     return render_template("notifications/inbox.html", notices=shown, more=more, problems=problems)
 
@@ -41,14 +41,15 @@ def inbox_page():
 @login_required
 def notice(notice_id: int):
     opened = inbox.open_notice(current_user, notice_id)
-    return render_template("notifications/notice.html", notice=opened, words=inbox.worded(opened, current_language()))
+    return render_template(
+        "notifications/notice.html", notice=opened, words=inbox.worded([opened], current_language())[0]
+    )
 
 
 @bp.post("/inbox/read-all")
 @login_required
 def read_all():
     inbox.mark_all_read(current_user)
-    db.session.commit()
     flash(_("Every notice is marked as read."), "success")
     return redirect(url_for("notifications.inbox_page"))
 
@@ -56,15 +57,16 @@ def read_all():
 @bp.route("/account/notifications", methods=["GET", "POST"])
 @login_required
 def choices():
-    chosen = preferences.preferences_of(current_user)
+    choices = preferences.choices_of(current_user)
+    chosen = choices.row
     form = PreferencesForm()
-    reach = preferences.reach_of(current_user)
+    reach = choices.reach()
     if request.method == "GET":
         ticked = {Channel(name) for name in chosen.channels} if chosen else {Channel.EMAIL, Channel.SMS}
         form.by_email.data = Channel.EMAIL in ticked
         form.by_sms.data = Channel.SMS in ticked
         form.by_ott.data = Channel.OTT in ticked
-        form.language.data = preferences.language_of(current_user)
+        form.language.data = choices.language
         form.daily_digest.data = bool(chosen and chosen.daily_digest)
     elif form.validate_on_submit():
         picked = {
@@ -77,7 +79,6 @@ def choices():
             if wanted
         }
         preferences.save_preferences(current_user, picked, form.language.data, form.daily_digest.data)
-        db.session.commit()
         flash(_("Your message choices are saved."), "success")
         return redirect(url_for("notifications.choices"))
     return render_template(
@@ -114,7 +115,6 @@ def edit_template(event: str, channel: str, language: str):
         form.subject.data, form.body.data, form.unaccented.data = current.subject, current.body, current.unaccented
     elif request.form.get("reset"):
         wording_admin.reset(current_user, event, channel, language)
-        db.session.commit()
         flash(_("This message is back to the standard wording."), "success")
         return redirect(request.path)
     elif form.validate_on_submit() and request.form.get("save"):
@@ -135,7 +135,6 @@ def edit_template(event: str, channel: str, language: str):
                 ]
             status = 422
         else:
-            db.session.commit()
             flash(_("The new wording is saved and used from now on."), "success")
             return redirect(request.path)
     subject, body = form.subject.data or "", form.body.data or ""
