@@ -28,6 +28,23 @@ BENCH_SECRETS = {
     "SMS_BACKEND": "disabled",
     "MAIL_SERVER": "127.0.0.1",
 }
+# Rate limits the benches lift: one client signs in and posts far more often than any person could.
+UNLIMITED = "100000 per second"
+
+
+def server_env(folder: Path, cleared: list[str], **settings: str) -> dict[str, str]:
+    """The environment of a bench's own servers: this shell's less what they must not inherit (`cleared`),
+    files under `folder`, the bench secrets, plain-HTTP cookies on loopback, and the bench's own `settings`."""
+    return {
+        **{key: value for key, value in os.environ.items() if key not in cleared},
+        "ONESTOP_VAR_DIR": str(folder / "var"),
+        "BLOB_DIR": str(folder / "blobs"),
+        **BENCH_SECRETS,
+        "SESSION_COOKIE_SECURE": "0",  # Plain HTTP on loopback: the client must get its cookies back.
+        **settings,
+    }
+
+
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
 

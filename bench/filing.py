@@ -52,8 +52,8 @@ from pathlib import Path
 
 import requests
 from _common import (
-    BENCH_SECRETS,
     ROOT,
+    UNLIMITED,
     Measurement,
     Server,
     clean_up,
@@ -63,6 +63,7 @@ from _common import (
     reset_postgres,
     run_clients,
     run_flask,
+    server_env,
     start_server,
     wait_until_answering,
 )
@@ -72,7 +73,6 @@ DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/onestop_ben
 DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/14"
 PROVINCE_CODE = "MS"
 GUNICORN_SETTINGS = ["--workers", "2", "--threads", "2"]
-UNLIMITED = "100000 per second"
 # Settings a developer's shell may hold that would change what is measured: the defaults apply instead.
 CLEARED_SETTINGS = [
     "ONESTOP_DEMO",
@@ -638,20 +638,17 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="onestop-bench-filing-"))
     servers: list[Server] = []
     try:
-        env = {
-            **{key: value for key, value in os.environ.items() if key not in CLEARED_SETTINGS},
-            "DATABASE_URL": args.database_url,
-            "ONESTOP_VAR_DIR": str(folder / "var"),
-            "BLOB_DIR": str(folder / "blobs"),
-            "BARE_UPLOAD_DIR": str(folder / "bare-uploads"),
-            "PROVINCE": PROVINCE_CODE,
-            **BENCH_SECRETS,
-            "SESSION_COOKIE_SECURE": "0",  # Plain HTTP on loopback: the client must get its cookies back.
-            "LOGIN_RATE_LIMIT": UNLIMITED,
-            "ACCOUNT_RATE_LIMIT": UNLIMITED,
-            "UPLOAD_RATE_LIMIT": UNLIMITED,
-            "CELERY_BROKER_URL": args.broker_url,
-        }
+        env = server_env(
+            folder,
+            CLEARED_SETTINGS,
+            DATABASE_URL=args.database_url,
+            BARE_UPLOAD_DIR=str(folder / "bare-uploads"),
+            PROVINCE=PROVINCE_CODE,
+            LOGIN_RATE_LIMIT=UNLIMITED,
+            ACCOUNT_RATE_LIMIT=UNLIMITED,
+            UPLOAD_RATE_LIMIT=UNLIMITED,
+            CELERY_BROKER_URL=args.broker_url,
+        )
         for name in ("var", "blobs", "bare-uploads"):
             (folder / name).mkdir()
 

@@ -16,7 +16,6 @@ See docs/benchmarks.md.
 import argparse
 import gzip
 import http.client
-import os
 import re
 import sys
 import tempfile
@@ -25,12 +24,11 @@ from pathlib import Path
 
 import brotli
 import requests
-from _common import BENCH_SECRETS, Server, clean_up, header, run_flask, start_server, wait_until_answering
+from _common import UNLIMITED, Server, clean_up, header, run_flask, server_env, start_server, wait_until_answering
 from filing import CLEARED_SETTINGS, Filing, PdfTemplate, prepare_citizens, sign_in
 
 PROVINCE_CODE = "MS"
 SLUG = "cap-phieu-ly-lich-tu-phap"
-UNLIMITED = "100000 per second"
 DECODE = {"identity": lambda body: body, "gzip": gzip.decompress, "br": brotli.decompress}
 # A CSRF token is signed with the second it was made in: two fetches of a form may differ there only.
 _VOLATILE = re.compile(rb'(name="csrf_token"(?: type="hidden")? value=")[^"]+')
@@ -69,18 +67,15 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="onestop-bench-weight-"))
     servers: list[Server] = []
     try:
-        env = {
-            **{key: value for key, value in os.environ.items() if key not in CLEARED_SETTINGS},
-            "DATABASE_URL": f"sqlite:///{folder / 'weight.db'}",
-            "ONESTOP_VAR_DIR": str(folder / "var"),
-            "BLOB_DIR": str(folder / "blobs"),
-            "PROVINCE": PROVINCE_CODE,
-            **BENCH_SECRETS,
-            "SESSION_COOKIE_SECURE": "0",  # Plain HTTP on loopback: the client must get its cookies back.
-            "LOGIN_RATE_LIMIT": UNLIMITED,
-            "UPLOAD_RATE_LIMIT": UNLIMITED,
-            "CELERY_BROKER_URL": "memory://",
-        }
+        env = server_env(
+            folder,
+            CLEARED_SETTINGS,
+            DATABASE_URL=f"sqlite:///{folder / 'weight.db'}",
+            PROVINCE=PROVINCE_CODE,
+            LOGIN_RATE_LIMIT=UNLIMITED,
+            UPLOAD_RATE_LIMIT=UNLIMITED,
+            CELERY_BROKER_URL="memory://",
+        )
         for name in ("var", "blobs"):
             (folder / name).mkdir()
         print(header())

@@ -57,8 +57,8 @@ from pathlib import Path
 
 import requests
 from _common import (
-    BENCH_SECRETS,
     ROOT,
+    UNLIMITED,
     Measurement,
     Server,
     clean_up,
@@ -68,6 +68,7 @@ from _common import (
     reset_postgres,
     run_clients,
     run_flask,
+    server_env,
     start_server,
     wait_until_answering,
 )
@@ -76,7 +77,6 @@ from sqlalchemy import create_engine, text
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/onestop_bench_queues"
 PROVINCE_CODE = "MS"
 GUNICORN_SETTINGS = ["--workers", "2", "--threads", "2"]
-UNLIMITED = "100000 per second"
 CLEARED_SETTINGS = ["ONESTOP_DEMO", "CELERY_BROKER_URL", "CELERY_TASK_ALWAYS_EAGER", "RATELIMIT_STORAGE_URI"]
 TARGET = 1.5
 TARGET_LIST = "reception"
@@ -680,16 +680,9 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="onestop-bench-queues-"))
     targets: list[Target] = []
     try:
-        base_env = {
-            **{key: value for key, value in os.environ.items() if key not in CLEARED_SETTINGS},
-            "ONESTOP_VAR_DIR": str(folder / "var"),
-            "BLOB_DIR": str(folder / "blobs"),
-            "PROVINCE": PROVINCE_CODE,
-            **BENCH_SECRETS,
-            "SESSION_COOKIE_SECURE": "0",  # Plain HTTP on loopback: the client must get its cookies back.
-            "LOGIN_RATE_LIMIT": UNLIMITED,
-            "ACCOUNT_RATE_LIMIT": UNLIMITED,
-        }
+        base_env = server_env(
+            folder, CLEARED_SETTINGS, PROVINCE=PROVINCE_CODE, LOGIN_RATE_LIMIT=UNLIMITED, ACCOUNT_RATE_LIMIT=UNLIMITED
+        )
         (folder / "var").mkdir()
         print(header())
         reset_postgres(args.database_url)

@@ -29,7 +29,6 @@ nothing and does not decide the exit status. See docs/benchmarks.md.
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -40,8 +39,8 @@ from pathlib import Path
 
 import requests
 from _common import (
-    BENCH_SECRETS,
     ROOT,
+    UNLIMITED,
     Measurement,
     clean_up,
     header,
@@ -49,13 +48,13 @@ from _common import (
     reset_postgres,
     run_clients,
     run_flask,
+    server_env,
     start_server,
     wait_until_answering,
 )
 from sqlalchemy import create_engine, text
 
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/onestop_bench_surveys"
-UNLIMITED = "100000 per second"
 CLEARED_SETTINGS = ["ONESTOP_DEMO", "CELERY_BROKER_URL", "CELERY_TASK_ALWAYS_EAGER", "RATELIMIT_STORAGE_URI"]
 GUNICORN_SETTINGS = ["--workers", "2", "--threads", "1"]
 TARGET_RATIO = 2.0
@@ -204,17 +203,14 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="onestop-bench-surveys-"))
     server = None
     try:
-        env = {
-            **{key: value for key, value in os.environ.items() if key not in CLEARED_SETTINGS},
-            "ONESTOP_VAR_DIR": str(folder / "var"),
-            "BLOB_DIR": str(folder / "blobs"),
-            "PROVINCE": "MS",
-            **BENCH_SECRETS,
-            "SESSION_COOKIE_SECURE": "0",  # Plain HTTP on loopback: the client must get its cookies back.
-            "LOGIN_RATE_LIMIT": UNLIMITED,
-            "ACCOUNT_RATE_LIMIT": UNLIMITED,
-            "DATABASE_URL": args.database_url,
-        }
+        env = server_env(
+            folder,
+            CLEARED_SETTINGS,
+            PROVINCE="MS",
+            LOGIN_RATE_LIMIT=UNLIMITED,
+            ACCOUNT_RATE_LIMIT=UNLIMITED,
+            DATABASE_URL=args.database_url,
+        )
         (folder / "var").mkdir()
         print(header())
         reset_postgres(args.database_url)
