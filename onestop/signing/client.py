@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from io import BytesIO
@@ -109,21 +110,50 @@ async def _post(session: aiohttp.ClientSession, url: str, *, token: str | None =
         raise SigningUnavailable("service_unavailable", str(exc)) from None
 
 
+# Bearer tokens kept per process until a minute before they expire: a signature then costs the service three
+# calls (credentials/info, authorize, signHash) instead of four. A token the service no longer accepts (its key
+# changed, it restarted with another one) is dropped and asked for again once.
+_TOKENS: dict[tuple[str, str, str], tuple[str, float]] = {}
+TOKEN_MARGIN_SECONDS = 60
+
+
+def _token_key(settings: SigningSettings) -> tuple[str, str, str]:
+    return (settings.csc_url, settings.client_id, settings.client_secret)
+
+
+def forget_token(settings: SigningSettings) -> None:
+    _TOKENS.pop(_token_key(settings), None)
+
+
 async def _token(session: aiohttp.ClientSession, settings: SigningSettings) -> str:
+    cached = _TOKENS.get(_token_key(settings))
+    if cached and cached[1] > time.monotonic():
+        return cached[0]
     form = {
         "grant_type": "client_credentials",
         "client_id": settings.client_id,
         "client_secret": settings.client_secret,
     }
     answer = await _post(session, settings.csc_url + "/oauth2/token", data=form)
-    return str(answer["access_token"])
+    token = str(answer["access_token"])
+    lifetime = int(answer.get("expires_in") or 0)
+    if lifetime > 2 * TOKEN_MARGIN_SECONDS:
+        _TOKENS[_token_key(settings)] = (token, time.monotonic() + lifetime - TOKEN_MARGIN_SECONDS)
+    return token
 
 
 async def call_service(settings: SigningSettings, method: str, body: dict) -> dict:
     """One authenticated call to the signing service (`csc/v1/...` or `admin/v1/...`)."""
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.timeout)) as session:
-        token = await _token(session, settings)
-        return await _post(session, f"{settings.csc_url}/{method}", token=token, json=body)
+        for attempt in (1, 2):
+            token = await _token(session, settings)
+            try:
+                return await _post(session, f"{settings.csc_url}/{method}", token=token, json=body)
+            except SigningFailed as failure:
+                if failure.code != "invalid_token" or attempt == 2:
+                    raise
+                forget_token(settings)
+        raise AssertionError("unreachable")
 
 
 def call_service_sync(settings: SigningSettings, method: str, body: dict) -> dict:
@@ -190,12 +220,7 @@ def sign_pdf(
 async def _sign(pdf_bytes, credential, otp, agency, archival, settings, reason, location) -> bytes:
     timeout = aiohttp.ClientTimeout(total=settings.timeout)
     async with aiohttp.ClientSession(timeout=timeout) as session:
-        token = await _token(session, settings)
-        session_info = CSCServiceSessionInfo(settings.csc_url, credential, oauth_token=token)
-        try:
-            credential_info = await fetch_certs_in_csc_credential(session, session_info, timeout=settings.timeout)
-        except (SigningError, IndexError):
-            raise SigningFailed("certificate_missing", "the credential has no certificate") from None
+        session_info, credential_info = await _credential_info(session, settings, credential)
         status = credential_info.response_data.get("cert", {}).get("status", "valid")
         if status != "valid":
             raise SigningFailed("certificate_revoked" if status == "revoked" else "certificate_expired", status)
@@ -238,6 +263,21 @@ async def _sign(pdf_bytes, credential, otp, agency, archival, settings, reason, 
         except (PdfError, ValueError) as exc:
             raise SigningFailed("invalid_pdf", str(exc)) from None
         return output.getvalue()
+
+
+async def _credential_info(session: aiohttp.ClientSession, settings: SigningSettings, credential: str):
+    """The credential's certificates, asked with the kept token; with a fresh one if the kept one was refused."""
+    for attempt in (1, 2):
+        token = await _token(session, settings)
+        session_info = CSCServiceSessionInfo(settings.csc_url, credential, oauth_token=token)
+        try:
+            return session_info, await fetch_certs_in_csc_credential(session, session_info, timeout=settings.timeout)
+        except (SigningError, IndexError):
+            if attempt == 1 and _TOKENS.get(_token_key(settings), ("",))[0] == token:
+                forget_token(settings)  # perhaps only the kept token was refused: ask once more with a new one
+                continue
+            raise SigningFailed("certificate_missing", "the credential has no certificate") from None
+    raise AssertionError("unreachable")
 
 
 def _free_field_name(writer: IncrementalPdfFileWriter) -> str:

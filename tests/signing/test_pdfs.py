@@ -174,3 +174,16 @@ def test_a_tsa_that_does_not_answer_leaves_nothing_signed(signing_world, blank_p
     with pytest.raises(client.SigningUnavailable) as failure:
         client.sign_pdf(blank_pdf, credential, fresh_code(totp), AGENCY, archival=False, settings=no_tsa)
     assert failure.value.code in ("tsa_unavailable", "service_unavailable")
+
+
+def test_a_kept_token_the_service_no_longer_accepts_is_replaced(signing_world, blank_pdf):
+    """The portal keeps its bearer token between signatures; after the service stops accepting it (a restart
+    with another key), the next call and the next signature ask for a new one instead of failing."""
+    settings = signing_world.settings
+    credential, totp = signing_world.enrol()
+    client._TOKENS[client._token_key(settings)] = ("a-token-the-service-never-issued", float("inf"))
+    info = client.call_service_sync(settings, "csc/v1/credentials/info", {"credentialID": credential})
+    assert info["cert"]["status"] == "valid"
+    client._TOKENS[client._token_key(settings)] = ("a-token-the-service-never-issued", float("inf"))
+    pdf = client.sign_pdf(blank_pdf, credential, fresh_code(totp), AGENCY, archival=False, settings=settings)
+    assert validate_pdf(pdf, settings.trust_roots).is_genuine
