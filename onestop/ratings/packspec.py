@@ -23,6 +23,8 @@ from onestop.surveys.builder import Settings, SurveyError
 from onestop.surveys.models import QuestionKind, SurveyQuestion, SurveySection
 
 DEFAULT_FILE = "rating.yaml"
+# The questions a province without its own rating.yaml asks: every service is rated, from the first load.
+STANDARD_FILE = Path(__file__).with_name("standard.yaml")
 PROCEDURE_FOLDER = "ratings"
 # Which kinds of question may answer each measure; "overall" must be there and required.
 MEASURE_KINDS = {
@@ -88,19 +90,19 @@ def read_ratings(root: Path, procedure_codes: set[str], problems: list) -> dict[
     """Every rating survey of the pack by procedure code ("" for the default), checked; problems name file and line."""
     from onestop.provinces.pack import Problem, _read_yaml
 
-    files = []
-    if (root / DEFAULT_FILE).is_file():
-        files.append(("", root / DEFAULT_FILE))
+    own_default = (root / DEFAULT_FILE).is_file()
+    files = [("", root / DEFAULT_FILE if own_default else STANDARD_FILE)]
     folder = root / PROCEDURE_FOLDER
     for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
         files.append((path.stem, path))
     found = {}
     for code, path in files:
-        name = str(path.relative_to(root))
+        base = root if path.is_relative_to(root) else path.parent
+        name = str(path.relative_to(base))
         if code and code not in procedure_codes:
             problems.append(Problem(name, 1, _("No procedure of the pack has the code %(code)s.", code=code)))
             continue
-        read = _read_yaml(path, root, problems)
+        read = _read_yaml(path, base, problems)
         if read is None:
             continue
         data, lines = read

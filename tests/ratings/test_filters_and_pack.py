@@ -124,3 +124,23 @@ def test_a_broken_rating_file_is_refused_with_its_file_and_line(tmp_path):
     assert any(p.startswith("rating.yaml:") and "conduct" in p for p in problems), problems
     assert any(p.startswith("rating.yaml:") and "speed" in p for p in problems), problems
     assert any(p.startswith("ratings/NO.SUCH.yaml:1") for p in problems), problems
+
+
+def test_a_pack_without_rating_questions_rates_with_the_standard_ones(app, demo, tmp_path):
+    """A province that wrote no rating.yaml still has every service rated, with onestop's standard questions."""
+    pack = _copy_pack(tmp_path)
+    (pack / "rating.yaml").unlink()
+    for entry in db.session.scalars(db.select(RatingSurvey)):
+        db.session.delete(entry)
+    db.session.commit()
+    apply_pack(read_pack(pack))
+    db.session.commit()
+    default = db.session.scalar(db.select(RatingSurvey).where(RatingSurvey.procedure_code == ""))
+    assert default is not None and set(default.measures) == {"overall", "on_time", "guidance", "conduct", "comment"}
+    version = next(v for v in default.survey.versions if v.published_at)
+    assert version.title["vi"] == "Đánh giá mức độ hài lòng về giải quyết thủ tục hành chính"
+    from onestop.procedures.models import Application, Procedure
+    from onestop.ratings.services import rating_survey_for
+
+    any_procedure = db.session.scalar(db.select(Procedure).limit(1))
+    assert rating_survey_for(Application(procedure_id=any_procedure.id)).id == default.id
