@@ -52,8 +52,8 @@ translations: .stamp-runtime
 	$(BIN)/pybabel compile --statistics -d translations 2>&1 | grep -v "^$$" || true
 
 extract-messages: .stamp-runtime
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --width 100 -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete --width 100
 
 # Debian packages the tests need: Chromium and fonts with Vietnamese glyphs for the browser journeys,
 # and clamd for the malware-scanning tests; Pango for WeasyPrint (the slip PDFs), poppler-utils and

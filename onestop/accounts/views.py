@@ -63,6 +63,12 @@ def _sign_out() -> None:
     session.clear()
 
 
+def sign_out_this_device() -> None:
+    """End this browser's session for good (its server-side row too), as the sign-out button does."""
+    services.end_session(session.get(_SESSION_KEY))
+    _sign_out()
+
+
 def _invalid(template: str, form, error: services.AccountError | None = None, **context):
     """Re-render a form with everything typed kept and the message beside its field."""
     if error is not None:
@@ -193,8 +199,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    services.end_session(session.get(_SESSION_KEY))
-    _sign_out()
+    sign_out_this_device()
     flash(_("You have signed out."), "info")
     return redirect(url_for("portal.home"))
 

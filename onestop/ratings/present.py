@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import segno
 from flask import url_for
 
 from onestop.extensions import db
+from onestop.links import public_link
 from onestop.procedures.models import Application
 from onestop.ratings import services
 from onestop.ratings.models import RatingInvitation
+from onestop.ratings.services import COUNTER_LINK_LIFETIME
 
 
 @dataclass(frozen=True)
@@ -38,3 +41,18 @@ def counter_rating(application: Application) -> RatingBox | None:
     if invitation is None:
         return None
     return RatingBox(url_for("ratings.open_counter", application_id=application.id), services.is_rated(invitation))
+
+
+@dataclass(frozen=True)
+class CounterCode:
+    """The counter rating for another device: the citizen's phone or the counter tablet scans it or types it."""
+
+    link: str
+    qr_svg: str
+    minutes: int
+
+
+def counter_code(invitation: RatingInvitation) -> CounterCode:
+    link = public_link("ratings.counter_page", token=invitation.counter_token, number=1)
+    svg = segno.make(link, error="m").svg_inline(scale=5, border=2)
+    return CounterCode(link, svg, int(COUNTER_LINK_LIFETIME.total_seconds() // 60))

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from onestop.accounts.views import sign_out_this_device
 from onestop.errors import NotAllowed, OnestopError
 from onestop.extensions import limiter
 from onestop.procedures.signals import application_changed
@@ -140,7 +141,11 @@ def open_counter(application_id: int):
     except NotAllowed as error:
         flash(error.message, "error")
         return redirect(url_for("office.application", application_id=application.id))
-    return redirect(url_for("ratings.counter_page", token=invitation.counter_token, number=1))
+    if request.form.get("device") == "this":
+        # The clerk hands this very device to the applicant: nothing of the staff session may stay on it.
+        sign_out_this_device()
+        return redirect(url_for("ratings.counter_page", token=invitation.counter_token, number=1))
+    return render_template("ratings/counter_code.html", application=application, code=present.counter_code(invitation))
 
 
 def init_app(app) -> None:

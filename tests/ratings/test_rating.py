@@ -73,9 +73,12 @@ def test_a_clerk_opens_the_rating_on_the_counter_tablet_without_leaking_the_staf
     office = tablet.get(f"/office/applications/{application_id}").get_data(as_text=True)
     assert "/rating/counter" in office
     opened = tablet.post(
-        f"/office/applications/{application_id}/rating/counter", data={"csrf_token": csrf_token(office)}
+        f"/office/applications/{application_id}/rating/counter",
+        data={"csrf_token": csrf_token(office), "device": "this"},
     )
     assert opened.status_code == 302 and "/rate/counter/" in opened.location
+    # Handing the device over signed the clerk out on it, for good: the back office asks for a sign-in.
+    assert tablet.get(f"/office/applications/{application_id}").status_code == 302
     page = tablet.get(opened.location).get_data(as_text=True)
     clerk = staff["clerk"]
     for leak in (clerk.full_name, clerk.email, "/office", "Đăng xuất", "Sign out", "/account"):
@@ -93,8 +96,24 @@ def test_a_clerk_opens_the_rating_on_the_counter_tablet_without_leaking_the_staf
     online = _path(link_in(invitation_mail()[0].body))
     assert citizen_client.get(online + "/1").status_code == 302
     assert db.session.scalar(db.select(db.func.count()).select_from(ServiceRating)) == 1
-    office = tablet.get(f"/office/applications/{application_id}").get_data(as_text=True)
+    office = as_staff(app, clerk).get(f"/office/applications/{application_id}").get_data(as_text=True)
     assert "/rating/counter" not in office
+
+
+def test_a_clerk_shows_the_applicant_a_code_for_another_device_and_stays_signed_in(app, staff, filed):
+    _citizen, application_id, _citizen_client = filed
+    deliver_result(app, staff, application_id)
+    desk = as_staff(app, staff["clerk"])
+    office = desk.get(f"/office/applications/{application_id}").get_data(as_text=True)
+    shown = desk.post(f"/office/applications/{application_id}/rating/counter", data={"csrf_token": csrf_token(office)})
+    page = shown.get_data(as_text=True)
+    assert shown.status_code == 200 and "<svg" in page and 'role="img"' in page
+    link = re.search(r'href="(http://[^"]+/rate/counter/[^"]+)"', page)[1]
+    # The applicant's phone opens the link: the rating page, with nothing of the clerk.
+    phone = app.test_client()
+    answer_page = phone.get(_path(link)).get_data(as_text=True)
+    assert 'name="q-q1"' in answer_page and staff["clerk"].full_name not in answer_page
+    assert desk.get(f"/office/applications/{application_id}").status_code == 200
 
 
 def test_another_agency_cannot_open_the_counter_rating(app, staff, filed):
