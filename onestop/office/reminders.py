@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from onestop.accounts.models import Role, User
+from onestop.accounts.models import Role
 from onestop.extensions import db
 from onestop.notifications.models import Notice
 from onestop.notifications.notify import agency_staff, notify
@@ -39,11 +39,21 @@ def _due_soon(agency: Agency, horizon: date) -> list[Application]:
     )
 
 
-def _told_today(user: User, event: str, since: datetime, application_id: int | None = None) -> bool:
-    query = select(Notice.id).where(Notice.user_id == user.id, Notice.event == event, Notice.created_at >= since)
-    if application_id is not None:
-        query = query.where(Notice.application_id == application_id)
-    return db.session.scalar(query.limit(1)) is not None
+REMINDER_EVENTS = ("staff_deadline_summary", "staff_overdue", "staff_due_tomorrow")
+
+
+def _told_since(since: datetime) -> set[tuple]:
+    """Who already has which of today's reminders: (person, event) and (person, event, file), in one read."""
+    told: set[tuple] = set()
+    rows = db.session.execute(
+        select(Notice.user_id, Notice.event, Notice.application_id).where(
+            Notice.event.in_(REMINDER_EVENTS), Notice.created_at >= since
+        )
+    )
+    for user_id, event, application_id in rows:
+        told.add((user_id, event))
+        told.add((user_id, event, application_id))
+    return told
 
 
 def remind_deadlines() -> int:
@@ -54,6 +64,7 @@ def remind_deadlines() -> int:
         today = local_today(calendar)
         horizon = calendar.next_working_day(today)
         since = datetime.combine(today, time.min, tzinfo=calendar.timezone)
+        already = _told_since(since)
         for agency in db.session.scalars(
             select(Agency).where(Agency.province_id == province.id, Agency.is_active.is_(True))
         ):
@@ -61,7 +72,7 @@ def remind_deadlines() -> int:
             if not files:
                 continue
             for leader in agency_staff(agency.id, (Role.LEADER,)):
-                if not _told_today(leader, "staff_deadline_summary", since):
+                if (leader.id, "staff_deadline_summary") not in already:
                     summary = [_line(application, today) for application in files]
                     facts = {"agency_name": agency.name, "day": today, "horizon": horizon, "files": summary}
                     notify(leader, "staff_deadline_summary", facts)
@@ -69,7 +80,7 @@ def remind_deadlines() -> int:
             for application in files:
                 holder = application.holder
                 event = "staff_overdue" if application.due_on < today else "staff_due_tomorrow"
-                if holder is not None and holder.is_active and not _told_today(holder, event, since, application.id):
+                if holder is not None and holder.is_active and (holder.id, event, application.id) not in already:
                     notify(holder, event, {"due_on": application.due_on}, application=application)
                     told += 1
     db.session.commit()
