@@ -25,6 +25,7 @@ def upgrade():
         sa.Column("document_type_code", sa.String(length=60), nullable=False),
         sa.Column("source_document_id", sa.Integer(), nullable=True),
         sa.Column("unsigned_sha256", sa.String(length=64), nullable=False),
+        sa.Column("answers_sha256", sa.String(length=64), nullable=True),
         sa.ForeignKeyConstraint(["application_id"], ["application.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["signed_document_id"], ["signed_document.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["source_document_id"], ["document.id"], ondelete="SET NULL"),

@@ -77,9 +77,10 @@ def signer_id(user: User) -> str:
 
 
 def settings() -> client.SigningSettings:
+    """The service's address and the portal's client credentials: enrolment needs no TSA and no trust roots."""
     config = dict(current_app.config)
     config.setdefault("SIGNING_TSA_URL", "")
-    return client.settings_from_config(config)
+    return client.settings_from_config({**config, "SIGNING_TRUST_ROOTS": ""})
 
 
 def _citizen_only(user: User) -> None:

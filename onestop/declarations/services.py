@@ -9,6 +9,8 @@ the commit (`worker.run_signing`). Only the applicant signs: not a clerk who fil
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 from io import BytesIO
@@ -73,6 +75,7 @@ class Paper:
     link: ApplicationDocument | None
     signing: SignedDocument | None  # the latest signing of this paper, if any
     problem: str = ""  # why it cannot be signed (not a PDF...), in words
+    is_outdated: bool = False  # a signed declaration whose answers changed since: to be signed again
 
     @property
     def is_declaration(self) -> bool:
@@ -87,6 +90,11 @@ class Paper:
         return self.signing is not None and self.signing.state == SigningState.SIGNED
 
     @property
+    def is_done(self) -> bool:
+        """Signed, and still saying what the application says."""
+        return self.is_signed and not self.is_outdated
+
+    @property
     def failure(self) -> str:
         if self.signing is None or self.is_signed or self.is_pending:
             return ""
@@ -94,7 +102,7 @@ class Paper:
 
     @property
     def may_sign(self) -> bool:
-        return not self.problem and not self.is_pending and not self.is_signed
+        return not self.problem and not self.is_pending and (not self.is_signed or self.is_outdated)
 
 
 def _is_stale(signing: SignedDocument) -> bool:
@@ -140,8 +148,13 @@ def papers(application: Application, user: User) -> list[Paper]:
     """The declaration, then each attached paper, with the latest signing of each."""
     check_signer(user, application)
     signings = _signings(application)
-    declaration = next((s for p, s in reversed(signings) if p.document_type_code == DECLARATION_TYPE), None)
-    found = [Paper(DECLARATION, localized(declaration_title(application)), DECLARATION_TYPE, None, declaration)]
+    latest = next(((p, s) for p, s in reversed(signings) if p.document_type_code == DECLARATION_TYPE), None)
+    declaration = latest[1] if latest else None
+    outdated = bool(
+        latest and declaration.state == SigningState.SIGNED and latest[0].answers_sha256 != answers_digest(application)
+    )
+    title = localized(declaration_title(application))
+    found = [Paper(DECLARATION, title, DECLARATION_TYPE, None, declaration, is_outdated=outdated)]
     titles = _type_titles(application, {link.document_type_code for link in application.documents})
     for link in application.documents:
         if link.document_type_code == DECLARATION_TYPE:
@@ -202,6 +215,11 @@ def prepare_declaration(application: Application, user: User, kept: Prepared | N
     return Prepared(stored.sha256, code, _version(application))
 
 
+def answers_digest(application: Application) -> str:
+    canonical = json.dumps(application.answers or {}, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def _version(application: Application) -> str:
     return application.updated_at.isoformat() if application.updated_at else ""
 
@@ -247,7 +265,7 @@ def ask_to_sign(
     """Queue the task that signs exactly the bytes the citizen was shown, with their one-time code."""
     target = paper(application, user, key)
     code = _typed_code(otp)
-    if target.is_signed:
+    if target.is_signed and not target.is_outdated:
         raise Conflict(_("This paper is already signed."))
     if target.is_pending:
         raise Conflict(_("This paper is being signed. Wait for the outcome."))
@@ -287,6 +305,7 @@ def ask_to_sign(
             document_type_code=target.type_code,
             source_document_id=source_id,
             unsigned_sha256=sha256,
+            answers_sha256=answers_digest(application) if target.is_declaration else None,
         )
     )
     db.session.flush()

@@ -48,8 +48,8 @@ def run_signing(signed_id: int, otp: str, sha256: str, attempt: int = 0) -> str:
         return _fail(signed_id, "no_credential")
     unsigned = read_blob(sha256)
     db.session.commit()
-    settings = client.settings_from_config(current_app.config)
     try:
+        settings = client.settings_from_config(current_app.config)
         credential = credentials.usable_credential(signer, settings)
         if credential is None:
             raise client.SigningFailed("no_credential")

@@ -3,8 +3,10 @@ loopback (a Celery task, eager in tests); the signed files replace the unsigned 
 the demo root, and the clerk sees who signed them."""
 
 import hashlib
+import io
 import re
 
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from onestop.datastore.models import Document
@@ -54,6 +56,8 @@ def test_the_citizen_signs_the_declaration_and_the_authorisation_and_the_clerk_s
     page = client.get(draft.url()).get_data(as_text=True)
     unsigned = client.get(f"/applications/{draft.application_id}/sign/declaration.pdf").data
     assert hashlib.sha256(unsigned).hexdigest() == shown_sha256(page)
+    text = PdfReader(io.BytesIO(unsigned)).pages[0].extract_text()
+    assert "TỜ KHAI" in text and "Nguyễn Thị Mai" in text and "Công an tỉnh" in text, text
     assert client.get(draft.url()).get_data(as_text=True).count(shown_sha256(page)) >= 1  # not rendered anew
 
     response = sign(client, draft.url(), fresh_code(totp))
@@ -184,3 +188,48 @@ def test_a_signing_service_that_does_not_answer_leaves_the_draft_unchanged(app, 
     assert not draft.has_declaration() and _declarations()[0].state == "failed"
     declarations = select(func.count()).select_from(Document).where(Document.document_type_code == "to-khai")
     assert db.session.scalar(declarations) == 0
+
+
+def test_a_declaration_signed_before_the_answers_changed_is_signed_again_in_its_place(draft):
+    from tests.filing import CERTIFICATE, answer
+
+    client = draft.client
+    totp = enrol(client)
+    assert sign(client, draft.url(), fresh_code(totp)).status_code == 302
+    first = draft.link("to-khai").document_id
+    answer(client, f"/applications/{draft.application_id}/steps/certificate", {**CERTIFICATE, "copies": "3"})
+    papers = client.get(f"/applications/{draft.application_id}/sign").get_data(as_text=True)
+    assert "ký lại" in papers or "sign again" in papers
+
+    assert sign(client, draft.url(), fresh_code(totp)).status_code == 302
+    declarations = [link for link in draft.application().documents if link.document_type_code == "to-khai"]
+    assert len(declarations) == 1 and declarations[0].document_id != first
+    assert [signed.state for signed in _declarations()] == ["signed", "signed"]
+
+
+def test_what_cannot_be_signed_is_refused_before_a_code_is_spent(app):
+    import io
+
+    import pytest
+    from pypdf import PdfWriter
+
+    from onestop.declarations.services import check_pdf
+    from onestop.errors import InvalidInput
+    from tests.filing import pdf_bytes
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.encrypt("secret")
+    encrypted = io.BytesIO()
+    writer.write(encrypted)
+    with app.test_request_context():
+        check_pdf(pdf_bytes())
+        unreadable = ("không phải tệp PDF đọc được", "not a PDF that can be read")
+        for content, words in (
+            (encrypted.getvalue(), ("mật khẩu", "password")),
+            (b"%PDF-1.7\nnot really a pdf", unreadable),
+            (b"GIF89a", unreadable),
+        ):
+            with pytest.raises(InvalidInput) as refused:
+                check_pdf(content)
+            assert any(word in refused.value.message for word in words), refused.value.message
