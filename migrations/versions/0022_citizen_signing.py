@@ -29,7 +29,6 @@ def upgrade():
         sa.ForeignKeyConstraint(["application_id"], ["application.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["signed_document_id"], ["signed_document.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["source_document_id"], ["document.id"], ondelete="SET NULL"),
-        sa.ForeignKeyConstraint(["unsigned_sha256"], ["blob.sha256"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("signed_document_id"),
     )

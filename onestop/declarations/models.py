@@ -24,7 +24,8 @@ class SignedPaper(db.Model):
     document_type_code: Mapped[str] = mapped_column(String(60))
     # The warehouse paper being signed; None for the declaration rendered from the answers.
     source_document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id", ondelete="SET NULL"))
-    unsigned_sha256: Mapped[str] = mapped_column(ForeignKey("blob.sha256"))
+    # A record of what was signed, not a hold on the file: the unsigned original may be erased (account closed).
+    unsigned_sha256: Mapped[str] = mapped_column(String(64))
     # For the declaration: the digest of the answers it shows, so that a later change of answers asks for a
     # new signature instead of leaving a signed declaration that says something else.
     answers_sha256: Mapped[str | None] = mapped_column(String(64))

@@ -19,7 +19,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from pyhanko.pdf_utils.reader import PdfFileReader
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from onestop.accounts.models import User
 from onestop.datastore.models import Blob, Document
@@ -313,3 +313,15 @@ def ask_to_sign(
 
     after_commit(sign_paper.delay, signing.id, code, sha256)
     return signing
+
+
+def forget_draft_signings(application: Application) -> None:
+    """A draft erased with its account: the signatures of its papers go too (no agency ever received them)."""
+    ids = list(
+        db.session.scalars(select(SignedPaper.signed_document_id).where(SignedPaper.application_id == application.id))
+    )
+    if ids:
+        db.session.execute(delete(SignedPaper).where(SignedPaper.signed_document_id.in_(ids)))
+        db.session.execute(
+            delete(SignedDocument).where(SignedDocument.id.in_(ids), SignedDocument.kind == SignedKind.DECLARATION)
+        )

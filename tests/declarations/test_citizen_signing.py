@@ -233,3 +233,18 @@ def test_what_cannot_be_signed_is_refused_before_a_code_is_spent(app):
             with pytest.raises(InvalidInput) as refused:
                 check_pdf(content)
             assert any(word in refused.value.message for word in words), refused.value.message
+
+
+def test_closing_the_account_erases_a_draft_with_its_signed_papers(draft):
+    from onestop.declarations.models import SignedPaper
+
+    client = draft.client
+    totp = enrol(client)
+    assert sign(client, draft.url(), fresh_code(totp)).status_code == 302
+    key = f"paper-{draft.link(AUTHORISATION).id}"
+    assert sign(client, draft.url(key), fresh_code(totp)).status_code == 302
+    response = submit(client, "/account/close", {"password": "correct horse 42"})
+    assert response.status_code == 302 and response.headers["Location"] == "/account/closed"
+    db.session.expire_all()
+    assert not _declarations() and not db.session.scalars(select(SignedPaper)).all()
+    assert not db.session.scalars(select(Document).where(Document.owner_id == draft.user.id)).all()
