@@ -248,3 +248,30 @@ def test_closing_the_account_erases_a_draft_with_its_signed_papers(draft):
     db.session.expire_all()
     assert not _declarations() and not db.session.scalars(select(SignedPaper)).all()
     assert not db.session.scalars(select(Document).where(Document.owner_id == draft.user.id)).all()
+
+
+def test_an_expired_code_is_refused(draft):
+    import time
+
+    client = draft.client
+    totp = enrol(client)
+    old = totp.at(time.time() - 4 * totp.interval)
+    assert sign(client, draft.url(), old).status_code == 302
+    page = client.get(draft.url()).get_data(as_text=True)
+    assert "hết hạn" in page or "has expired" in page
+    assert not draft.has_declaration()
+
+
+def test_a_time_stamping_service_that_does_not_answer_leaves_the_draft_unchanged(app, draft, monkeypatch):
+    from tests.conftest import free_port
+
+    client = draft.client
+    totp = enrol(client)
+    key = f"paper-{draft.link(AUTHORISATION).id}"
+    before = draft.link(AUTHORISATION).document_id
+    page = client.get(draft.url(key)).get_data(as_text=True)
+    monkeypatch.setitem(app.config, "SIGNING_TSA_URL", f"http://127.0.0.1:{free_port()}/tsa")
+    submit(client, draft.url(key), {"otp": fresh_code(totp), "sha256": shown_sha256(page)}, page=draft.url(key))
+    page = client.get(draft.url(key)).get_data(as_text=True)
+    assert "dịch vụ cấp dấu thời gian" in page.lower() or "time-stamping service did not answer" in page, page
+    assert draft.link(AUTHORISATION).document_id == before and _declarations()[0].state == "failed"

@@ -18,8 +18,8 @@ from tests.results.conftest import (  # noqa: F401  (fixtures)
 
 def test_a_citizen_with_a_signed_result_can_close_their_account_and_the_result_still_verifies(
     app,
-    awaiting,
-    staff,
+    awaiting,  # noqa: F811
+    staff,  # noqa: F811
     signing_config,  # noqa: F811
 ):
     citizen, application_id, clients = awaiting
