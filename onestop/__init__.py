@@ -45,11 +45,13 @@ def create_app(config: type | Mapping | None = None) -> Flask:
 
     import onestop.audit.services  # its session hooks audit every history event and document read
     import onestop.dashboards.models
+    import onestop.declarations.models
     import onestop.results.models  # noqa: F401  (signed documents: registered before any view imports them)
     from onestop import handoff
     from onestop.accounts import views as accounts_views
     from onestop.dashboards import views as dashboard_views
     from onestop.datastore import views as datastore_views
+    from onestop.declarations import views as declaration_views
     from onestop.feedback import views as feedback_views
     from onestop.help import views as help_views
     from onestop.notifications import deadletter_views, sms_reports
@@ -84,6 +86,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     app.register_blueprint(survey_result_views.bp)
     app.register_blueprint(survey_answer_views.bp)
     app.register_blueprint(verify_views.bp)
+    app.register_blueprint(declaration_views.bp)
     app.register_blueprint(dashboard_views.bp)
     app.register_blueprint(dashboard_views.public_bp)
     payment_views.init_app(app)

@@ -72,6 +72,7 @@ def init_celery(app: Flask) -> Celery:
             "onestop.results.seal",
             "onestop.dashboards.tasks",
             "onestop.results.tasks",
+            "onestop.declarations.tasks",
         ],
     )
     celery.set_default()

@@ -33,6 +33,7 @@ class IssuedType(enum.StrEnum):
     RECEIPT = "bien-lai-thu-phi"  # an e-receipt for a fee paid
     MESSAGE = "tin-nhan"  # a file attached to a message about an application
     OPINION = "y-kien-phoi-hop"  # a co-ordinating agency's opinion or partial result
+    DECLARATION = "to-khai"  # the declaration of an application, rendered from its answers and signed by the citizen
 
     @property
     def title(self) -> str:
@@ -44,6 +45,7 @@ ISSUED_TYPE_TITLES = {
     IssuedType.RECEIPT: _l("Fee receipt"),
     IssuedType.MESSAGE: _l("File sent with a message"),
     IssuedType.OPINION: _l("Opinion of a co-ordinating agency"),
+    IssuedType.DECLARATION: _l("Signed declaration"),
 }
 
 

@@ -498,8 +498,11 @@ def close_account(user: User, password: str, storage: BlobStorage | None = None)
         )
     storage = _storage(storage)
     _announce_closure(user)
+    from onestop.declarations.services import forget_draft_signings
+
     for application in _applications_of(user):
         if application.state_enum is ApplicationState.DRAFT:
+            forget_draft_signings(application)
             db.session.delete(application)
     db.session.flush()
     # With the drafts gone, a document still linked to an application is part of a filed dossier.
@@ -534,14 +537,17 @@ def close_account(user: User, password: str, storage: BlobStorage | None = None)
 
 
 def _blob_in_use(sha256: str) -> bool:
-    """Whether a document, or a file sent with feedback (kept by the agency), still holds these bytes."""
+    """Whether a document, a file sent with feedback (kept by the agency), or a signed document a third party
+    may still verify holds these bytes."""
     from onestop.feedback.models import FeedbackAttachment
+    from onestop.results.models import SignedDocument
 
     return any(
         db.session.scalar(select(column).where(digest == sha256).limit(1)) is not None
         for column, digest in (
             (Document.id, Document.blob_sha256),
             (FeedbackAttachment.id, FeedbackAttachment.blob_sha256),
+            (SignedDocument.id, SignedDocument.blob_sha256),
         )
     )
 

@@ -19,7 +19,7 @@ from onestop.i18n import localized
 from onestop.provinces.models import Agency
 from onestop.results.models import SignedDocument, SignedKind
 from onestop.results.revocation import may_revoke
-from onestop.results.verify import UploadProblem, Verification, max_upload_bytes
+from onestop.results.verify import UploadProblem, Verification, mask_name, max_upload_bytes
 from onestop.signing.validation import Problem, SignatureReport
 
 
@@ -107,10 +107,16 @@ def _document_facts(result: Verification) -> list[tuple[str, str]]:
     facts = [(_("Document"), localized(document.title))]
     if agency is not None:
         facts.append((_("Issued by"), localized(agency.name)))
-    if result.applicant_name:
+    declaration = document.kind == SignedKind.DECLARATION
+    if declaration:
+        facts.append((_("Kind"), _("A declaration or paper the applicant signed for their own application")))
+    elif result.applicant_name:
         facts.append((_("Issued to"), result.applicant_name))
     signer = (report.signer_name if report and report.signer_name else "") or document.signer_name
-    if signer:
+    if declaration:
+        # The signer is the applicant, a private person: masked like the applicant of a result.
+        facts.append((_("Signed by"), mask_name(signer)))
+    elif signer:
         facts.append((_("Sealed by") if document.kind == SignedKind.SLIP else _("Signed by"), signer))
     signed_at = (report.signing_time if report else None) or document.signed_at
     if signed_at:
@@ -216,6 +222,8 @@ def present(result: Verification) -> VerifyPage:
     elif replacement_url:
         page.tone, page.headline = "warn", _("Replaced by a newer document")
         page.explanation = _("This document was replaced: rely on the newer one.")
+    elif result.stored is not None and result.stored.is_genuine and document.kind == SignedKind.DECLARATION:
+        page.headline = _("Genuine: signed by the applicant below and not changed since")
     elif result.stored is not None and result.stored.is_genuine:
         page.headline = _("Genuine: issued by the agency below and not changed since")
     else:
