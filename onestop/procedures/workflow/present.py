@@ -5,6 +5,7 @@ Templates ask these presenters; none of them compares a state or role string its
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -25,6 +26,15 @@ from onestop.procedures.workflow.table import LABELS, Action, open_steps
 
 S = ApplicationState
 
+
+class Handover(enum.StrEnum):
+    """History events of a paper result leaving the agency (onestop/results/handover.py); the table's action is
+    `deliver`, the event says how, for the citizen's timeline and the tracking book."""
+
+    AT_COUNTER = "handed_over"
+    POSTED = "posted"
+
+
 EVENT_TITLES = {
     "create": _l("Application started"),
     Action.SUBMIT: _l("Application sent"),
@@ -40,6 +50,8 @@ EVENT_TITLES = {
     Action.APPROVE: _l("Decision approved by the leader"),
     Action.SEND_BACK: _l("Sent back to the specialist"),
     Action.DELIVER: _l("Result issued"),
+    Handover.AT_COUNTER: _l("Result handed over at the counter"),
+    Handover.POSTED: _l("Result posted"),
     Action.APOLOGISE: _l("Apology and new appointment date"),
 }
 SLIP_TITLES = {
@@ -207,6 +219,8 @@ def _holder_line(application: Application, row: ApplicationStep, calendar) -> st
 
 def event_reason(event) -> str:
     """An event's note for a page: a supplement request lists its items in the reader's language."""
+    if event.action == Handover.POSTED and event.reason:
+        return _("Tracking number: %(number)s", number=event.reason)
     if event.action != Action.REQUEST_SUPPLEMENT:
         return event.reason or ""
     application = event.application
