@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+from types import SimpleNamespace
 
 import pyotp
 import pytest
@@ -86,6 +87,11 @@ def sign_page(leader_client, application_id: int) -> str:
         assert upload.status_code == 302, upload.get_data(as_text=True)[:500]
         html = leader_client.get(url).get_data(as_text=True)
     return html
+
+
+def configured_world(app) -> SimpleNamespace:
+    """The signing service the app is configured for (by `portal_signing`), for helpers not given the fixture."""
+    return SimpleNamespace(settings=client.settings_from_config(app.config))
 
 
 def approve_by_signing(world, leader_client, leader, application_id: int) -> Application:
