@@ -93,7 +93,7 @@ def panel_for(officer: User, application: Application) -> Panel:
             panel.actions.discard(Action.DELIVER)
     if Action.APPROVE in by_action:
         refusing = application.proposal == Decision.REFUSE
-        panel.approve_button = _("Approve the refusal and sign") if refusing else _("Approve and sign the result")
+        panel.approve_button = _("Approve the refusal and sign") if refusing else str(LABELS[Action.APPROVE])
     if Action.SEND_BACK in by_action:
         targets: list[Step] = steps.send_back_targets(application, by_action[Action.SEND_BACK].step)
         panel.send_back_choices = [Choice(step.id, _step_name(step)) for step in targets]
