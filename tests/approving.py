@@ -45,12 +45,13 @@ def portal_signing(app, signing_world, tmp_path, monkeypatch):  # noqa: F811
 
 def enrol_staff(world, user, agency: str | None = None, otp: str = "totp") -> pyotp.TOTP | None:
     """A new signing credential for this officer (the newest is the one signing uses), with its TOTP."""
+    row = getattr(user, "agency", None)  # a plain namespace off the app's thread has only its id and name
     body = {
         "userID": f"staff:{user.id}",
-        "agency": agency or user.agency.code,
+        "agency": agency or row.code,
         "description": user.full_name,
         "commonName": user.full_name,
-        "organization": localized(user.agency.name, "vi"),
+        "organization": localized(row.name, "vi") if row is not None else agency,
         "locality": "Tỉnh Minh Sơn",
         "otp": otp,
     }

@@ -35,7 +35,7 @@ def test_a_citizen_rates_a_finished_application(
     app,
     live_server,
     open_page,
-    staff,
+    staff,  # noqa: F811
     create_citizen,
     portal_signing,  # noqa: F811
 ):
