@@ -51,6 +51,9 @@ def test_a_counter_result_waits_for_the_clerk_who_prints_the_signed_pdf_and_hand
     code = application.code
     sign_page = leader.get(f"/office/applications/{application_id}/result/sign").get_data(as_text=True)
     assert "trao tại bộ phận một cửa" in sign_page
+    waiting = citizen_client.get(f"/applications/{application_id}").get_data(as_text=True)
+    assert "Kết quả đã sẵn sàng" in waiting
+    assert "Bản giấy đã sẵn sàng tại bộ phận một cửa của Công an tỉnh Minh Sơn" in waiting
     assert any(
         m.recipient == "mai@example.com" and code in m.body for m in outbox("email") if m.event == "result_ready"
     )
@@ -80,6 +83,8 @@ def test_a_counter_result_waits_for_the_clerk_who_prints_the_signed_pdf_and_hand
 def test_a_posted_result_needs_the_tracking_number_and_keeps_what_was_typed(app, demo, staff, create_citizen, approve):
     application_id, clerk, leader, citizen_client = _proposed(app, staff, create_citizen, "post")
     assert approve(leader, application_id).state == "approved"
+    waiting = citizen_client.get(f"/applications/{application_id}").get_data(as_text=True)
+    assert "Bản giấy sẽ được gửi cho bạn qua bưu chính" in waiting
     page = clerk.get(f"/office/applications/{application_id}").get_data(as_text=True)
     assert "Mã vận đơn" in page and "Đã gửi qua bưu chính" in page
 
@@ -101,9 +106,10 @@ def test_a_posted_result_needs_the_tracking_number_and_keeps_what_was_typed(app,
 
 
 def test_a_clerk_cannot_hand_over_before_the_leader_signed(app, demo, staff, create_citizen):
-    application_id, clerk, _leader, _citizen = _proposed(app, staff, create_citizen, "counter")
+    application_id, clerk, _leader, citizen_client = _proposed(app, staff, create_citizen, "counter")
     page = clerk.get(f"/office/applications/{application_id}").get_data(as_text=True)
     assert "In kết quả đã ký" not in page and "Đã trao tại bộ phận một cửa" not in page
+    assert "Kết quả đã sẵn sàng" not in citizen_client.get(f"/applications/{application_id}").get_data(as_text=True)
     response = act(clerk, application_id, "deliver")
     assert response.status_code == 403
     assert _app(application_id).state == "awaiting_approval"

@@ -172,6 +172,7 @@ class CitizenStatus:
     countdown: clock.Countdown | None
     result_ready: bool
     is_draft: bool
+    paper_note: str = ""  # where the paper copy of a signed result is, until it is handed over or posted
 
 
 def citizen_status(application: Application, now: datetime | None = None) -> CitizenStatus:
@@ -197,14 +198,29 @@ def citizen_status(application: Application, now: datetime | None = None) -> Cit
             due_note = "—"
         else:
             due_note = _("Set when the agency accepts the application")
+    paper_note = _paper_note(application) if state is S.APPROVED else ""
     return CitizenStatus(
         title=state.title,
         holder=holder,
         due_on=application.due_on,
         due_note=due_note,
         countdown=countdown,
-        result_ready=state is S.RETURNED,
+        result_ready=state is S.RETURNED or bool(paper_note),
         is_draft=state is S.DRAFT,
+        paper_note=paper_note,
+    )
+
+
+def _paper_note(application: Application) -> str:
+    """Signed, in the warehouse, and a paper copy still to come: where it is (nothing before the signing)."""
+    from onestop.results.handover import by_post, delivers_on_paper, signed_result_of
+
+    if not delivers_on_paper(application) or signed_result_of(application) is None:
+        return ""
+    if by_post(application):
+        return _("The paper copy will be posted to you; you will be told its tracking number.")
+    return _(
+        "The paper copy is ready at the counter of %(agency)s.", agency=application.receiving_agency.display_name()
     )
 
 
