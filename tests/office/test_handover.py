@@ -90,6 +90,11 @@ def test_a_posted_result_needs_the_tracking_number_and_keeps_what_was_typed(app,
 
     response = act(clerk, application_id, "deliver", {"tracking_number": "  "})
     assert response.status_code == 422 and "Nhập mã vận đơn" in response.get_data(as_text=True)
+    clerk.get("/lang/en?next=/")  # the same, read in English
+    english = act(clerk, application_id, "deliver", {"tracking_number": ""}).get_data(as_text=True)
+    assert "Enter the tracking number the post office gave you." in english
+    assert "Print the signed result" in english and ">Posted</button>" in english
+    clerk.get("/lang/vi?next=/")
     response = act(clerk, application_id, "deliver", {"tracking_number": "EB 1234/56"})
     body = response.get_data(as_text=True)
     assert response.status_code == 422 and "chỉ gồm chữ cái" in body
