@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
 import pyotp
@@ -95,13 +96,22 @@ def configured_world(app) -> SimpleNamespace:
     return SimpleNamespace(settings=client.settings_from_config(app.config))
 
 
-def approve_by_signing(world, leader_client, leader, application_id: int) -> Application:
-    """The leader approves the proposal (result or refusal) by signing it with a fresh TOTP code."""
-    totp = enrol_staff(world, leader)
+def _enrol_and_sign(world, leader_client, signer, application_id: int):
+    totp = enrol_staff(world, signer)
     html = sign_page(leader_client, application_id)
-    response = leader_client.post(
+    return leader_client.post(
         f"/office/applications/{application_id}/result/sign", data=sign_form(html) | {"otp": fresh_code(totp)}
     )
+
+
+def approve_by_signing(world, leader_client, leader, application_id: int) -> Application:
+    """The leader approves the proposal (result or refusal) by signing it with a fresh TOTP code."""
+    # The signing client runs an event loop of its own: beside a browser journey's Playwright (which keeps one
+    # running in this thread) it signs from another thread, given plain values rather than database rows.
+    agency = SimpleNamespace(code=leader.agency.code, name=dict(leader.agency.name))
+    signer = SimpleNamespace(id=leader.id, full_name=leader.full_name, agency=agency)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        response = pool.submit(_enrol_and_sign, world, leader_client, signer, application_id).result()
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     db.session.expire_all()
     application = db.session.get(Application, application_id)
