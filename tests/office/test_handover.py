@@ -132,3 +132,38 @@ def test_the_old_approve_form_approves_nothing(app, demo, staff, create_citizen)
     assert application.state == "awaiting_approval"
     assert "approve" not in [event.action for event in application.events]
     assert _signed(application_id) is None
+
+
+def test_a_fee_due_when_the_result_is_ready_is_paid_before_the_handover(
+    app, demo, staff, create_citizen, approve, monkeypatch
+):
+    from tests.conftest import login
+    from tests.filing import fill_all_steps, pdf_bytes, send, upload
+    from tests.paying import SECRET, TMN_CODE, gateway_result, signed, start_paying
+
+    monkeypatch.setitem(app.config, "VNPAY_TMN_CODE", TMN_CODE)
+    monkeypatch.setitem(app.config, "VNPAY_HASH_SECRET", SECRET)
+    citizen = create_citizen(full_name="Nguyễn Thị Mai", email="mai@example.com")
+    citizen_client = app.test_client()
+    login(citizen_client, citizen.email)
+    application_id = fill_all_steps(citizen_client)
+    upload(citizen_client, application_id, "the-can-cuoc", pdf_bytes())
+    version = _app(application_id).procedure_version  # this version of the procedure asks for the fee with the result
+    fees = {**version.definition["fees"], "payment_moment": "when_result_ready"}
+    version.definition = {**version.definition, "fees": fees}
+    db.session.commit()
+    assert send(citizen_client, application_id, delivery="counter").status_code == 302
+    clerk, specialist, leader = (as_staff(app, staff[role]) for role in ("clerk", "specialist", "leader"))
+    assert act(clerk, application_id, "accept").status_code == 302
+    assert act(specialist, application_id, "assign", {"specialist": staff["specialist"].id}).status_code == 302
+    assert act(specialist, application_id, "propose", {"decision": "approve", "note": ""}).status_code == 302
+
+    assert approve(leader, application_id).state == "approved"  # signed; the fee falls due now
+    response = act(clerk, application_id, "deliver")
+    assert response.status_code == 422 and "chưa được nộp" in response.get_data(as_text=True)
+    assert _app(application_id).state == "approved"
+
+    params = start_paying(citizen_client, application_id)
+    assert citizen_client.get(f"/payments/vnpay/ipn?{signed(gateway_result(params))}").get_json()["RspCode"] == "00"
+    assert act(clerk, application_id, "deliver").status_code == 302
+    assert _app(application_id).state == "returned"
