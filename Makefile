@@ -29,7 +29,7 @@ export SIGNING_TRUST_ROOTS ?= $(ONESTOP_VAR_DIR)/pki/root.pem
 export SIGNING_KEK ?= b25lc3RvcCBkZW1vIEtFSzogbm90IGZvciBwcm9kISE=
 export SIGNING_CLIENT_SECRET ?= onestop-demo-signing-client-secret
 
-.PHONY: demo test lint format translations extract-messages system-deps serve-demo clean
+.PHONY: demo demo-signers test lint format translations extract-messages system-deps serve-demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -99,6 +99,8 @@ serve-demo:
 	@echo "               account SMS_ACCOUNT=$(SMS_ACCOUNT)  SMS_SECRET=$(SMS_SECRET)  brand name $(SMS_BRAND_NAME)"
 	@echo "Signing:       $(SIGNING_CSC_URL)/csc/v1/info   (CSC signing service; enrol: flask --app wsgi signing enrol EMAIL)"
 	@echo "Demo PKI:      $(PKI_URL)   (certomancer: TSA, OCSP and CRL of the demo province CA)"
+	@echo "Approving is signing: once the demo runs, \`make demo-signers\` (another terminal) gives the demo"
+	@echo "               leaders a key and prints the QR code of their one-time codes (authenticator app)."
 	@echo "Stop with Ctrl+C."
 	@ONESTOP_DEMO=1 $(BIN)/celery -A onestop.worker worker --beat --pool=solo --concurrency=1 --loglevel=warning \
 	    --schedule=$(ONESTOP_VAR_DIR)/celerybeat-schedule & worker=$$!; \
@@ -111,6 +113,16 @@ serve-demo:
 	    wsgi_signing:app & signing=$$!; \
 	  trap 'kill $$worker $$gateway $$sms $$pki $$signing 2>/dev/null; wait $$worker $$gateway $$sms $$pki $$signing 2>/dev/null' EXIT INT TERM; \
 	  ONESTOP_DEMO=1 $(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+
+# A leader approves a result by signing it with a one-time code: give the demo's leaders (the police, who issue
+# criminal-record certificates, and the Đông Thành ward) a key and print each QR code once. Run it while
+# `make demo` serves (the signing service must answer); `DEMO_SIGNERS="a@x b@y" make demo-signers` picks others.
+DEMO_SIGNERS ?= lanhdao.congan@minhson.example lanhdao.dongthanh@minhson.example
+demo-signers: .stamp-runtime
+	@for who in $(DEMO_SIGNERS); do \
+	  echo ""; echo "== $$who (password demo1234)"; \
+	  ONESTOP_DEMO=1 $(BIN)/flask --app wsgi signing enrol $$who || exit 1; \
+	done
 
 test: .stamp-dev translations system-deps .stamp-node
 	$(BIN)/ruff check .

@@ -172,6 +172,22 @@ EVENTS: dict[str, Event] = {
             sample={"result": {"vi": "Giấy khai sinh", "en": "Birth certificate"}},
         ),
         Event(
+            "result_handed_over",
+            Audience.CITIZEN,
+            _l("Paper result handed over at the counter"),
+            ("result",),
+            _CITIZEN,
+            sample={"result": {"vi": "Giấy khai sinh", "en": "Birth certificate"}},
+        ),
+        Event(
+            "result_posted",
+            Audience.CITIZEN,
+            _l("Paper result posted"),
+            ("result", "tracking_number"),
+            _CITIZEN,
+            sample={"result": {"vi": "Giấy khai sinh", "en": "Birth certificate"}, "tracking_number": "EB123456789VN"},
+        ),
+        Event(
             "result_revoked",
             Audience.CITIZEN,
             _l("A signed result revoked"),

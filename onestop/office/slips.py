@@ -19,7 +19,7 @@ from onestop.extensions import db
 from onestop.i18n import localized
 from onestop.links import public_link
 from onestop.procedures.filling import address_line
-from onestop.procedures.models import Application, IssuedSlip, SlipKind
+from onestop.procedures.models import DECIDED_STATES, Application, IssuedSlip, SlipKind
 from onestop.provinces.models import Agency
 from onestop.slips import data as slips
 
@@ -244,7 +244,7 @@ def book_rows(agency_id: int, first: date, last: date, zone: ZoneInfo) -> list[s
     unit_names = applications[0].receiving_agency.province.unit_names() if applications else {}
     for number, application in enumerate(applications, start=1):
         applicant = application.applicant
-        returned = next((e.created_at for e in application.events if e.action in ("deliver", "refuse")), None)
+        returned = next((e.created_at for e in application.events if e.to_state in DECIDED_STATES), None)
         approved = next((e.created_at for e in application.events if e.action == "approve"), None)
         rows.append(
             slips.BookRow(

@@ -174,9 +174,6 @@ def _run(application: Application, action: Action):
         case Action.PROPOSE:
             workflow.propose(application, current_user, form.get("decision", ""), form.get("note", ""), version)
             return _("Your proposal was sent to the leader.")
-        case Action.APPROVE:
-            workflow.approve(application, current_user, version)
-            return _("Decision recorded.")
         case Action.SEND_BACK:
             workflow.send_back(application, current_user, form.get("comment", ""), version, form.get("step") or None)
             return _("Sent back to the specialist.")
@@ -186,8 +183,14 @@ def _run(application: Application, action: Action):
             )
             return _("Your agency's opinion was sent to the lead agency.")
         case Action.DELIVER:
-            workflow.deliver(application, current_user, _upload("result"), form.get("title", ""), version)
-            return _("The result was issued to the citizen.")
+            from onestop.results.handover import by_post, hand_over
+
+            hand_over(application, current_user, form.get("tracking_number", ""), version)
+            return (
+                _("Recorded as posted. The citizen was told.")
+                if by_post(application)
+                else _("Recorded as handed over. The citizen was told.")
+            )
         case Action.APOLOGISE:
             try:
                 new_due = iso_day(form.get("new_due_on"))
@@ -208,6 +211,9 @@ def act(application_id: int, action: str):
     if chosen in (Action.SUBMIT, Action.WITHDRAW, Action.ANSWER_SUPPLEMENT):
         abort(404)
     application = workflow.get_for_staff(current_user, application_id)
+    if chosen is Action.APPROVE:
+        # Approval is the signing, on its own page: an old form or bookmark approves nothing, it leads there.
+        return redirect(url_for("results.sign", application_id=application.id), 303)
     typed = request.form.to_dict(flat=True)
     try:
         message = _run(application, chosen)

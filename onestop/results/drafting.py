@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from onestop.accounts.models import User
-from onestop.datastore.services import store_generated
+from onestop.datastore.services import record_blob, store_generated
 from onestop.errors import InvalidInput, NotAllowed
 from onestop.extensions import db
 from onestop.i18n import localized
@@ -183,6 +183,7 @@ def upload_draft(application: Application, actor: User, received) -> ResultDraft
     draft = draft or _new_draft(application, actor, SignedKind.RESULT)
     draft.kind = SignedKind.RESULT
     draft.uploaded = True
+    record_blob(received)  # bytes never uploaded before have no blob row yet
     draft.pdf_sha256 = received.sha256
     draft.updated_at = utcnow()
     draft.updated_by_id = actor.id

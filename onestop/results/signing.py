@@ -38,7 +38,7 @@ from onestop.procedures.workflow.common import check, issue, move, record
 from onestop.procedures.workflow.notices import tell_refusal
 from onestop.procedures.workflow.processing import result_names
 from onestop.procedures.workflow.table import Action, open_steps
-from onestop.results import drafting
+from onestop.results import drafting, handover
 from onestop.results.models import ResultDraft, SignedDocument, SignedKind, SigningState
 from onestop.signing import client
 
@@ -107,6 +107,15 @@ class SignPage:
         if self.signed is not None and self.signed.state == SigningState.FAILED:
             return failure_message(self.signed.failure)
         return ""
+
+    @property
+    def handover_note(self) -> str:
+        """After signing, what still happens to a paper copy the citizen asked for."""
+        if not self.is_signed or self.is_refusal or not handover.delivers_on_paper(self.application):
+            return ""
+        if handover.by_post(self.application):
+            return _("The reception clerk prints the signed result and posts it to the citizen.")
+        return _("The reception clerk prints the signed result and hands it over at the counter.")
 
     @property
     def needs_upload(self) -> bool:
@@ -339,13 +348,16 @@ def _refuse(application: Application, signer: User) -> None:
 
 
 def _approve_and_deliver(application: Application, signer: User, signed: SignedDocument) -> None:
-    """What `approve` then `deliver` do, in one change: the signed result is the delivery."""
+    """Approve; the signed result in the warehouse is the delivery of a result that comes online. A paper copy
+    (counter or post) leaves the delivery step open for the reception clerk (handover.py)."""
     permit = check(signer, application, Action.APPROVE)
     previous = application.state
     steps.finish_step(application, permit.step)
     record(application, signer, Action.APPROVE, previous)
-    for row in open_steps(application, Stage.DELIVERY):
-        steps.finish_step(application, row)
-    move(application, signer, Action.DELIVER, S.RETURNED)
+    delivery = open_steps(application, Stage.DELIVERY)
+    if not delivery or not handover.delivers_on_paper(application):
+        for row in delivery:
+            steps.finish_step(application, row)
+        move(application, signer, Action.DELIVER, S.RETURNED)
     notify_applicant(application, "result_ready", result=dict(signed.title))
     db.session.flush()

@@ -2,8 +2,9 @@
 
 The citizen files a criminal record certificate; the provincial police's reception clerk asks for a
 new photo of the ID card and an explanation; the citizen supplies both online; the clerk accepts and
-the due date appears; the leader assigns the specialist, who proposes to issue; the leader approves;
-the clerk issues the result PDF. After each step the citizen's own page says, in words, what
+the due date appears; the leader assigns the specialist, who proposes to issue; the leader approves by
+signing with a one-time code; the citizen asked for the paper at the counter, so the clerk prints the signed
+result and records that it was handed over. After each step the citizen's own page says, in words, what
 happened. Each person has a browser of their own (their own session), all on the same live server.
 
 Everything is found the way a screen reader user would find it: by label, role and name. The pages
@@ -13,15 +14,18 @@ var/screenshots/office-*.png).
 """
 
 import re
+from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
 
 import pytest
 from PIL import Image, ImageFilter
 from playwright.sync_api import Page, expect
 
 from onestop.accounts.models import Role
+from tests.approving import enrol_staff, portal_signing, signing_world  # noqa: F401  (fixtures)
 from tests.browser.conftest import assert_no_sideways_scroll, check_accessibility, screenshot
 from tests.conftest import PASSWORD
-from tests.filing import pdf_bytes
+from tests.signing.conftest import fresh_code
 
 pytestmark = pytest.mark.browser
 
@@ -39,8 +43,14 @@ BLURRED = "Ảnh chụp thẻ bị mờ, không đọc được số thẻ. Ch�
 OTHER_POINT = "Ghi rõ Phiếu dùng để nộp cho cơ quan hay doanh nghiệp nào."
 ANSWER = "Phiếu dùng để nộp cho Công ty TNHH Minh Sơn Xanh."
 PROPOSAL = "Tra cứu không có án tích; đủ điều kiện cấp Phiếu số 1."
-RESULT_TITLE = "Phiếu lý lịch tư pháp số 1 của Phạm Thị Lan"
+RESULT_TITLE = "Phiếu lý lịch tư pháp"
 DATE = re.compile(r"\d{2}/\d{2}/\d{4}")
+
+
+def off_the_loop(function, *args):
+    """Playwright's sync API keeps an event loop running in this thread; the signing client runs its own."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args).result()
 
 
 def id_card_photo(tmp_path, name: str, blurred: bool):
@@ -151,7 +161,7 @@ def file_as_citizen(page: Page, live_server: str, tmp_path) -> str:
 
     expect(main.get_by_role("button", name="Gửi hồ sơ")).to_be_visible()
     check_accessibility(page)
-    main.get_by_label("Trực tuyến: bản điện tử có chữ ký số, lưu trong tài khoản của bạn").check()
+    main.get_by_label("Nhận trực tiếp tại quầy của cơ quan tiếp nhận hồ sơ").check()
     main.get_by_role("button", name="Gửi hồ sơ").click()
     code = main.locator(".panel-success strong.code").first.inner_text().strip()
     assert re.match(rf"^{re.escape(POLICE)}-\d{{6}}-\d{{4}}$", code), code
@@ -160,7 +170,14 @@ def file_as_citizen(page: Page, live_server: str, tmp_path) -> str:
 
 
 def test_an_application_goes_through_every_desk_and_the_citizen_follows_it(
-    open_page, live_server, demo, create_citizen, create_staff, tmp_path, server_trouble
+    open_page,
+    live_server,
+    demo,
+    create_citizen,
+    create_staff,
+    tmp_path,
+    server_trouble,
+    portal_signing,  # noqa: F811
 ):
     create_citizen(full_name=CITIZEN, citizen_id=CITIZEN_ID, email="lan@example.com")
     clerk_user = create_staff(Role.CLERK, POLICE, CLERK)
@@ -269,25 +286,33 @@ def test_an_application_goes_through_every_desk_and_the_citizen_follows_it(
     expect(history(citizen).first).to_contain_text("Chuyên viên đã trình lãnh đạo")
     expect(history(citizen).first).not_to_contain_text(PROPOSAL)  # the officers' internal note
 
-    # 6. The leader approves.
+    # 6. The leader approves by signing: the draft from the procedure's template, a code from the authenticator.
+    totp = off_the_loop(enrol_staff, portal_signing, SimpleNamespace(id=leader_user.id, full_name=LEADER), POLICE)
     open_from_queue(leader, live_server, "Chờ phê duyệt", code)
     expect(leader.get_by_role("main")).to_contain_text(PROPOSAL)
+    expect(leader.get_by_role("button", name="Phê duyệt: ban hành kết quả")).to_have_count(0)  # no unsigned way
     both_widths(leader, tmp_path, "8-leader-file-approve")
-    leader.get_by_role("button", name="Phê duyệt: ban hành kết quả").click()
-    expect(leader.get_by_role("status")).to_contain_text("Đã ghi nhận quyết định")
+    leader.get_by_role("link", name="Phê duyệt và ký số").click()
+    expect(leader.get_by_text("Mã băm SHA-256 của văn bản bạn ký")).to_be_visible()
+    check_accessibility(leader)
+    leader.get_by_label("Mã dùng một lần").fill(fresh_code(totp))
+    leader.get_by_role("button", name="Phê duyệt và ký kết quả").click()
+    expect(leader.get_by_role("status")).to_contain_text("Đã ký và ban hành", timeout=60_000)
+    expect(leader.get_by_role("status")).to_contain_text("trao tại bộ phận một cửa")
+    check_accessibility(leader)
     citizen.reload()
     expect(status_of(citizen).nth(2)).to_have_text("Đã phê duyệt, đang ban hành kết quả")
     expect(history(citizen).first).to_contain_text("Lãnh đạo đã phê duyệt")
 
-    # 7. The clerk issues the signed result; it lands in the citizen's warehouse.
-    result = tmp_path / "phieu-ly-lich-tu-phap.pdf"
-    result.write_bytes(pdf_bytes())
+    # 7. The clerk prints the signed result (no upload) and hands it over at the counter.
     open_from_queue(clerk, live_server, "Đã phê duyệt", code)
-    clerk.get_by_label("Tên văn bản kết quả").fill(RESULT_TITLE)
-    clerk.get_by_label("Văn bản kết quả (PDF)").set_input_files(result)
+    expect(clerk.get_by_label("Văn bản kết quả (PDF)")).to_have_count(0)
+    printed = clerk.get_by_role("link", name="In kết quả đã ký")
+    signed_pdf = clerk.request.get(live_server + printed.get_attribute("href")).body()
+    assert signed_pdf.startswith(b"%PDF") and b"/ByteRange" in signed_pdf
     both_widths(clerk, tmp_path, "9-clerk-file-deliver")
-    clerk.get_by_role("button", name="Trả kết quả").click()
-    expect(clerk.get_by_role("status")).to_contain_text("Đã trả kết quả cho người nộp")
+    clerk.get_by_role("button", name="Đã trao tại bộ phận một cửa").click()
+    expect(clerk.get_by_role("status")).to_contain_text("Đã ghi nhận việc trao kết quả")
     expect(status_of(clerk).first).to_have_text("Đã trả kết quả")
 
     citizen.reload()
@@ -295,7 +320,7 @@ def test_an_application_goes_through_every_desk_and_the_citizen_follows_it(
     expect(history(citizen)).to_have_count(9)
     steps = [text.split("\n")[1] for text in history(citizen).all_inner_texts()]
     assert steps == [
-        "Đã trả kết quả",
+        "Đã trao kết quả tại bộ phận một cửa",
         "Lãnh đạo đã phê duyệt",
         "Chuyên viên đã trình lãnh đạo",
         "Đã giao chuyên viên thụ lý",
@@ -313,7 +338,7 @@ def test_an_application_goes_through_every_desk_and_the_citizen_follows_it(
     ready = citizen.get_by_role("region", name="Kết quả đã sẵn sàng")
     ready.get_by_role("link", name="Xem giấy tờ của tôi").click()
 
-    expect(citizen.get_by_role("table")).to_contain_text(RESULT_TITLE)
+    expect(citizen.get_by_role("table")).to_contain_text(RESULT_TITLE)  # signed, from the procedure's template
     expect(citizen.get_by_role("table")).to_contain_text(AGENCY)
     check_accessibility(citizen)
 

@@ -1,17 +1,26 @@
 """An inter-agency (liên thông) file: the ward receives a household business registration, its specialist sends
-it to the Tax Department, a tax officer answers, the ward's leader approves, and the citizen's timeline names each
+it to the Tax Department, a tax officer answers, the ward's leader attaches the result (the procedure has no template)
+and approves by signing it, and the citizen's timeline names each
 agency and step. Each person has a browser of their own on the same live server; pages are checked by axe-core
 and photographed 360 px wide as they pass.
 """
 
 import re
+from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from onestop.accounts.models import Role
+from onestop.extensions import db
+from onestop.procedures.models import Application
+from tests.approving import enrol_staff, portal_signing, signing_world  # noqa: F401  (fixtures)
 from tests.browser.conftest import assert_no_sideways_scroll, check_accessibility, screenshot
-from tests.browser.test_back_office_journey import DESKTOP, PHONE, open_from_queue, sign_in
+from tests.browser.test_back_office_journey import DESKTOP, PHONE, off_the_loop, open_from_queue, sign_in
+from tests.conftest import login
+from tests.filing import pdf_bytes
+from tests.paying import SECRET, TMN_CODE, gateway_result, signed, start_paying
+from tests.signing.conftest import fresh_code
 
 pytestmark = pytest.mark.browser
 
@@ -72,6 +81,20 @@ def file_household_business(page: Page, live_server: str) -> str:
     return code
 
 
+def application_id(code: str) -> int:
+    return db.session.scalar(db.select(Application.id).where(Application.code == code))
+
+
+def pay_the_fee(app, application_id: int, monkeypatch) -> None:
+    """The citizen pays online (the gateway's signed notification), through HTTP to keep the journey short."""
+    monkeypatch.setitem(app.config, "VNPAY_TMN_CODE", TMN_CODE)
+    monkeypatch.setitem(app.config, "VNPAY_HASH_SECRET", SECRET)
+    client = app.test_client()
+    login(client, CITIZEN_ID)
+    params = start_paying(client, application_id)
+    assert client.get(f"/payments/vnpay/ipn?{signed(gateway_result(params))}").get_json()["RspCode"] == "00"
+
+
 def phone_too(page: Page, tmp_path, name: str) -> None:
     page.set_viewport_size(PHONE)
     assert_no_sideways_scroll(page)
@@ -80,7 +103,16 @@ def phone_too(page: Page, tmp_path, name: str) -> None:
 
 
 def test_a_file_goes_from_the_ward_to_the_tax_department_and_back(
-    open_page, live_server, demo, create_citizen, create_staff, tmp_path, server_trouble
+    app,
+    monkeypatch,
+    open_page,
+    live_server,
+    demo,
+    create_citizen,
+    create_staff,
+    tmp_path,
+    server_trouble,
+    portal_signing,  # noqa: F811
 ):
     create_citizen(full_name=CITIZEN, citizen_id=CITIZEN_ID, email="hanh@example.com")
     clerk_user = create_staff(Role.CLERK, WARD, "Lương Thu Hà")
@@ -124,8 +156,30 @@ def test_a_file_goes_from_the_ward_to_the_tax_department_and_back(
     sign_in(leader, live_server, leader_user.email)
     open_from_queue(leader, live_server, "Chờ phê duyệt", code)
     expect(leader.get_by_role("main")).to_contain_text(TAX_OPINION)
-    leader.get_by_role("button", name="Phê duyệt: ban hành kết quả").click()
-    expect(leader.get_by_role("status")).to_contain_text("Đã ghi nhận quyết định")
+    totp = off_the_loop(enrol_staff, portal_signing, SimpleNamespace(id=leader_user.id, full_name="Hồ Văn Toàn"), WARD)
+    leader.get_by_role("link", name="Phê duyệt và ký số").click()
+    check_accessibility(leader)
+    leader.get_by_role("link", name="Dự thảo kết quả").click()  # made elsewhere: the PDF is attached, then signed
+    check_accessibility(leader)
+    result = tmp_path / "giay-chung-nhan-hkd.pdf"
+    result.write_bytes(pdf_bytes())
+    leader.get_by_label("Văn bản kết quả (PDF)").set_input_files(result)
+    leader.get_by_role("button", name="Đính kèm tệp PDF").click()
+    expect(leader.get_by_text("Đã đính kèm tệp PDF kết quả")).to_be_visible()
+    check_accessibility(leader)
+    sign_url = f"{live_server}/office/applications/{application_id(code)}/result/sign"
+    leader.goto(sign_url)
+    leader.get_by_label("Mã dùng một lần").fill(fresh_code(totp))
+    leader.get_by_role("button", name="Phê duyệt và ký kết quả").click()
+    # The fee is not paid yet: nothing is signed, and the leader is told why in plain words.
+    expect(leader.get_by_role("alert")).to_contain_text("Phí 100.000 đ chưa được nộp")
+    check_accessibility(leader)
+    pay_the_fee(app, application_id(code), monkeypatch)
+    leader.goto(sign_url)
+    leader.get_by_label("Mã dùng một lần").fill(fresh_code(totp))
+    leader.get_by_role("button", name="Phê duyệt và ký kết quả").click()
+    expect(leader.get_by_role("status")).to_contain_text("Đã ký và ban hành", timeout=60_000)
+    check_accessibility(leader)
 
     citizen.goto(f"{live_server}/applications")
     check_accessibility(citizen)

@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from onestop.extensions import db
 from onestop.ratings.models import ServiceRating
+from tests.approving import portal_signing, signing_world  # noqa: F401  (the leader signs the result)
 from tests.browser.conftest import assert_no_sideways_scroll, check_accessibility
 from tests.conftest import PASSWORD
 from tests.office.conftest import file_lltp, staff  # noqa: F401  (the police's officers)
@@ -30,7 +31,14 @@ def _sign_in(page: Page, live_server: str, login: str) -> None:
     check_accessibility(page)
 
 
-def test_a_citizen_rates_a_finished_application(app, live_server, open_page, staff, create_citizen):  # noqa: F811
+def test_a_citizen_rates_a_finished_application(
+    app,
+    live_server,
+    open_page,
+    staff,  # noqa: F811
+    create_citizen,
+    portal_signing,  # noqa: F811
+):
     citizen, application_id, _client = file_lltp(app, create_citizen, fee_category="exempt")
     deliver_result(app, staff, application_id)
 

@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 from onestop.signing.validation import validate_pdf
 from tests.browser.conftest import assert_no_sideways_scroll, screenshot
 from tests.conftest import PASSWORD
-from tests.office.conftest import act, as_staff, file_lltp
+from tests.office.conftest import POLICE, act, as_staff, file_lltp
 from tests.results.conftest import enrol_staff, portal_signing, signing_config, staff  # noqa: F401  (fixtures)
 from tests.signing.conftest import fresh_code, signing_world  # noqa: F401  (fixtures)
 
@@ -56,7 +56,7 @@ def test_a_result_is_drafted_signed_and_downloaded(
     act(clients["clerk"], application_id, "accept")
     act(clients["leader"], application_id, "assign", {"specialist": staff["specialist"].id})
     leader_row = SimpleNamespace(id=staff["leader"].id, full_name=staff["leader"].full_name)
-    totp = off_the_loop(enrol_staff, signing_config, leader_row)
+    totp = off_the_loop(enrol_staff, signing_config, leader_row, POLICE)
     file_url = f"{live_server}/office/applications/{application_id}"
 
     specialist = open_page(PHONE)

@@ -5,6 +5,7 @@ import re
 import pytest
 
 from onestop.accounts.models import Role
+from tests.approving import approve_by_signing, portal_signing, signing_world  # noqa: F401  (fixtures)
 from tests.conftest import login
 from tests.filing import fill_all_steps, pdf_bytes, send, upload
 
@@ -32,15 +33,25 @@ def filed(app, demo, create_citizen):
     return file_lltp(app, create_citizen, fee_category="exempt")
 
 
-def file_lltp(app, create_citizen, **certificate):
+def file_lltp(app, create_citizen, delivery: str = "online", **certificate):
     citizen = create_citizen(full_name="Nguyễn Thị Mai", email="mai@example.com")
     client = app.test_client()
     login(client, citizen.email)
     application_id = fill_all_steps(client, **certificate)
     upload(client, application_id, "the-can-cuoc", pdf_bytes())
-    response = send(client, application_id)
+    response = send(client, application_id, delivery=delivery)
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     return citizen, application_id, client
+
+
+@pytest.fixture
+def approve(portal_signing, staff):  # noqa: F811
+    """`approve(leader_client, application_id)`: the staff leader approves the proposal by signing it."""
+
+    def approve(leader_client, application_id: int, leader=None):
+        return approve_by_signing(portal_signing, leader_client, leader or staff["leader"], application_id)
+
+    return approve
 
 
 def as_staff(app, user):

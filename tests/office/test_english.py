@@ -1,12 +1,11 @@
 """What the back office and the applicant read in English, while the records (slips) keep Vietnamese."""
 
-import io
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from onestop.extensions import db
 from onestop.procedures.models import Application, ClockKind
-from tests.filing import pdf_bytes
+from tests.approving import sign_form
 from tests.office.conftest import act, as_staff, file_lltp
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -70,22 +69,14 @@ def test_supplement_items_are_named_per_reader_and_kept_in_vietnamese_for_the_sl
     assert "Thẻ căn cước hoặc căn cước công dân" in vietnamese and "Nội dung khác" in vietnamese
 
 
-def test_the_warehouse_names_the_issuing_agency_and_the_papers_kind_in_english(app, staff, filed):
+def test_the_warehouse_names_the_issuing_agency_and_the_papers_kind_in_english(app, staff, filed, approve):
     _citizen, application_id, citizen_client = filed
     clerk, leader = as_staff(app, staff["clerk"]), as_staff(app, staff["leader"])
     specialist = as_staff(app, staff["specialist"])
     act(clerk, application_id, "accept")
     act(leader, application_id, "assign", {"specialist": staff["specialist"].id})
     act(specialist, application_id, "propose", {"decision": "approve", "note": ""})
-    act(leader, application_id, "approve")
-    response = act(
-        clerk,
-        application_id,
-        "deliver",
-        {"title": "", "result": (io.BytesIO(pdf_bytes()), "phieu.pdf")},
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 302
+    assert approve(leader, application_id).state == "returned"
     english = _in(citizen_client, "en").get("/warehouse").get_data(as_text=True)
     assert "Issued by Minh Son Provincial Police" in english and "Citizen ID card" in english
     assert "Công an tỉnh" not in english and "Thẻ căn cước" not in english
@@ -100,13 +91,8 @@ def test_amounts_read_in_english_to_an_english_reader(app, staff, demo, create_c
     act(clerk, application_id, "accept")
     act(leader, application_id, "assign", {"specialist": staff["specialist"].id})
     act(specialist, application_id, "propose", {"decision": "approve", "note": ""})
-    act(leader, application_id, "approve")
-    response = act(
-        _in(clerk, "en"),
-        application_id,
-        "deliver",
-        {"title": "Phiếu", "result": (io.BytesIO(pdf_bytes()), "phieu.pdf")},
-        content_type="multipart/form-data",
-    )
+    url = f"/office/applications/{application_id}/result/sign"
+    english = _in(leader, "en")
+    response = english.post(url, data=sign_form(english.get(url).get_data(as_text=True)) | {"otp": "123456"})
     assert response.status_code == 422
     assert "The fee of 200,000 VND is not paid yet" in response.get_data(as_text=True)

@@ -5,6 +5,7 @@ import re
 
 from onestop.extensions import db
 from onestop.procedures.models import Application, ApplicationEvent, IssuedSlip
+from tests.approving import sign_form
 from tests.conftest import outbox
 from tests.filing import pdf_bytes
 from tests.office.conftest import act, as_staff
@@ -15,7 +16,7 @@ def _app(application_id: int) -> Application:
     return db.session.get(Application, application_id)
 
 
-def test_a_file_goes_from_reception_to_result(app, staff, filed):
+def test_a_file_goes_from_reception_to_result(app, staff, filed, approve):
     _citizen, application_id, citizen_client = filed
     clerk = as_staff(app, staff["clerk"])
     queue = clerk.get("/office/applications").get_data(as_text=True)
@@ -42,26 +43,14 @@ def test_a_file_goes_from_reception_to_result(app, staff, filed):
     )
     assert _app(application_id).state == "awaiting_approval"
     assert code in leader.get("/office/applications?tab=approval").get_data(as_text=True)
-    assert act(leader, application_id, "approve").status_code == 302
-    assert _app(application_id).state == "approved"
-    # The result is named as the procedure's sheet names it, ready to be issued.
-    assert 'value="Phiếu lý lịch tư pháp' in clerk.get(f"/office/applications/{application_id}").get_data(as_text=True)
-
-    response = act(
-        clerk,
-        application_id,
-        "deliver",
-        {"title": "Phiếu lý lịch tư pháp số 1", "result": (io.BytesIO(pdf_bytes()), "phieu.pdf")},
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 302
-    assert _app(application_id).state == "returned"
+    # The leader approves by signing; the result comes online, so the signed PDF in the warehouse is the delivery.
+    assert approve(leader, application_id).state == "returned"
 
     timeline = citizen_client.get(f"/applications/{application_id}").get_data(as_text=True)
     for words in ("Đã trả kết quả", "Cơ quan đã tiếp nhận", "Chuyên viên đã trình lãnh đạo", "Lãnh đạo đã phê duyệt"):
         assert words in timeline
     warehouse = citizen_client.get("/warehouse").get_data(as_text=True)
-    assert "Phiếu lý lịch tư pháp số 1" in warehouse
+    assert "Phiếu lý lịch tư pháp" in warehouse
     assert "ket-qua" not in warehouse and "Kết quả giải quyết thủ tục hành chính" in warehouse
 
 
@@ -74,8 +63,10 @@ def test_each_officer_only_does_their_part(app, staff, filed):
     assert _app(application_id).state == "submitted"
 
     leader = as_staff(app, staff["leader"])
-    response = act(leader, application_id, "approve")
-    assert response.status_code == 403
+    response = act(leader, application_id, "approve")  # approving is signing: the old form leads to its page
+    assert response.status_code == 303 and response.headers["Location"].endswith("/result/sign")
+    refused = leader.get(response.headers["Location"], follow_redirects=True).get_data(as_text=True)
+    assert "vai trò" in refused or "không thể" in refused.lower()
     assert _app(application_id).state == "submitted"
     assert not [e for e in _app(application_id).events if e.action in ("accept", "approve")]
 
@@ -235,7 +226,7 @@ def test_supplement_during_processing_stops_and_restarts_the_clock_once(app, sta
     assert "chỉ" in response.get_data(as_text=True).lower() or "once" in response.get_data(as_text=True)
 
 
-def test_leader_refusal_through_a_proposal_and_send_back(app, staff, filed):
+def test_leader_refusal_through_a_proposal_and_send_back(app, staff, filed, approve):
     _citizen, application_id, _client = filed
     clerk, leader = as_staff(app, staff["clerk"]), as_staff(app, staff["leader"])
     specialist = as_staff(app, staff["specialist"])
@@ -248,8 +239,7 @@ def test_leader_refusal_through_a_proposal_and_send_back(app, staff, filed):
     act(leader, application_id, "send-back", {"comment": "Kiểm tra lại dữ liệu"})
     assert _app(application_id).state == "in_progress"
     act(specialist, application_id, "propose", {"decision": "refuse", "note": "Có án tích chưa xóa"})
-    act(leader, application_id, "approve")
-    application = _app(application_id)
+    application = approve(leader, application_id)  # the leader signs the refusal letter
     assert application.state == "refused"
     assert db.session.scalar(db.select(IssuedSlip).where(IssuedSlip.kind == "refusal")).facts["reason"] == (
         "Có án tích chưa xóa"
@@ -328,17 +318,11 @@ def test_a_result_waits_for_the_fee(app, staff, demo, create_citizen):
     act(clerk, application_id, "accept")
     act(leader, application_id, "assign", {"specialist": staff["specialist"].id})
     act(specialist, application_id, "propose", {"decision": "approve", "note": ""})
-    act(leader, application_id, "approve")
-    response = act(
-        clerk,
-        application_id,
-        "deliver",
-        {"title": "Phiếu", "result": (io.BytesIO(pdf_bytes()), "phieu.pdf")},
-        content_type="multipart/form-data",
-    )
+    url = f"/office/applications/{application_id}/result/sign"
+    response = leader.post(url, data=sign_form(leader.get(url).get_data(as_text=True)) | {"otp": "123456"})
     assert response.status_code == 422
     assert "200.000 đ" in response.get_data(as_text=True)
-    assert _app(application_id).state == "approved"
+    assert _app(application_id).state == "awaiting_approval"
 
 
 def test_a_draft_withdrawn_before_it_was_sent_never_reaches_the_agency(app, staff, demo, create_citizen):

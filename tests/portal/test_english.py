@@ -7,7 +7,6 @@ place names). Everything else (interface strings, calendar traces, pack texts th
 must come out in English.
 """
 
-import io
 import re
 
 import pytest
@@ -17,6 +16,7 @@ from onestop.extensions import db
 from onestop.notifications.models import Notice
 from onestop.procedures.models import Application
 from onestop.provinces.models import Agency
+from tests.approving import approve_by_signing, portal_signing, signing_world  # noqa: F401  (fixtures)
 from tests.feedback.conftest import sent_feedback
 from tests.filing import APPLICANT, CERTIFICATE, LLTP, answer, fill_all_steps, pdf_bytes, start
 from tests.office.conftest import POLICE, act, as_staff, file_lltp
@@ -128,7 +128,7 @@ NOT_PAGES = {
 
 
 @pytest.fixture
-def world(app, demo, demo_pack, create_citizen, create_staff, monkeypatch):
+def world(app, demo, demo_pack, create_citizen, create_staff, monkeypatch, portal_signing):  # noqa: F811
     """The demo province with an application at each stage, and a signed-in client per role, all in English."""
     monkeypatch.setitem(app.config, "VNPAY_TMN_CODE", TMN_CODE)
     monkeypatch.setitem(app.config, "VNPAY_HASH_SECRET", SECRET)
@@ -142,15 +142,15 @@ def world(app, demo, demo_pack, create_citizen, create_staff, monkeypatch):
     params = start_paying(citizen_client, paid)
     assert citizen_client.get(f"/payments/vnpay/ipn?{signed(gateway_result(params))}").get_json()["RspCode"] == "00"
 
-    def another(**certificate) -> int:
+    def another(delivery: str = "online", **certificate) -> int:
         application_id = fill_all_steps(citizen_client, fee_category="exempt", **certificate)
         from tests.filing import send, upload
 
         upload(citizen_client, application_id, "the-can-cuoc", pdf_bytes())
-        assert send(citizen_client, application_id).status_code == 302
+        assert send(citizen_client, application_id, delivery=delivery).status_code == 302
         return application_id
 
-    supplement, accepted, returned = another(), another(), another()
+    supplement, accepted, returned, posting = another(), another(), another(), another("post")
     assert (
         act(
             clerk,
@@ -160,19 +160,14 @@ def world(app, demo, demo_pack, create_citizen, create_staff, monkeypatch):
         ).status_code
         == 302
     )
-    for application_id in (accepted, returned):
+    for application_id in (accepted, returned, posting):
         assert act(clerk, application_id, "accept").status_code == 302
         assert act(leader, application_id, "assign", {"specialist": staff["specialist"].id}).status_code == 302
-    assert act(specialist, returned, "propose", {"decision": "approve", "note": NOTES["proposal"]}).status_code == 302
-    assert act(leader, returned, "approve").status_code == 302
-    response = act(
-        clerk,
-        returned,
-        "deliver",
-        {"title": "", "result": (io.BytesIO(pdf_bytes()), "phieu.pdf")},  # the result named as the procedure names it
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 302
+    # Signed by the leader: one result came online (returned), one waits for the clerk to post it (approved).
+    for application_id in (returned, posting):
+        proposal = {"decision": "approve", "note": NOTES["proposal"]}
+        assert act(specialist, application_id, "propose", proposal).status_code == 302
+        approve_by_signing(portal_signing, leader, staff["leader"], application_id)
     draft = int(re.search(r"/applications/(\d+)/", start(citizen_client, LLTP))[1])
     answer(citizen_client, f"/applications/{draft}/steps/applicant", APPLICANT)
 

@@ -1,6 +1,5 @@
 """Ratings fixtures: the police's staff, a criminal-record file sent to them, and helpers to end it and rate it."""
 
-import io
 import re
 
 import pytest
@@ -8,8 +7,8 @@ import pytest
 from onestop.extensions import db
 from onestop.procedures.models import Application
 from onestop.ratings.models import RatingInvitation, ServiceRating
+from tests.approving import approve_by_signing, configured_world, portal_signing, signing_world  # noqa: F401
 from tests.conftest import csrf_token, outbox
-from tests.filing import pdf_bytes
 from tests.office.conftest import act, as_staff, file_lltp, staff  # noqa: F401  (fixtures shared with the office)
 
 
@@ -24,21 +23,19 @@ def state_of(application_id: int) -> str:
 
 
 def deliver_result(app, officers: dict, application_id: int) -> None:
-    """Accept, assign, propose, approve and issue the result: the file ends RETURNED."""
+    """Accept, assign, propose, and approve by signing: a result that comes online ends the file RETURNED."""
     clerk, leader, specialist = (as_staff(app, officers[role]) for role in ("clerk", "leader", "specialist"))
     assert act(clerk, application_id, "accept").status_code == 302
     assert act(leader, application_id, "assign", {"specialist": officers["specialist"].id}).status_code == 302
     assert act(specialist, application_id, "propose", {"decision": "approve", "note": "Hợp lệ"}).status_code == 302
-    assert act(leader, application_id, "approve").status_code == 302
-    response = act(
-        clerk,
-        application_id,
-        "deliver",
-        {"title": "Phiếu lý lịch tư pháp số 1", "result": (io.BytesIO(pdf_bytes()), "phieu.pdf")},
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 302
+    approve_by_signing(configured_world(app), leader, officers["leader"], application_id)
     assert state_of(application_id) == "returned"
+
+
+@pytest.fixture(autouse=True)
+def _signing(portal_signing):  # noqa: F811
+    """Every rating follows a result, and every result is signed: the portal signs on the loopback service."""
+    return portal_signing
 
 
 def invitations(application_id: int) -> list[RatingInvitation]:

@@ -6,13 +6,11 @@ stored as the flow leaves it, for the verification page's tests.
 """
 
 import io
-import re
 import secrets
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-import pyotp
 import pytest
 from sqlalchemy import select
 
@@ -21,31 +19,15 @@ from onestop.datastore.backends.base import storage_from_config
 from onestop.extensions import db
 from onestop.models import utcnow
 from onestop.provinces.models import Agency
-from onestop.results import verify
 from onestop.results.codes import new_code
 from onestop.results.models import SignedDocument, SignedKind, SigningState
 from onestop.signing import client
+from tests.approving import enrol_staff, form_token, portal_signing, sign_form  # noqa: F401  (fixtures, helpers)
 from tests.conftest import PASSWORD
 from tests.office.conftest import POLICE, act, as_staff, file_lltp, filed  # noqa: F401  (fixtures)
 from tests.signing.conftest import blank_pdf, fresh_code, signing_world  # noqa: F401  (fixtures)
 
 RESULT_TITLE = {"vi": "Phiếu lý lịch tư pháp số 1", "en": "Criminal record certificate no. 1"}
-
-
-@pytest.fixture
-def portal_signing(app, signing_world, tmp_path, monkeypatch):  # noqa: F811
-    """The portal's SIGNING_* settings pointed at the loopback service, TSA and the demo root."""
-    roots = tmp_path / "root.pem"
-    roots.write_bytes(signing_world.pki.root_certificate_pem())
-    settings = signing_world.settings
-    monkeypatch.setitem(app.config, "SIGNING_CSC_URL", settings.csc_url)
-    monkeypatch.setitem(app.config, "SIGNING_CLIENT_ID", settings.client_id)
-    monkeypatch.setitem(app.config, "SIGNING_CLIENT_SECRET", settings.client_secret)
-    monkeypatch.setitem(app.config, "SIGNING_TSA_URL", settings.tsa_url)
-    monkeypatch.setitem(app.config, "SIGNING_TRUST_ROOTS", str(roots))
-    verify.forget_reports()
-    yield signing_world
-    verify.forget_reports()
 
 
 def sign_with_sent_code(world, pdf: bytes, agency: str, name: str, user_id: str | None = None) -> bytes:
@@ -152,23 +134,9 @@ def staff(demo):
 
 
 @pytest.fixture
-def signing_config(portal_signing):
+def signing_config(portal_signing):  # noqa: F811
     """The approval flow's name for the same settings."""
     return portal_signing
-
-
-def enrol_staff(world, user, agency: str = POLICE, otp: str = "totp") -> pyotp.TOTP | None:
-    body = {
-        "userID": f"staff:{user.id}",
-        "agency": agency,
-        "description": user.full_name,
-        "commonName": user.full_name,
-        "organization": "Công an tỉnh Minh Sơn",
-        "locality": "Tỉnh Minh Sơn",
-        "otp": otp,
-    }
-    answer = client.call_service_sync(world.settings, "admin/v1/credentials", body)
-    return pyotp.parse_uri(answer["totpURI"]) if answer.get("totpURI") else None
 
 
 @pytest.fixture
@@ -180,15 +148,3 @@ def awaiting(app, demo, create_citizen, staff):
     assert act(clients["leader"], application_id, "assign", {"specialist": staff["specialist"].id}).status_code == 302
     assert act(clients["specialist"], application_id, "propose", {"decision": "approve", "note": ""}).status_code == 302
     return citizen_client, application_id, clients
-
-
-def form_token(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html)[1]
-
-
-def sign_form(page: str) -> dict:
-    return {
-        "csrf_token": form_token(page),
-        "sha256": re.search(r'name="sha256" value="([0-9a-f]{64})"', page)[1],
-        "version": re.search(r'name="version" value="(\d+)"', page)[1],
-    }

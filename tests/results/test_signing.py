@@ -2,6 +2,7 @@
 (eager in tests), and the signed result in the citizen's warehouse, validated offline against the demo root."""
 
 import hashlib
+import io
 import time
 
 import pytest
@@ -176,18 +177,26 @@ def test_only_the_leader_reaches_the_signing_page(awaiting, staff, signing_confi
     assert _app(application_id).state == "awaiting_approval"
 
 
-def test_an_uploaded_result_is_signed_as_it_is(awaiting, staff, signing_config):
-    import io
+def _pdf_of_size(width: int, height: int) -> bytes:
+    from pypdf import PdfWriter
 
+    writer = PdfWriter()
+    writer.add_blank_page(width=width, height=height)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def test_an_uploaded_result_is_signed_as_it_is(awaiting, staff, signing_config):
     from onestop.datastore.services import read_blob
-    from tests.filing import pdf_bytes
     from tests.results.conftest import form_token
 
     _citizen, application_id, clients = awaiting
     leader = clients["leader"]
     totp = enrol_staff(signing_config, staff["leader"])
     page = leader.get(f"/office/applications/{application_id}/result/draft").get_data(as_text=True)
-    made_elsewhere = pdf_bytes()
+    # Bytes never stored before (not the citizen's own upload): attaching them must also record their blob.
+    made_elsewhere = _pdf_of_size(612, 792)
     response = leader.post(
         f"/office/applications/{application_id}/result/upload",
         data={"csrf_token": form_token(page), "result": (io.BytesIO(made_elsewhere), "ket-qua.pdf")},

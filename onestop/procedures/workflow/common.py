@@ -68,7 +68,7 @@ def required(text: str, message: str) -> str:
     return text[:REASON_MAX]
 
 
-def record(application: Application, actor: User | None, action: Action, previous, reason: str = "") -> None:
+def record(application: Application, actor: User | None, action: Action | str, previous, reason: str = "") -> None:
     """Write the history event of a change already made to the application's state."""
     application.updated_at = utcnow()
     if application.state_enum in FINAL_STATES and previous not in FINAL_STATES:

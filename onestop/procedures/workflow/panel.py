@@ -10,13 +10,14 @@ from onestop.accounts.models import Role, User
 from onestop.procedures.models import Application, ApplicationState
 from onestop.procedures.route import Step
 from onestop.procedures.workflow import steps
+from onestop.procedures.workflow.facts import applicant_address
 from onestop.procedures.workflow.present import (
     StepLine,
     staff_state_title,
     step_lines,
     who_acts_next,
 )
-from onestop.procedures.workflow.processing import Decision, result_title, specialists_of
+from onestop.procedures.workflow.processing import Decision, specialists_of
 from onestop.procedures.workflow.table import LABELS, Action, offers
 
 
@@ -35,12 +36,15 @@ class Panel:
     assign_choices: list[Choice] = field(default_factory=list)
     assign_button: str = ""
     approve_button: str = ""
+    # The paper copy of a signed result: the signed PDF to print, and how it leaves (handed over, or posted).
+    signed_result_id: int | None = None
+    hands_over_by_post: bool = False
+    post_to: str = ""
     proposal: str = ""
     send_back_choices: list[Choice] = field(default_factory=list)
     steps: list[StepLine] = field(default_factory=list)
     opinions: list[StepLine] = field(default_factory=list)
     clock_stopped: bool = False
-    result_title: str = ""
     # The thread between the applicant and the agency that received the file is that agency's alone.
     shows_thread: bool = True
 
@@ -78,10 +82,18 @@ def panel_for(officer: User, application: Application) -> Panel:
         if not panel.assign_choices:  # the only specialist who could take it already holds it
             panel.actions.discard(Action.ASSIGN)
     if Action.DELIVER in by_action:
-        panel.result_title = result_title(application)
+        from onestop.results.handover import by_post, signed_result_of
+
+        signed = signed_result_of(application)
+        panel.signed_result_id = signed.document_id if signed else None
+        panel.hands_over_by_post = by_post(application)
+        if panel.hands_over_by_post:
+            panel.post_to = applicant_address(application.applicant, application.receiving_agency.province)
+        if panel.signed_result_id is None:  # nothing signed to hand over: the leader approves by signing first
+            panel.actions.discard(Action.DELIVER)
     if Action.APPROVE in by_action:
         refusing = application.proposal == Decision.REFUSE
-        panel.approve_button = _("Approve: refuse the application") if refusing else _("Approve: issue the result")
+        panel.approve_button = _("Approve the refusal and sign") if refusing else str(LABELS[Action.APPROVE])
     if Action.SEND_BACK in by_action:
         targets: list[Step] = steps.send_back_targets(application, by_action[Action.SEND_BACK].step)
         panel.send_back_choices = [Choice(step.id, _step_name(step)) for step in targets]

@@ -5,6 +5,7 @@ Templates ask these presenters; none of them compares a state or role string its
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -25,6 +26,15 @@ from onestop.procedures.workflow.table import LABELS, Action, open_steps
 
 S = ApplicationState
 
+
+class Handover(enum.StrEnum):
+    """History events of a paper result leaving the agency (onestop/results/handover.py); the table's action is
+    `deliver`, the event says how, for the citizen's timeline and the tracking book."""
+
+    AT_COUNTER = "handed_over"
+    POSTED = "posted"
+
+
 EVENT_TITLES = {
     "create": _l("Application started"),
     Action.SUBMIT: _l("Application sent"),
@@ -40,6 +50,8 @@ EVENT_TITLES = {
     Action.APPROVE: _l("Decision approved by the leader"),
     Action.SEND_BACK: _l("Sent back to the specialist"),
     Action.DELIVER: _l("Result issued"),
+    Handover.AT_COUNTER: _l("Result handed over at the counter"),
+    Handover.POSTED: _l("Result posted"),
     Action.APOLOGISE: _l("Apology and new appointment date"),
 }
 SLIP_TITLES = {
@@ -160,6 +172,7 @@ class CitizenStatus:
     countdown: clock.Countdown | None
     result_ready: bool
     is_draft: bool
+    paper_note: str = ""  # where the paper copy of a signed result is, until it is handed over or posted
 
 
 def citizen_status(application: Application, now: datetime | None = None) -> CitizenStatus:
@@ -185,14 +198,29 @@ def citizen_status(application: Application, now: datetime | None = None) -> Cit
             due_note = "—"
         else:
             due_note = _("Set when the agency accepts the application")
+    paper_note = _paper_note(application) if state is S.APPROVED else ""
     return CitizenStatus(
         title=state.title,
         holder=holder,
         due_on=application.due_on,
         due_note=due_note,
         countdown=countdown,
-        result_ready=state is S.RETURNED,
+        result_ready=state is S.RETURNED or bool(paper_note),
         is_draft=state is S.DRAFT,
+        paper_note=paper_note,
+    )
+
+
+def _paper_note(application: Application) -> str:
+    """Signed, in the warehouse, and a paper copy still to come: where it is (nothing before the signing)."""
+    from onestop.results.handover import by_post, delivers_on_paper, signed_result_of
+
+    if not delivers_on_paper(application) or signed_result_of(application) is None:
+        return ""
+    if by_post(application):
+        return _("The paper copy will be posted to you; you will be told its tracking number.")
+    return _(
+        "The paper copy is ready at the counter of %(agency)s.", agency=application.receiving_agency.display_name()
     )
 
 
@@ -207,6 +235,8 @@ def _holder_line(application: Application, row: ApplicationStep, calendar) -> st
 
 def event_reason(event) -> str:
     """An event's note for a page: a supplement request lists its items in the reader's language."""
+    if event.action == Handover.POSTED and event.reason:
+        return _("Tracking number: %(number)s", number=event.reason)
     if event.action != Action.REQUEST_SUPPLEMENT:
         return event.reason or ""
     application = event.application

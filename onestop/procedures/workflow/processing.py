@@ -1,4 +1,8 @@
-"""Processing, co-ordination, approval and delivery: the steps after reception, as the route orders them."""
+"""Processing, co-ordination and sending back: the steps after reception, as the route orders them.
+
+Approval is the signing (onestop/results/signing.py) and delivery the signed result, online or on paper
+(onestop/results/handover.py): no service here approves or issues a result unsigned.
+"""
 
 from __future__ import annotations
 
@@ -10,21 +14,20 @@ from sqlalchemy import select
 
 from onestop import localtime
 from onestop.accounts.models import Role, User
-from onestop.datastore.models import Document, IssuedType, Provenance
+from onestop.datastore.models import IssuedType, Provenance
 from onestop.datastore.services import add_document
 from onestop.errors import InvalidInput, NotAllowed
 from onestop.extensions import db
 from onestop.i18n import localized
 from onestop.models import utcnow
 from onestop.notifications.notify import notify_applicant
-from onestop.payments.fees import dong
 from onestop.procedures import clock
 from onestop.procedures.filing import record_event
 from onestop.procedures.models import Application, ApplicationState, ClockEntry, ClockKind, IssuedSlip, SlipKind
 from onestop.procedures.route import Stage
 from onestop.procedures.workflow import steps
 from onestop.procedures.workflow.common import REASON_MAX, check, flush, issue, move, record, refresh_due, required
-from onestop.procedures.workflow.notices import tell_holder, tell_refusal
+from onestop.procedures.workflow.notices import tell_holder
 from onestop.procedures.workflow.table import Action
 
 S = ApplicationState
@@ -130,23 +133,6 @@ def answer(
     flush()
 
 
-def approve(application: Application, actor: User, version: int | None = None) -> None:
-    """The leader approves the specialist's proposal: the result is issued, or the refusal is sent."""
-    permit = check(actor, application, Action.APPROVE, version)
-    if application.proposal == Decision.REFUSE:
-        reason = application.proposal_note
-        move(application, actor, Action.APPROVE, S.REFUSED, reason)
-        issue(application, SlipKind.REFUSAL, actor, reason=reason)
-        tell_refusal(application, reason)
-    else:
-        # The specialist's note stays on the proposal: it is internal, and this event is shown to the citizen.
-        previous = application.state
-        steps.finish_step(application, permit.step)
-        record(application, actor, Action.APPROVE, previous)
-        notify_applicant(application, "application_approved")
-    flush()
-
-
 def send_back(
     application: Application, actor: User, comment: str, version: int | None = None, step_id: str | None = None
 ) -> None:
@@ -164,41 +150,6 @@ def send_back(
     holder = db.session.get(User, application.holder_id) if application.holder_id else None
     tell_holder(application, holder, "staff_returned", by=actor.full_name, comment=comment)
     flush()
-
-
-def deliver(application: Application, actor: User, received, title: str, version: int | None = None) -> Document:
-    """Issue the result: the paper goes into the applicant's warehouse and the application is done."""
-    permit = check(actor, application, Action.DELIVER, version)
-    from onestop.payments.services import outstanding_amount
-
-    unpaid = outstanding_amount(application)
-    if unpaid:
-        raise InvalidInput(
-            _(
-                "The fee of %(amount)s is not paid yet: the result is issued once the citizen has paid.",
-                amount=dong(unpaid),
-            )
-        )
-    if received is None:
-        raise InvalidInput(_("Attach the result document (PDF) to issue it."))
-    owner = db.session.get(User, application.applicant_id)
-    document = add_document(
-        owner,
-        IssuedType.RESULT,
-        received,
-        (title or "").strip()[:300] or result_title(application, "vi"),
-        added_by=actor,
-        provenance=Provenance.ISSUED,
-        issuer=localized(application.receiving_agency.name, "vi"),
-        issued_on=clock.local_today(clock.calendar_for(application)),
-        source_application_id=application.id,
-    )
-    steps.finish_step(application, permit.step)
-    move(application, actor, Action.DELIVER, S.RETURNED)
-    result = {language: result_title(application, language) for language in ("vi", "en")}
-    notify_applicant(application, "result_ready", result=result)
-    flush()
-    return document
 
 
 def result_names(application: Application) -> dict | str:

@@ -7,6 +7,8 @@ nowhere). Services ask `check()`; pages ask `offers()`; nothing else decides.
 
     draft ─submit→ [reception] ─accept→ [processing] ─propose→ ([co-ordination] ─answer→) [approval]
     ─approve→ [delivery] ─deliver→ returned;   [approval] ─send back→ an earlier step;
+    (approving is signing, onestop/results/signing.py: a result that comes online is delivered in the same
+    change; a paper one is delivered when the reception clerk hands it over or posts it, results/handover.py)
     [reception]/[processing] ─request supplement→ supplement_requested ─answer supplement→ (back);
     [reception] ─refuse→ refused;  [reception] ─transfer→ [reception] at another agency;
     draft/[reception] ─withdraw→ withdrawn.
@@ -92,9 +94,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(Action.ASSIGN, {S.RECEIVED, S.IN_PROGRESS}, {STEP, STEP_LEADER}, S.IN_PROGRESS, _l("Assign"), P),
     _t(Action.PROPOSE, {S.IN_PROGRESS}, {STEP}, Move.NEXT, _l("Propose a decision"), P, True),
     _t(Action.ANSWER, {S.IN_PROGRESS}, {STEP}, Move.NEXT, _l("Give your agency's opinion"), C),
-    _t(Action.APPROVE, {S.AWAITING_APPROVAL}, {STEP}, Move.NEXT, _l("Approve the proposal"), A),
+    _t(Action.APPROVE, {S.AWAITING_APPROVAL}, {STEP}, Move.NEXT, _l("Approve and sign"), A),
     _t(Action.SEND_BACK, {S.AWAITING_APPROVAL}, {STEP}, Move.BACK, _l("Send back to the specialist"), A),
-    _t(Action.DELIVER, {S.APPROVED}, {STEP}, S.RETURNED, _l("Issue the result"), D),
+    _t(Action.DELIVER, {S.APPROVED}, {STEP}, S.RETURNED, _l("Hand over the signed result"), D),
     _t(Action.APOLOGISE, RUNNING_STATES, {LEAD_LEADER}, Move.STAY, _l("Apologise and set a new date")),
 )
 LABELS = {transition.action: transition.label for transition in TRANSITIONS}
