@@ -25,6 +25,8 @@ class Scope:
     province: Province
     agency: Agency | None  # None: the whole province
     agency_ids: list[int]
+    # The province's agencies, read once with the scope (empty for one agency's scope).
+    agencies: tuple[Agency, ...] = ()
 
     @property
     def agency_id(self) -> int | None:
@@ -39,8 +41,9 @@ def is_province_reader(user: User) -> bool:
     return user.role_enum is Role.PROVINCE_ADMIN
 
 
-def _province_agencies(province: Province) -> list[Agency]:
-    return list(db.session.scalars(select(Agency).where(Agency.province_id == province.id).order_by(Agency.code)))
+def _province_scope(province: Province) -> Scope:
+    agencies = tuple(db.session.scalars(select(Agency).where(Agency.province_id == province.id).order_by(Agency.code)))
+    return Scope(province, None, [agency.id for agency in agencies], agencies)
 
 
 def scope_for(user: User, agency_id: int | None) -> Scope:
@@ -52,7 +55,7 @@ def scope_for(user: User, agency_id: int | None) -> Scope:
         if province is None:
             raise NotAllowed(_("Your account is not attached to a province."))
         if agency_id is None:
-            return Scope(province, None, [agency.id for agency in _province_agencies(province)])
+            return _province_scope(province)
         agency = db.session.get(Agency, agency_id)
         if agency is None or agency.province_id != province.id:
             raise NotFound(_("There is no such agency in your province."))
@@ -68,7 +71,7 @@ def scope_for(user: User, agency_id: int | None) -> Scope:
 def public_scope(province: Province, agency_id: int | None) -> Scope:
     """The public statistics: the province, or one of its active agencies (anyone may read them)."""
     if agency_id is None:
-        return Scope(province, None, [agency.id for agency in _province_agencies(province)])
+        return _province_scope(province)
     agency = db.session.get(Agency, agency_id)
     if agency is None or agency.province_id != province.id or not agency.is_active:
         raise NotFound(_("There is no such agency."))
@@ -76,4 +79,4 @@ def public_scope(province: Province, agency_id: int | None) -> Scope:
 
 
 def agencies_of(scope: Scope) -> list[Agency]:
-    return _province_agencies(scope.province) if scope.agency is None else [scope.agency]
+    return list(scope.agencies) if scope.agency is None else [scope.agency]

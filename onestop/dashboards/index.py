@@ -53,7 +53,9 @@ GROUPS = (
     Group("satisfaction", _l("Satisfaction"), 18, True),
 )
 
-NOT_RECORDED = _l("onestop does not record when procedures were due to be published, so this is not measured yet.")
+NOT_ANNOUNCED = _l(
+    "Not measured yet: no procedure in the catalogue names the decision that announced it (announcement in the pack)."
+)
 VOICE_NOT_WIRED = _l("Not measured yet: ratings and feedback are not connected to the dashboards on this installation.")
 
 INDICATORS = (
@@ -62,9 +64,12 @@ INDICATORS = (
         "publicity",
         _l("Procedures updated and published on time"),
         4,
-        None,
-        None,
-        why_not_measured=NOT_RECORDED,
+        "published_on_time",
+        "announced",
+        numerator_list="published_on_time",
+        denominator_list="announced",
+        shortfall_list="published_late",
+        why_not_measured=NOT_ANNOUNCED,
     ),
     Indicator(
         "publicity_other",
