@@ -12,7 +12,8 @@ password (bench/dashboard_setup.py), then makes N applications in the database s
 70% filed online, 80% of results delivered online, 5% refused, those of the last 20 days half still in
 progress (a clock start each, a due date 7 days after filing, so some are overdue now). The dashboards'
 tables are then filled as a full rebuild would leave them, in SQL (a fact row per application; one row per
-agency and day summed from them, with the working-day histograms), and VACUUM ANALYZE.
+agency and day summed from them, with the working-day histograms; the same per agency and month), and
+VACUUM ANALYZE.
 
 The nightly job is then run for yesterday by the real code (`aggregate_day`, as Celery beat runs it) and
 timed. One gunicorn server serves the real app; the admin and the leader sign in over HTTP, and the same
@@ -130,15 +131,30 @@ DURATIONS = """
 """
 
 
-SUMMARIES = ("dashboard_day", "dashboard_duration")
+MONTH_COLUMNS = (
+    "received, received_online, full_received, full_online, reused, decided, on_time, late, refused, returned,"
+    " returned_online, had_fee, paid_online, transferred, working_days_sum, working_days_count"
+)
+MONTHS = f"""
+    INSERT INTO dashboard_month (agency_id, month, {MONTH_COLUMNS})
+    SELECT agency_id, date_trunc('month', day)::date, {", ".join(f"sum({c.strip()})" for c in MONTH_COLUMNS.split(","))}
+    FROM dashboard_day GROUP BY 1, 2
+"""
+
+MONTH_DURATIONS = """
+    INSERT INTO dashboard_month_duration (agency_id, month, working_days, files)
+    SELECT agency_id, date_trunc('month', day)::date, working_days, sum(files) FROM dashboard_duration GROUP BY 1, 2, 3
+"""
+
+SUMMARIES = ("dashboard_day", "dashboard_duration", "dashboard_month", "dashboard_month_duration")
 
 
 def summarise(connection) -> None:
     """The summary tables from the fact rows, as a full rebuild leaves them."""
     for table in SUMMARIES:
         connection.execute(text(f"DELETE FROM {table}"))
-    connection.execute(text(DAYS))
-    connection.execute(text(DURATIONS))
+    for statement in (DAYS, DURATIONS, MONTHS, MONTH_DURATIONS):
+        connection.execute(text(statement))
     for table in SUMMARIES:
         connection.execute(text(f"VACUUM ANALYZE {table}"))
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, null, select, union_all
 from sqlalchemy.orm import load_only
 
 from onestop.dashboards.access import Scope
@@ -77,14 +77,20 @@ def announcements(scope: Scope, first: date, last: date) -> list[Announcement] |
     province names its announcing decision (nothing to measure)."""
     V = ProcedureVersion
     in_province = V.procedure_id.in_(select(Procedure.id).where(Procedure.province_id == scope.province.id))
-    rows = db.session.execute(
+    announced = (
         select(V.procedure_id, V.announcement_number, V.announced_on, func.min(V.created_at))
         .where(V.procedure_id.in_(_procedure_ids(scope)), V.announced_on >= first, V.announced_on <= last)
         .group_by(V.procedure_id, V.announcement_number, V.announced_on)
-    ).all()
+    )
+    # One row of NULLs when any procedure of the province names its decision: "measured, maybe none in
+    # this period" rather than "not measured", in the same statement.
+    marker = select(null(), null(), null(), null()).where(exists().where(in_province, V.announced_on.is_not(None)))
+    rows = db.session.execute(union_all(announced, marker)).all()
     if not rows:
-        anything = db.session.scalar(select(V.id).where(in_province, V.announced_on.is_not(None)).limit(1))
-        return [] if anything else None
+        return None
+    rows = [row for row in rows if row[0] is not None]
+    if not rows:
+        return []
     calendar = ProvinceCalendar.for_province(scope.province)
     procedures = {
         procedure.id: procedure

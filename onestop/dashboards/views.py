@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from onestop import localtime
-from onestop.dashboards import access, aggregate, drill, exports, periods, present, report
+from onestop.dashboards import access, aggregate, drill, exports, periods, present, publicity, report
 from onestop.errors import NotAllowed
 from onestop.inputs import row_id, whole_number
 from onestop.portal.context import current_province
@@ -132,6 +132,8 @@ def _export(scope, table: str, fmt: str) -> Response:
 @bp.get("/files/<list_key>")
 @login_required
 def files(list_key: str):
+    if list_key in publicity.LISTS:
+        return _procedures(publicity.LISTS[list_key])
     item = drill.LISTS.get(list_key)
     if item is None:
         abort(404)
@@ -148,9 +150,24 @@ def files(list_key: str):
     )
 
 
+def _procedures(item):
+    """The procedures behind the publicity figure: each announcing decision, its deadline and when it went live."""
+    scope = _scope(_agency_arg())
+    period = periods.parse(request.args, _today())
+    found = publicity.listed(item, scope, period.first, period.last)
+    return render_template("dashboards/procedures.html", item=item, scope=scope, period=period, found=found), (
+        422 if period.problems else 200
+    )
+
+
 @bp.get("/files/<list_key>/export.<fmt>")
 @login_required
 def files_export(list_key: str, fmt: str):
+    if list_key in publicity.LISTS:
+        scope = _scope(_agency_arg())
+        period = periods.parse(request.args, _today())
+        found = publicity.listed(publicity.LISTS[list_key], scope, period.first, period.last)
+        return _download(exports.announcement_rows(found), list_key, fmt)
     item = drill.LISTS.get(list_key)
     if item is None:
         abort(404)
