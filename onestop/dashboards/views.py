@@ -88,6 +88,23 @@ def _list_url(scope, period):
     return lambda key: f"{prefix}{key}?{query}"
 
 
+def _page_urls(scope, period, public: bool) -> dict:
+    """The exports' and the agencies' addresses, each built once per page rather than once per link."""
+    export_endpoint, agency_endpoint = (
+        ("statistics.public_export", "statistics.agency_statistics")
+        if public
+        else ("dashboards.export", "dashboards.agency")
+    )
+    exports_query = urlencode({"agency": scope.agency_id or "", **period.args()})
+    exports_prefix = url_for(export_endpoint, table="-", fmt="-")[: -len("-.-")]
+    agencies_query = urlencode(period.args())
+    agencies_prefix = url_for(agency_endpoint, agency_id=0)[:-1]
+    return {
+        "export_url": lambda table, fmt: f"{exports_prefix}{table}.{fmt}?{exports_query}",
+        "agency_url": lambda agency_id: f"{agencies_prefix}{agency_id}?{agencies_query}",
+    }
+
+
 def _page(scope, template: str = "dashboards/dashboard.html", public: bool = False):
     today = _today()
     period = periods.parse(request.args, today)
@@ -101,6 +118,7 @@ def _page(scope, template: str = "dashboards/dashboard.html", public: bool = Fal
             today=today,
             public=public,
             list_url=_list_url(scope, period),
+            **_page_urls(scope, period, public),
             group_chart=present.group_chart(built.index, "index-groups"),
             trend_chart=present.trend_chart(built.months, "months"),
         ),
