@@ -46,14 +46,22 @@ def _province_scope(province: Province) -> Scope:
     return Scope(province, None, [agency.id for agency in agencies], agencies)
 
 
-def scope_for(user: User, agency_id: int | None) -> Scope:
-    """The figures `user` asked for (an agency, or the province when None), or NotAllowed / NotFound."""
+def _province_of(user: User, province_id: int, served: Province | None) -> Province:
+    """The reader's province: the served one's snapshot when it is theirs (no database round trip)."""
+    if served is not None and served.id == province_id:
+        return served
+    return db.session.get(Province, province_id)
+
+
+def scope_for(user: User, agency_id: int | None, served: Province | None = None) -> Scope:
+    """The figures `user` asked for (an agency, or the province when None), or NotAllowed / NotFound.
+    `served` is the province this installation serves (a read-only snapshot), used when it is the reader's."""
     if not user.is_authenticated or not may_see_dashboards(user):
         raise NotAllowed(_("Only leaders and administrators see the dashboards."))
     if user.role_enum is Role.PROVINCE_ADMIN:
-        province = user.province
-        if province is None:
+        if user.province_id is None:
             raise NotAllowed(_("Your account is not attached to a province."))
+        province = _province_of(user, user.province_id, served)
         if agency_id is None:
             return _province_scope(province)
         agency = db.session.get(Agency, agency_id)
@@ -65,7 +73,7 @@ def scope_for(user: User, agency_id: int | None) -> Scope:
         raise NotAllowed(_("Your account is not attached to an agency."))
     if agency_id is not None and agency_id != own.id:
         raise NotFound(_("There is no such agency among those you may see."))
-    return Scope(own.province, own, [own.id])
+    return Scope(_province_of(user, own.province_id, served), own, [own.id])
 
 
 def public_scope(province: Province, agency_id: int | None) -> Scope:

@@ -54,7 +54,7 @@ def _agency_arg() -> int | None:
 
 
 def _scope(agency_id: int | None):
-    return access.scope_for(current_user, agency_id)
+    return access.scope_for(current_user, agency_id, current_province())
 
 
 def _download(rows, name: str, fmt: str) -> Response:
