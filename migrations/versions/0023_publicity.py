@@ -99,8 +99,7 @@ def downgrade():
     op.drop_table("dashboard_month_duration")
     op.drop_table("dashboard_month")
     op.drop_index("ix_procedure_version_announced_on", table_name="procedure_version")
-    with op.batch_alter_table("procedure_version") as batch:
-        batch.drop_column("announced_on")
-        batch.drop_column("announcement_number")
-    with op.batch_alter_table("province") as batch:
-        batch.drop_column("publication_days")
+    # Plain DROP COLUMN (SQLite 3.35+): a batch copy of these tables would trip the foreign keys pointing at them.
+    op.drop_column("procedure_version", "announced_on")
+    op.drop_column("procedure_version", "announcement_number")
+    op.drop_column("province", "publication_days")
