@@ -87,3 +87,55 @@ def test_a_reload_and_a_rebuild_leave_the_same_month_rows(month, demo):
     rebuild(demo, until=date(2026, 12, 2))
     db.session.commit()
     assert _month_rows() == before
+
+
+def test_the_migration_fills_month_rows_from_the_day_rows_already_there(tmp_path):
+    import flask_migrate
+    from sqlalchemy import text
+
+    from onestop import create_app
+    from tests.conftest import _config
+
+    app = create_app(_config(f"sqlite:///{tmp_path / 'old.db'}", tmp_path))
+    with app.app_context():
+        flask_migrate.upgrade(revision="0021_dashboards")
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO province (id, code, identifier, name, short_name, branding, working_hours,"
+                    " cutoff_time, timezone, contact, units, help, catalogue_revision, loaded_at, feedback_days)"
+                    " VALUES (1, 'MS', '000.00.00.H99', '{}', '{}', '{}', '[]', '15:00', 'Asia/Ho_Chi_Minh', '{}',"
+                    " '[]', '{}', 0, '2026-01-01', 10)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO agency (id, province_id, code, name, kind, address, phone, email, opening_hours,"
+                    " serves, is_active) VALUES (1, 1, '000.00.30.H99', '{}', 'commune', '', '', '', '{}', '[]', 1)"
+                )
+            )
+            zeros = "0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0"
+            for day, received, decided in (("2026-10-31", 5, 1), ("2026-11-02", 2, 1), ("2026-11-30", 3, 2)):
+                connection.execute(
+                    text(
+                        "INSERT INTO dashboard_day (agency_id, day, received, decided, received_online, full_received,"
+                        " full_online, reused, on_time, late, refused, returned, returned_online, had_fee,"
+                        f" paid_online, transferred, working_days_sum, working_days_count, aggregated_at)"
+                        f" VALUES (1, '{day}', {received}, {decided}, {zeros}, 0, 0, '2026-12-01')"
+                    )
+                )
+            connection.execute(
+                text(
+                    "INSERT INTO dashboard_duration (agency_id, day, working_days, files)"
+                    " VALUES (1, '2026-11-02', 3, 1)"
+                )
+            )
+        flask_migrate.upgrade()
+        with db.engine.begin() as connection:
+            rows = connection.execute(text("SELECT month, received, decided FROM dashboard_month ORDER BY month")).all()
+            durations = connection.execute(
+                text("SELECT month, working_days, files FROM dashboard_month_duration")
+            ).all()
+        assert [tuple(row) for row in rows] == [("2026-10-01", 5, 1), ("2026-11-01", 5, 3)]
+        assert [tuple(row) for row in durations] == [("2026-11-01", 3, 1)]
+        db.engine.dispose()
