@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Date, func, literal, select, union_all
+from sqlalchemy import Date, func, literal, null, select, union_all
 
 from onestop.dashboards.aggregate import overdue_now
 from onestop.dashboards.models import DashboardDay, DashboardDuration, DashboardMonth, DashboardMonthDuration
@@ -61,35 +61,74 @@ def by_agency(agency_ids: list[int], first: date, last: date) -> dict[int, dict]
 MONTHLY = ("received", "decided", "on_time", "late", "received_online")
 
 
-def _rows(agency_ids: list[int], first: date, last: date, cuts: tuple[date, ...]):
-    """(agency, first day, sums...) for the whole months (month rows) and the partial stretches (day rows)."""
+def _sum_selects(agency_ids: list[int], first: date, last: date, cuts: tuple[date, ...]) -> list:
+    """(0, agency, first day, sums...) for the whole months (month rows) and the partial stretches (day rows)."""
     parts = spans(first, last, cuts)
     selects = []
     if parts.months:
+        month_columns = [getattr(DashboardMonth, name) for name in SUMMED]
         selects.append(
-            select(DashboardMonth.agency_id, DashboardMonth.month, *[getattr(DashboardMonth, n) for n in SUMMED]).where(
+            select(literal(0), DashboardMonth.agency_id, DashboardMonth.month, *month_columns).where(
                 DashboardMonth.agency_id.in_(agency_ids), DashboardMonth.month.in_(parts.months)
             )
         )
     for stretch_first, stretch_last in parts.days:
         selects.append(
-            select(DashboardDay.agency_id, literal(stretch_first, Date), *sum_columns(DashboardDay))
+            select(literal(0), DashboardDay.agency_id, literal(stretch_first, Date), *sum_columns(DashboardDay))
             .where(*_where(agency_ids, stretch_first, stretch_last))
             .group_by(DashboardDay.agency_id)
         )
+    return selects
+
+
+def _duration_selects(agency_ids: list[int], first: date, last: date, width: int = 0) -> list:
+    """(working days, files) over the period, from the month-duration rows of its whole months and the
+    duration rows of its partial ones; padded to the sums' shape (1, NULL, NULL, days, files, NULL...) when
+    `width` is given, so that both travel in one statement."""
+    parts = spans(first, last)
+    M, D = DashboardMonthDuration, DashboardDuration
+    shape = [literal(1), null(), null()] if width else []
+    padding = [null()] * (width - 2) if width else []
+    selects = []
+    if parts.months:
+        selects.append(
+            select(*shape, M.working_days, func.sum(M.files), *padding)
+            .where(M.agency_id.in_(agency_ids), M.month.in_(parts.months))
+            .group_by(M.working_days)
+        )
+    for stretch_first, stretch_last in parts.days:
+        selects.append(
+            select(*shape, D.working_days, func.sum(D.files), *padding)
+            .where(D.agency_id.in_(agency_ids), D.day >= stretch_first, D.day <= stretch_last)
+            .group_by(D.working_days)
+        )
+    return selects
+
+
+def _execute(selects: list) -> list:
     if not selects:
         return []
     return db.session.execute(union_all(*selects) if len(selects) > 1 else selects[0]).all()
 
 
-def read(agency_ids: list[int], first: date, last: date, trend_first: date) -> tuple[dict[int, dict], list]:
-    """Each agency's sums over the period and the sums per month from `trend_first` to `last`, in one read
-    of the month rows (whole months) and the day rows (partial months)."""
+def read(
+    agency_ids: list[int], first: date, last: date, trend_first: date, durations: bool = False
+) -> tuple[dict[int, dict], list, Counter]:
+    """Each agency's sums over the period, the sums per month from `trend_first` to `last` and (with
+    `durations`) the period's working-day histogram, in one statement over the month rows (whole months)
+    and the day rows (partial months)."""
     if not agency_ids:
-        return {}, []
+        return {}, [], Counter()
+    selects = _sum_selects(agency_ids, min(first, trend_first), last, (first,))
+    if durations:
+        selects += _duration_selects(agency_ids, first, last, width=len(SUMMED))
     sums: dict[int, list[dict]] = {}
+    counts: Counter = Counter()
     by_month = _empty_months(trend_first, last)
-    for agency_id, starts, *values in _rows(agency_ids, min(first, trend_first), last, (first,)):
+    for kind, agency_id, starts, *values in _execute(selects):
+        if kind == 1:
+            counts[values[0]] += int(values[1])
+            continue
         values = dict(zip(SUMMED, values, strict=True))
         bucket = by_month.setdefault((starts.year, starts.month), dict.fromkeys(MONTHLY, 0))
         for name in MONTHLY:
@@ -97,7 +136,7 @@ def read(agency_ids: list[int], first: date, last: date, trend_first: date) -> t
         if starts >= first:
             sums.setdefault(agency_id, []).append(values)
     months_ = [(f"{m:02d}/{y}", values) for (y, m), values in sorted(by_month.items())]
-    return {agency_id: add_up(parts) for agency_id, parts in sums.items()}, months_
+    return {agency_id: add_up(parts) for agency_id, parts in sums.items()}, months_, counts
 
 
 def _empty_months(first: date, last: date) -> dict[tuple[int, int], dict]:
@@ -129,24 +168,11 @@ def totals(agency_ids: list[int], first: date, last: date) -> dict:
 def histogram(agency_ids: list[int], first: date, last: date) -> Counter:
     """Files decided in the period per number of working days they took: whole months from the month rows,
     partial months from the day rows."""
-    if not agency_ids:
-        return Counter()
-    parts = spans(first, last)
-    M, D = DashboardMonthDuration, DashboardDuration
-    selects = []
-    if parts.months:
-        selects.append(select(M.working_days, M.files).where(M.agency_id.in_(agency_ids), M.month.in_(parts.months)))
-    for stretch_first, stretch_last in parts.days:
-        selects.append(
-            select(D.working_days, D.files).where(
-                D.agency_id.in_(agency_ids), D.day >= stretch_first, D.day <= stretch_last
-            )
-        )
-    if not selects:
-        return Counter()
-    rows = union_all(*selects).subquery() if len(selects) > 1 else selects[0].subquery()
-    totals_ = db.session.execute(select(rows.c.working_days, func.sum(rows.c.files)).group_by(rows.c.working_days))
-    return Counter({days: int(files) for days, files in totals_})
+    counts: Counter = Counter()
+    if agency_ids:
+        for days, files in _execute(_duration_selects(agency_ids, first, last)):
+            counts[days] += int(files)
+    return counts
 
 
 def percentile(counts: Counter, share: float) -> int | None:

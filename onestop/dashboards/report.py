@@ -33,9 +33,8 @@ def build(scope: Scope, period: Period, today: date) -> Report:
     """The index, the operational figures, the months of the period (of its year, at least) and the agencies."""
     # Trends: the months of the period, or the year up to its end when the period is shorter than that.
     trend_first = min(period.first, period.last.replace(month=1, day=1))
-    sums, months = figures.read(scope.agency_ids, period.first, period.last, trend_first)
+    sums, months, counts = figures.read(scope.agency_ids, period.first, period.last, trend_first, durations=True)
     totals = figures.add_up(list(sums.values())) | publicity.totals(scope, period.first, period.last)
-    counts = figures.histogram(scope.agency_ids, period.first, period.last)
     overdue = figures.overdue_total(scope.agency_ids, today)
     agencies = agencies_of(scope) if scope.agency is None else []
     return Report(

@@ -70,7 +70,11 @@ def test_month_rows_and_day_rows_agree_across_a_partial_month(month):
 
 def test_the_trend_of_a_partial_period_reads_its_year_and_stays_exact(month):
     police = _police()
-    sums, trend = figures.read([police], date(2026, 11, 10), date(2026, 11, 30), date(2026, 1, 1))
+    sums, trend, counts = figures.read(
+        [police], date(2026, 11, 10), date(2026, 11, 30), date(2026, 1, 1), durations=True
+    )
+    # A2 (11th, 7 days) and A3 (13th, 5 days) ended in the period; read with the sums, as alone.
+    assert counts == figures.histogram([police], date(2026, 11, 10), date(2026, 11, 30)) == {7: 1, 5: 1}
     assert sums[police]["received"] == _day_sums(police, date(2026, 11, 10), date(2026, 11, 30))["received"] == 3
     by_label = dict(trend)
     assert by_label["11/2026"]["received"] == 9 and by_label["10/2026"]["received"] == 0
