@@ -2,7 +2,8 @@
 
 One local day at a time, for one province: the applications submitted or decided that day get their
 fact rows written afresh, the transfers out of that day are listed again, and the day's `DashboardDay`
-rows are replaced by sums over the facts. Running it twice for a day gives the same rows (a reload
+rows are replaced by sums over the facts, then the day's month rows are summed again from its day rows
+(onestop/dashboards/months.py). Running it twice for a day gives the same rows (a reload
 replaces the day); `rebuild` empties the tables and runs every day from the first filing to today.
 Only one day's applications are read at a time, so the nightly job costs what a day's work costs.
 """

@@ -1,7 +1,8 @@
 """Sums of the pre-aggregated days over a period: the totals, the months, one row per agency.
 
-Every query here reads `dashboard_day` by (day, agency) and never the applications, except the live
-"overdue now" count, which is one indexed count per agency (the back office's own overdue flag).
+Every query here reads the month rows (`dashboard_month`, whole months) and the day rows (`dashboard_day`,
+partial months) by agency, and never the applications, except the live "overdue now" count, which is one
+indexed count per agency (the back office's own overdue flag).
 """
 
 from __future__ import annotations
