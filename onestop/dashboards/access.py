@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import load_only
 
 from onestop.accounts.models import Role, User
 from onestop.errors import NotAllowed, NotFound
@@ -42,7 +43,13 @@ def is_province_reader(user: User) -> bool:
 
 
 def _province_scope(province: Province) -> Scope:
-    agencies = tuple(db.session.scalars(select(Agency).where(Agency.province_id == province.id).order_by(Agency.code)))
+    # Only what the pages show of each agency (not its opening hours or served areas, JSON to decode).
+    listed = load_only(Agency.id, Agency.province_id, Agency.code, Agency.name, Agency.kind, Agency.is_active)
+    agencies = tuple(
+        db.session.scalars(
+            select(Agency).options(listed).where(Agency.province_id == province.id).order_by(Agency.code)
+        )
+    )
     return Scope(province, None, [agency.id for agency in agencies], agencies)
 
 
