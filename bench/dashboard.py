@@ -2,7 +2,7 @@
 the catalogue, and the nightly aggregation's time for one day of that data.
 
     .venv/bin/python bench/dashboard.py [--database-url URL] [--applications N] [--requests N]
-                                        [--concurrency C] [--rounds R] [--keep] [--smoke]
+                                        [--concurrency C] [--rounds R] [--keep] [--smoke] [--reuse]
 
 It empties the PostgreSQL database named by --database-url (its name must contain "bench"; default
 onestop_bench_dashboard on 127.0.0.1), builds it with the real commands (`flask --app wsgi db upgrade`,
@@ -12,7 +12,8 @@ password (bench/dashboard_setup.py), then makes N applications in the database s
 70% filed online, 80% of results delivered online, 5% refused, those of the last 20 days half still in
 progress (a clock start each, a due date 7 days after filing, so some are overdue now). The dashboards'
 tables are then filled as a full rebuild would leave them, in SQL (a fact row per application; one row per
-agency and day summed from them, with the working-day histograms), and VACUUM ANALYZE.
+agency and day summed from them, with the working-day histograms; the same per agency and month), and
+VACUUM ANALYZE.
 
 The nightly job is then run for yesterday by the real code (`aggregate_day`, as Celery beat runs it) and
 timed. One gunicorn server serves the real app; the admin and the leader sign in over HTTP, and the same
@@ -27,6 +28,8 @@ Each dashboard page is checked: the province page must state the files received 
 sum gives, the drill-down the number of late files a plain SQL count gives. Target: each p95 within 2x the
 catalogue's p95. --smoke runs the same path in seconds (20,000 applications, 10 requests per page): it proves
 the benchmark runs and checks the pages; its ratios mean nothing and do not decide the exit status.
+--reuse keeps a database an earlier run built with as many applications (and their facts): it upgrades it
+and derives the summary tables from the facts again, which takes seconds instead of minutes.
 See docs/benchmarks.md.
 """
 
@@ -53,6 +56,7 @@ from _common import (
     wait_until_answering,
 )
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
 from surveys import hammer, sign_in
 
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/onestop_bench_dashboard"
@@ -127,6 +131,46 @@ DURATIONS = """
 """
 
 
+MONTH_COLUMNS = (
+    "received, received_online, full_received, full_online, reused, decided, on_time, late, refused, returned,"
+    " returned_online, had_fee, paid_online, transferred, working_days_sum, working_days_count"
+)
+MONTHS = f"""
+    INSERT INTO dashboard_month (agency_id, month, {MONTH_COLUMNS})
+    SELECT agency_id, date_trunc('month', day)::date, {", ".join(f"sum({c.strip()})" for c in MONTH_COLUMNS.split(","))}
+    FROM dashboard_day GROUP BY 1, 2
+"""
+
+MONTH_DURATIONS = """
+    INSERT INTO dashboard_month_duration (agency_id, month, working_days, files)
+    SELECT agency_id, date_trunc('month', day)::date, working_days, sum(files) FROM dashboard_duration GROUP BY 1, 2, 3
+"""
+
+SUMMARIES = ("dashboard_day", "dashboard_duration", "dashboard_month", "dashboard_month_duration")
+
+
+def summarise(connection) -> None:
+    """The summary tables from the fact rows, as a full rebuild leaves them."""
+    for table in SUMMARIES:
+        connection.execute(text(f"DELETE FROM {table}"))
+    for statement in (DAYS, DURATIONS, MONTHS, MONTH_DURATIONS):
+        connection.execute(text(statement))
+    for table in SUMMARIES:
+        connection.execute(text(f"VACUUM ANALYZE {table}"))
+
+
+def built_applications(url: str) -> int:
+    """Applications an earlier run left in the database (0 when it is empty or has no schema yet)."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.scalar(text("SELECT count(*) FROM application WHERE code LIKE 'B-%'")) or 0
+    except DBAPIError:  # no database or no such table: nothing built yet
+        return 0
+    finally:
+        engine.dispose()
+
+
 def fill(url: str, count: int, staff_id: int) -> float:
     """N applications with their clock starts, then the dashboards' tables as a rebuild leaves them."""
     started = time.perf_counter()
@@ -187,10 +231,18 @@ def fill(url: str, count: int, staff_id: int) -> float:
             )
         )
         connection.execute(text(FACTS))
-        connection.execute(text(DAYS))
-        connection.execute(text(DURATIONS))
-        for table in ("application", "clock_entry", "dashboard_fact", "dashboard_day", "dashboard_duration"):
+        for table in ("application", "clock_entry", "dashboard_fact"):
             connection.execute(text(f"VACUUM ANALYZE {table}"))
+        summarise(connection)
+    engine.dispose()
+    return time.perf_counter() - started
+
+
+def rederive(url: str) -> float:
+    started = time.perf_counter()
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        summarise(connection)
     engine.dispose()
     return time.perf_counter() - started
 
@@ -222,6 +274,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5, help="turns the pages are measured in (default 5)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs)")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: check in seconds that the benchmark runs")
+    parser.add_argument("--reuse", action="store_true", help="keep the applications an earlier run built")
     args = parser.parse_args()
     if args.smoke:
         args.applications, args.requests, args.rounds = 20_000, 10, 1
@@ -239,21 +292,27 @@ def main() -> int:
         )
         (folder / "var").mkdir()
         print(header())
-        reset_postgres(args.database_url)
-        print(f"Database: {args.database_url.split('@')[-1]}")
+        reuse = args.reuse and built_applications(args.database_url) == args.applications
+        if not reuse:
+            reset_postgres(args.database_url)
+        print(f"Database: {args.database_url.split('@')[-1]}{' (reused)' if reuse else ''}")
         run_flask(env, "db", "upgrade")
-        run_flask(env, "province", "load", "provinces/demo")
+        if not reuse:
+            run_flask(env, "province", "load", "provinces/demo")
         staff = _helper(env, "staff")
-        engine = create_engine(args.database_url)
-        with engine.connect() as connection:
-            clerk = connection.scalar(text("SELECT min(id) FROM user_account WHERE role = 'clerk'"))
-        engine.dispose()
-        seconds = fill(args.database_url, args.applications, clerk)
+        if reuse:
+            seconds = rederive(args.database_url)
+        else:
+            engine = create_engine(args.database_url)
+            with engine.connect() as connection:
+                clerk = connection.scalar(text("SELECT min(id) FROM user_account WHERE role = 'clerk'"))
+            engine.dispose()
+            seconds = fill(args.database_url, args.applications, clerk)
         today = date.today()
         want = expected(args.database_url, staff["agency"], today.replace(month=1, day=1))
         print(
             f"  {args.applications:,} applications and their facts over two years, {want['day_rows']:,} agency-day"
-            f" rows, generated and analysed in {seconds:.1f} s"
+            f" rows, {'summaries derived again' if reuse else 'generated and analysed'} in {seconds:.1f} s"
         )
         nightly = _helper(env, "aggregate")
         print(

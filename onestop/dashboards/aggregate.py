@@ -2,7 +2,8 @@
 
 One local day at a time, for one province: the applications submitted or decided that day get their
 fact rows written afresh, the transfers out of that day are listed again, and the day's `DashboardDay`
-rows are replaced by sums over the facts. Running it twice for a day gives the same rows (a reload
+rows are replaced by sums over the facts, then the day's month rows are summed again from its day rows
+(onestop/dashboards/months.py). Running it twice for a day gives the same rows (a reload
 replaces the day); `rebuild` empties the tables and runs every day from the first filing to today.
 Only one day's applications are read at a time, so the nightly job costs what a day's work costs.
 """
@@ -16,8 +17,15 @@ from sqlalchemy import and_, case, delete, func, select
 from sqlalchemy.orm import selectinload
 
 from onestop.accounts.models import Role, User
-from onestop.dashboards import sources
-from onestop.dashboards.models import DashboardDay, DashboardDuration, DashboardFact, DashboardTransfer
+from onestop.dashboards import months, sources
+from onestop.dashboards.models import (
+    DashboardDay,
+    DashboardDuration,
+    DashboardFact,
+    DashboardMonth,
+    DashboardMonthDuration,
+    DashboardTransfer,
+)
 from onestop.datastore.models import Document
 from onestop.extensions import db
 from onestop.models import utcnow
@@ -38,6 +46,7 @@ from onestop.procedures.models import (
 from onestop.provinces.models import Agency, Province
 
 BATCH = 500
+SUMMARIES = (DashboardDay, DashboardDuration, DashboardMonth, DashboardMonthDuration)
 PAID_STATES = (OrderState.PAID, OrderState.REFUNDING, OrderState.REFUNDED)
 
 
@@ -308,6 +317,7 @@ def aggregate_day(province: Province, day: date, today: date | None = None) -> D
             setattr(row, name, value)
         db.session.add(row)
     db.session.flush()
+    months.write_month(agency_ids, day)
     return DayReport(day=day, facts=len(application_ids), agencies=len(sums))
 
 
@@ -331,7 +341,7 @@ def rebuild(province: Province, since: date | None = None, until: date | None = 
     agency_ids = list(db.session.scalars(select(Agency.id).where(Agency.province_id == province.id)))
     if since is None:
         since = first_day(province)
-        for model in (DashboardDay, DashboardDuration, DashboardFact, DashboardTransfer):
+        for model in (*SUMMARIES, DashboardFact, DashboardTransfer):
             db.session.execute(delete(model).where(model.agency_id.in_(agency_ids)))
         db.session.commit()
     reports = []

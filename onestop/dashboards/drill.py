@@ -12,7 +12,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, not_, select
-from sqlalchemy.orm import load_only, selectinload
+from sqlalchemy.orm import joinedload, load_only
 
 from onestop.dashboards import figures
 from onestop.dashboards.access import Scope
@@ -119,24 +119,21 @@ def count(item: FileList, scope: Scope, first: date, last: date, today: date) ->
     return db.session.scalar(select(func.count()).select_from(ids)) or 0
 
 
-def _rows(ids: list[int]):
+def _rows(ids: list[int] | None = None):
     """The applications of a list, with only what a row shows (no answers, no procedure definition)."""
-    return (
-        select(Application)
-        .where(Application.id.in_(ids))
-        .options(
-            load_only(
-                Application.id,
-                Application.code,
-                Application.state,
-                Application.procedure_id,
-                Application.receiving_agency_id,
-                Application.submitted_at,
-                Application.finished_at,
-                Application.due_on,
-            ),
-            selectinload(Application.procedure).load_only(Procedure.id, Procedure.name),
-        )
+    query = select(Application) if ids is None else select(Application).where(Application.id.in_(ids))
+    return query.options(
+        load_only(
+            Application.id,
+            Application.code,
+            Application.state,
+            Application.procedure_id,
+            Application.receiving_agency_id,
+            Application.submitted_at,
+            Application.finished_at,
+            Application.due_on,
+        ),
+        joinedload(Application.procedure).load_only(Procedure.id, Procedure.name),
     )
 
 
@@ -144,18 +141,16 @@ def files(item: FileList, scope: Scope, first: date, last: date, today: date, pa
     """One page of the files behind a figure, newest first, with how many there are in all."""
     ids = _ids_query(item, scope, first, last, today).subquery()
     total = count(item, scope, first, last, today)
+    # The page's ids and their applications in one statement.
     chosen = (
-        db.session.execute(
-            select(ids.c.id)
-            .order_by(ids.c.sort.desc(), ids.c.id.desc())
-            .limit(PAGE_SIZE)
-            .offset((page - 1) * PAGE_SIZE)
-        )
-        .scalars()
-        .all()
+        select(ids.c.id, ids.c.sort)
+        .order_by(ids.c.sort.desc(), ids.c.id.desc())
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+        .subquery()
     )
-    by_id = {application.id: application for application in db.session.scalars(_rows(chosen))}
-    return Page(total, [by_id[i] for i in chosen if i in by_id], page)
+    rows = _rows().join(chosen, chosen.c.id == Application.id).order_by(chosen.c.sort.desc(), chosen.c.id.desc())
+    return Page(total, list(db.session.scalars(rows)), page)
 
 
 def all_files(item: FileList, scope: Scope, first: date, last: date, today: date) -> list[Application]:

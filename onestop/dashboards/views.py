@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from onestop import localtime
-from onestop.dashboards import access, aggregate, drill, exports, periods, present, report
+from onestop.dashboards import access, aggregate, drill, exports, periods, present, publicity, report
 from onestop.errors import NotAllowed
 from onestop.inputs import row_id, whole_number
 from onestop.portal.context import current_province
@@ -54,7 +54,7 @@ def _agency_arg() -> int | None:
 
 
 def _scope(agency_id: int | None):
-    return access.scope_for(current_user, agency_id)
+    return access.scope_for(current_user, agency_id, current_province())
 
 
 def _download(rows, name: str, fmt: str) -> Response:
@@ -88,6 +88,23 @@ def _list_url(scope, period):
     return lambda key: f"{prefix}{key}?{query}"
 
 
+def _page_urls(scope, period, public: bool) -> dict:
+    """The exports' and the agencies' addresses, each built once per page rather than once per link."""
+    export_endpoint, agency_endpoint = (
+        ("statistics.public_export", "statistics.agency_statistics")
+        if public
+        else ("dashboards.export", "dashboards.agency")
+    )
+    exports_query = urlencode({"agency": scope.agency_id or "", **period.args()})
+    exports_prefix = url_for(export_endpoint, table="-", fmt="-")[: -len("-.-")]
+    agencies_query = urlencode(period.args())
+    agencies_prefix = url_for(agency_endpoint, agency_id=0)[:-1]
+    return {
+        "export_url": lambda table, fmt: f"{exports_prefix}{table}.{fmt}?{exports_query}",
+        "agency_url": lambda agency_id: f"{agencies_prefix}{agency_id}?{agencies_query}",
+    }
+
+
 def _page(scope, template: str = "dashboards/dashboard.html", public: bool = False):
     today = _today()
     period = periods.parse(request.args, today)
@@ -101,6 +118,7 @@ def _page(scope, template: str = "dashboards/dashboard.html", public: bool = Fal
             today=today,
             public=public,
             list_url=_list_url(scope, period),
+            **_page_urls(scope, period, public),
             group_chart=present.group_chart(built.index, "index-groups"),
             trend_chart=present.trend_chart(built.months, "months"),
         ),
@@ -132,6 +150,8 @@ def _export(scope, table: str, fmt: str) -> Response:
 @bp.get("/files/<list_key>")
 @login_required
 def files(list_key: str):
+    if list_key in publicity.LISTS:
+        return _procedures(publicity.LISTS[list_key])
     item = drill.LISTS.get(list_key)
     if item is None:
         abort(404)
@@ -148,9 +168,24 @@ def files(list_key: str):
     )
 
 
+def _procedures(item):
+    """The procedures behind the publicity figure: each announcing decision, its deadline and when it went live."""
+    scope = _scope(_agency_arg())
+    period = periods.parse(request.args, _today())
+    found = publicity.listed(item, scope, period.first, period.last)
+    return render_template("dashboards/procedures.html", item=item, scope=scope, period=period, found=found), (
+        422 if period.problems else 200
+    )
+
+
 @bp.get("/files/<list_key>/export.<fmt>")
 @login_required
 def files_export(list_key: str, fmt: str):
+    if list_key in publicity.LISTS:
+        scope = _scope(_agency_arg())
+        period = periods.parse(request.args, _today())
+        found = publicity.listed(publicity.LISTS[list_key], scope, period.first, period.last)
+        return _download(exports.announcement_rows(found), list_key, fmt)
     item = drill.LISTS.get(list_key)
     if item is None:
         abort(404)

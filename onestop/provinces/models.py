@@ -26,6 +26,7 @@ class Province(db.Model):
     cutoff_time: Mapped[str] = mapped_column(String(5), default="15:00")
     # Working days an agency has to answer a citizen's feedback (onestop/feedback), from the pack.
     feedback_days: Mapped[int] = mapped_column(default=10)
+    publication_days: Mapped[int] = mapped_column(default=5)
     timezone: Mapped[str] = mapped_column(String(40), default="Asia/Ho_Chi_Minh")
     contact: Mapped[dict] = mapped_column(JSON, default=dict)
     # Administrative units (province → district → commune/ward) that addresses are picked from.

@@ -173,6 +173,9 @@ class ProvinceFile(Strict):
     cutoff_time: Clock = "15:00"
     # Working days an agency has to answer feedback, a question or a complaint (onestop/feedback).
     feedback_days: Annotated[int, Field(ge=1, le=60, strict=True)] = 10
+    # Working days after a procedure's announcing decision by which it must be live on the portal
+    # (the dashboards' "published on time"; docs/service-index.md says why 5 is only a default).
+    publication_days: Annotated[int, Field(ge=1, le=60, strict=True)] = 5
     branding: Branding
     contact: Contact = Contact()
 
@@ -386,6 +389,13 @@ class ReceivingEntry(Strict):
         return self
 
 
+class Announcement(Strict):
+    """The decision that announced this version of the procedure (quyết định công bố): its number and date."""
+
+    number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+    date: date
+
+
 class ProcedureFile(Strict):
     code: Code
     name: Text
@@ -407,6 +417,7 @@ class ProcedureFile(Strict):
     result: ResultEntry
     result_template: ResultTemplateEntry | None = None
     legal_basis: list[str] = Field(min_length=1)
+    announcement: Announcement | None = None
     faq: list[FaqEntry] = []
     keywords: list[str] = []
     featured: bool = False

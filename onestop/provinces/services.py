@@ -76,6 +76,7 @@ def apply_pack(pack: Pack) -> LoadReport:
         working_hours=[period.model_dump() for period in spec.working_hours],
         cutoff_time=spec.cutoff_time,
         feedback_days=spec.feedback_days,
+        publication_days=spec.publication_days,
         branding=spec.branding.model_dump(exclude={"logo"}),
         contact=spec.contact.model_dump(),
         logo=pack.logo,
@@ -243,6 +244,10 @@ def _load_catalogue(pack: Pack, province: Province, agencies: dict[str, Agency],
         definition = spec.definition()
         involved = _involved_agencies(spec, pack)
         content_hash = spec.content_hash()
+        announced = {
+            "announcement_number": spec.announcement.number if spec.announcement else None,
+            "announced_on": spec.announcement.date if spec.announcement else None,
+        }
         procedure = procedures.get(spec.code)
         latest = procedure.versions[-1] if procedure is not None and procedure.versions else None
         values = {
@@ -277,7 +282,9 @@ def _load_catalogue(pack: Pack, province: Province, agencies: dict[str, Agency],
             db.session.add(procedure)
             db.session.flush()
             db.session.add(
-                ProcedureVersion(procedure=procedure, number=1, content_hash=content_hash, definition=definition)
+                ProcedureVersion(
+                    procedure=procedure, number=1, content_hash=content_hash, definition=definition, **announced
+                )
             )
             report.count(report.created, "procedure")
         else:
@@ -286,7 +293,11 @@ def _load_catalogue(pack: Pack, province: Province, agencies: dict[str, Agency],
                 number = (latest.number if latest else 0) + 1
                 db.session.add(
                     ProcedureVersion(
-                        procedure=procedure, number=number, content_hash=content_hash, definition=definition
+                        procedure=procedure,
+                        number=number,
+                        content_hash=content_hash,
+                        definition=definition,
+                        **announced,
                     )
                 )
                 procedure.version = number

@@ -1,7 +1,7 @@
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onestop.extensions import db
@@ -112,6 +112,10 @@ class ProcedureVersion(db.Model):
     number: Mapped[int] = mapped_column()
     content_hash: Mapped[str] = mapped_column(String(64))
     definition: Mapped[dict] = mapped_column(JSON)
+    # The decision that announced this version (copied from definition["announcement"]); created_at is
+    # when it went live here. The dashboards' "published on time" compares the two.
+    announcement_number: Mapped[str | None] = mapped_column(String(60))
+    announced_on: Mapped[date | None] = mapped_column(Date, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     procedure: Mapped[Procedure] = relationship(back_populates="versions")
