@@ -97,6 +97,7 @@ def _rating_filters(survey) -> dict:
 def show(survey_id: int):
     survey = builder.survey_for_reader(current_user, survey_id)
     version = _version(survey)
+    results.load_questions(version)
     period, problems = _period(survey)
     if problems:
         period = results.Period()

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, extract, func, literal_column, select, union_all
+from sqlalchemy import Select, and_, extract, func, literal_column, or_, select, union_all
+from sqlalchemy.orm import joinedload
 
 from onestop import localtime
 from onestop.extensions import db
@@ -24,10 +25,13 @@ from onestop.surveys.models import (
     SurveyDay,
     SurveyQuestion,
     SurveyResponse,
+    SurveySection,
     SurveyTally,
+    SurveyTallyMonth,
     SurveyVersion,
 )
 from onestop.surveys.rules import OTHER, choices, ordered_questions
+from onestop.surveys.tally import month_of
 
 TEXT_PAGE = 50
 
@@ -105,6 +109,16 @@ def _days(column, period: Period) -> list:
     return conditions
 
 
+def load_questions(version: SurveyVersion) -> None:
+    """The version's sections and their questions in one query, instead of one per section as the page reads them."""
+    db.session.scalars(
+        select(SurveyVersion)
+        .where(SurveyVersion.id == version.id)
+        .options(joinedload(SurveyVersion.sections).joinedload(SurveySection.questions))
+        .execution_options(populate_existing=True)
+    ).unique().one()
+
+
 def response_total(version: SurveyVersion, period: Period) -> int:
     if period.responses is not None:
         return db.session.scalar(
@@ -163,21 +177,69 @@ def question_results(version: SurveyVersion, period: Period) -> list[QuestionRes
     return [results[question.id] for question in questions]
 
 
+def whole_months(period: Period) -> tuple[date | None, date | None]:
+    """The months wholly inside the period, as [first, end) of their first days (None: open); the days of the
+    period outside them are read per day. `first >= end` means the period holds no whole month."""
+    first = period.first
+    if first is not None and first.day != 1:
+        first = _next_month(first)
+    end = _next_month(period.last) if period.last is not None else None
+    if end is not None and period.last + timedelta(days=1) != end:
+        end = month_of(period.last)  # the last month is partial: it is read per day
+    return first, end
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
 def _tallied(question_ids: list[int], period: Period):
+    """The tallies summed over the period: whole months from the monthly rows, the days around them per day."""
+    first, end = whole_months(period)
+    parts = []
+    if first is None or end is None or first < end:
+        months = [SurveyTallyMonth.question_id.in_(question_ids)]
+        months += [SurveyTallyMonth.month >= first] if first else []
+        months += [SurveyTallyMonth.month < end] if end else []
+        parts.append(_tally_rows(SurveyTallyMonth, months))
+        days = [column for column in (_before(period, first), _after(period, end)) if column is not None]
+        if days:
+            parts.append(_tally_rows(SurveyTally, [SurveyTally.question_id.in_(question_ids), or_(*days)]))
+    else:
+        days = _days(SurveyTally.day, period)
+        parts.append(_tally_rows(SurveyTally, [SurveyTally.question_id.in_(question_ids), *days]))
+    rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
     return db.session.execute(
         select(
-            SurveyTally.question_id,
-            SurveyTally.row_key,
-            SurveyTally.choice,
-            func.sum(SurveyTally.count),
-            func.sum(SurveyTally.respondents),
-            func.sum(SurveyTally.total),
-            func.min(SurveyTally.low),
-            func.max(SurveyTally.high),
-        )
-        .where(SurveyTally.question_id.in_(question_ids), *_days(SurveyTally.day, period))
-        .group_by(SurveyTally.question_id, SurveyTally.row_key, SurveyTally.choice)
+            rows.c["question_id"],
+            rows.c["row_key"],
+            rows.c["choice"],
+            func.sum(rows.c["count"]),
+            func.sum(rows.c["respondents"]),
+            func.sum(rows.c["total"]),
+            func.min(rows.c["low"]),
+            func.max(rows.c["high"]),
+        ).group_by(rows.c["question_id"], rows.c["row_key"], rows.c["choice"])
     )
+
+
+def _tally_rows(model, conditions: list) -> Select:
+    columns = ("question_id", "row_key", "choice", "count", "respondents", "total", "low", "high")
+    return select(*(getattr(model, name) for name in columns)).where(*conditions)
+
+
+def _before(period: Period, first_month: date | None):
+    """The days of a partial first month, from the period's first day."""
+    if period.first is None or first_month is None or first_month == period.first:
+        return None
+    return and_(SurveyTally.day >= period.first, SurveyTally.day < first_month)
+
+
+def _after(period: Period, end: date | None):
+    """The days of a partial last month, up to the period's last day."""
+    if period.last is None or end is None or end > period.last:
+        return None
+    return and_(SurveyTally.day >= end, SurveyTally.day <= period.last)
 
 
 def _counts(question_ids: list[int], period: Period) -> list[tuple]:
