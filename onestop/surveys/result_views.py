@@ -96,8 +96,8 @@ def _rating_filters(survey) -> dict:
 @login_required
 def show(survey_id: int):
     survey = builder.survey_for_reader(current_user, survey_id)
+    results.load_versions(survey)
     version = _version(survey)
-    results.load_questions(version)
     period, problems = _period(survey)
     if problems:
         period = results.Period()
@@ -131,7 +131,7 @@ def show(survey_id: int):
         "surveys/results.html",
         survey=survey,
         version=version,
-        total=results.response_total(version, period),
+        total=results.response_total(version, period, months),
         per_question=per_question,
         question_charts=question_charts,
         months=months,

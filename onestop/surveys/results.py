@@ -21,6 +21,7 @@ from onestop.surveys.models import (
     CHOICE_KINDS,
     TEXT_KINDS,
     QuestionKind,
+    Survey,
     SurveyAnswer,
     SurveyDay,
     SurveyQuestion,
@@ -109,17 +110,21 @@ def _days(column, period: Period) -> list:
     return conditions
 
 
-def load_questions(version: SurveyVersion) -> None:
-    """The version's sections and their questions in one query, instead of one per section as the page reads them."""
+def load_versions(survey: Survey) -> None:
+    """The survey's versions, their sections and questions in one query, instead of one per version and section
+    as the results page reads them."""
     db.session.scalars(
-        select(SurveyVersion)
-        .where(SurveyVersion.id == version.id)
-        .options(joinedload(SurveyVersion.sections).joinedload(SurveySection.questions))
+        select(Survey)
+        .where(Survey.id == survey.id)
+        .options(joinedload(Survey.versions).joinedload(SurveyVersion.sections).joinedload(SurveySection.questions))
         .execution_options(populate_existing=True)
     ).unique().one()
 
 
-def response_total(version: SurveyVersion, period: Period) -> int:
+def response_total(version: SurveyVersion, period: Period, months: list[tuple[str, int]] | None = None) -> int:
+    """Responses submitted in the period; `months`, the period's monthly counts when the caller has them."""
+    if months is not None and period.responses is None:
+        return sum(count for _month, count in months)
     if period.responses is not None:
         return db.session.scalar(
             select(func.count())
