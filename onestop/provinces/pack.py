@@ -173,6 +173,8 @@ class ProvinceFile(Strict):
     cutoff_time: Clock = "15:00"
     # Working days an agency has to answer feedback, a question or a complaint (onestop/feedback).
     feedback_days: Annotated[int, Field(ge=1, le=60, strict=True)] = 10
+    # Whether any signed-in person, not only staff, may build surveys of their own (onestop/surveys).
+    citizen_surveys: Annotated[bool, Field(strict=True)] = False
     branding: Branding
     contact: Contact = Contact()
 

@@ -76,6 +76,7 @@ def apply_pack(pack: Pack) -> LoadReport:
         working_hours=[period.model_dump() for period in spec.working_hours],
         cutoff_time=spec.cutoff_time,
         feedback_days=spec.feedback_days,
+        citizen_surveys=spec.citizen_surveys,
         branding=spec.branding.model_dump(exclude={"logo"}),
         contact=spec.contact.model_dump(),
         logo=pack.logo,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from onestop.accounts.models import User
 from onestop.errors import InvalidInput, NotAllowed, NotFound
@@ -64,14 +64,32 @@ class QuestionInput:
     show_if: dict | None = None
 
 
-def may_build(user: User) -> bool:
-    """Any staff member may build surveys (a province may later open it to every signed-in person)."""
-    return bool(user.is_authenticated and user.is_staff)
+# Surveys a citizen may own at once: the builder is open to anyone, so one account cannot fill the database.
+CITIZEN_SURVEY_LIMIT = 20
+
+
+def may_build(user: User, province=None) -> bool:
+    """Staff may build surveys; any other signed-in person only where the province's pack allows it
+    (`citizen_surveys` in province.yaml). `province` defaults to the province this installation serves."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_staff:
+        return True
+    if province is None:
+        from onestop.portal.context import current_province
+
+        province = current_province()
+    return bool(province.citizen_surveys)
 
 
 def _require_builder(user: User) -> None:
     if not may_build(user):
         raise NotAllowed(_("Surveys are built by agency staff."))
+
+
+def made_by_citizen(survey: Survey) -> bool:
+    """A survey a private person built: its public pages say it is not from an agency."""
+    return not survey.owner.is_staff
 
 
 def new_code() -> str:
@@ -85,6 +103,12 @@ def create_survey(actor: User, settings: Settings) -> Survey:
     """A new survey with an empty draft holding one section."""
     _require_builder(actor)
     _check_dates(settings)
+    if not actor.is_staff:
+        owned = db.session.scalar(select(func.count()).select_from(Survey).where(Survey.owner_id == actor.id))
+        if owned >= CITIZEN_SURVEY_LIMIT:
+            raise SurveyError(
+                [_("You already have %(count)d surveys, the most one person may have.", count=CITIZEN_SURVEY_LIMIT)]
+            )
     survey = Survey(code=new_code(), owner_id=actor.id)
     _apply_survey_settings(survey, settings)
     version = SurveyVersion(number=1, title=settings.title, intro=settings.intro)
@@ -364,11 +388,13 @@ def choice_questions_before(version: SurveyVersion, section_position: int) -> li
 
 
 def share(actor: User, survey_id: int, email: str) -> User:
-    """Let a colleague (a staff account) read the results."""
+    """Let a colleague (a staff account) read the results; a citizen's survey, any person who may build surveys."""
     survey = survey_for_owner(actor, survey_id)
     colleague = db.session.scalar(select(User).where(User.email == email.strip().lower()))
-    if colleague is None or not colleague.is_staff or not colleague.is_active:
+    if actor.is_staff and (colleague is None or not colleague.is_staff or not colleague.is_active):
         raise SurveyError([_("No staff account has this e-mail address.")])
+    if not actor.is_staff and (colleague is None or not may_build(colleague)):
+        raise SurveyError([_("No account that may read surveys has this e-mail address.")])
     if colleague.id == actor.id:
         raise SurveyError([_("You own this survey already.")])
     if db.session.get(SurveyShare, (survey.id, colleague.id)) is None:

@@ -34,6 +34,10 @@ def closed_message(survey: Survey) -> str | None:
     }[availability(survey)]
 
 
+def made_by_citizen(survey: Survey) -> bool:
+    return builder.made_by_citizen(survey)
+
+
 def has_unpublished_changes(survey: Survey) -> bool:
     return builder.draft_version(survey) is not None and builder.live_version(survey) is not None
 
