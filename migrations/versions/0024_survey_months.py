@@ -60,13 +60,11 @@ def upgrade():
         postgresql_where=sa.text("text IS NOT NULL"),
         sqlite_where=sa.text("text IS NOT NULL"),
     )
-    with op.batch_alter_table("province", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("citizen_surveys", sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column("province", sa.Column("citizen_surveys", sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 def downgrade():
-    with op.batch_alter_table("province", schema=None) as batch_op:
-        batch_op.drop_column("citizen_surveys")
+    op.drop_column("province", "citizen_surveys")
     op.drop_index(
         "ix_survey_answer_texts",
         table_name="survey_answer",
