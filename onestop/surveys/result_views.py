@@ -95,8 +95,10 @@ def _rating_filters(survey) -> dict:
 @bp.get("/<int:survey_id>/results")
 @login_required
 def show(survey_id: int):
+    # The survey with its versions, sections and questions in one query, held so that the reader's check below
+    # finds it in the session instead of asking again (a session keeps only the objects someone holds).
+    _preloaded = results.load_versions(survey_id)
     survey = builder.survey_for_reader(current_user, survey_id)
-    results.load_versions(survey)
     version = _version(survey)
     period, problems = _period(survey)
     if problems:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, extract, func, literal_column, or_, select, union_all
+from sqlalchemy import Date, Select, String, bindparam, extract, func, literal_column, select, union_all
 from sqlalchemy.orm import joinedload
 
 from onestop import localtime
@@ -110,15 +111,20 @@ def _days(column, period: Period) -> list:
     return conditions
 
 
-def load_versions(survey: Survey) -> None:
-    """The survey's versions, their sections and questions in one query, instead of one per version and section
-    as the results page reads them."""
-    db.session.scalars(
+def load_versions(survey_id: int) -> Survey | None:
+    """The survey with its versions, their sections and questions in one query, instead of one per version and
+    section as the results page reads them. While the caller holds it, asking for the survey reads the session."""
+    return db.session.scalars(_survey_statement(), {"survey": survey_id}).unique().one_or_none()
+
+
+@lru_cache(maxsize=1)
+def _survey_statement() -> Select:
+    return (
         select(Survey)
-        .where(Survey.id == survey.id)
+        .where(Survey.id == bindparam("survey"))
         .options(joinedload(Survey.versions).joinedload(SurveyVersion.sections).joinedload(SurveySection.questions))
         .execution_options(populate_existing=True)
-    ).unique().one()
+    )
 
 
 def response_total(version: SurveyVersion, period: Period, months: list[tuple[str, int]] | None = None) -> int:
@@ -201,50 +207,55 @@ def _next_month(day: date) -> date:
 def _tallied(question_ids: list[int], period: Period):
     """The tallies summed over the period: whole months from the monthly rows, the days around them per day."""
     first, end = whole_months(period)
-    parts = []
+    # (table, first, last), both ends included, None when open.
+    parts: list[tuple[str, date | None, date | None]] = []
     if first is None or end is None or first < end:
-        months = [SurveyTallyMonth.question_id.in_(question_ids)]
-        months += [SurveyTallyMonth.month >= first] if first else []
-        months += [SurveyTallyMonth.month < end] if end else []
-        parts.append(_tally_rows(SurveyTallyMonth, months))
-        days = [column for column in (_before(period, first), _after(period, end)) if column is not None]
-        if days:
-            parts.append(_tally_rows(SurveyTally, [SurveyTally.question_id.in_(question_ids), or_(*days)]))
+        parts.append(("month", first, end - timedelta(days=1) if end else None))
+        if period.first is not None and first != period.first:
+            parts.append(("day", period.first, first - timedelta(days=1)))
+        if period.last is not None and end <= period.last:
+            parts.append(("day", end, period.last))
     else:
-        days = _days(SurveyTally.day, period)
-        parts.append(_tally_rows(SurveyTally, [SurveyTally.question_id.in_(question_ids), *days]))
+        parts.append(("day", period.first, period.last))
+    values = {}
+    for index, (_table, low, high) in enumerate(parts):
+        values.update({f"low{index}": low} if low else {})
+        values.update({f"high{index}": high} if high else {})
+    shape = tuple((table, low is not None, high is not None) for table, low, high in parts)
+    return db.session.execute(_tally_statement(tuple(question_ids), shape), values)
+
+
+# Building a statement costs more than running it (a millisecond against a few tenths): the results page's
+# statements are built once per shape, with bound parameters, and kept.
+@lru_cache(maxsize=256)
+def _tally_statement(question_ids: tuple[int, ...], shape: tuple[tuple[str, bool, bool], ...]) -> Select:
+    parts = []
+    for index, (table, has_low, has_high) in enumerate(shape):
+        model, column = (
+            (SurveyTallyMonth, SurveyTallyMonth.month) if table == "month" else (SurveyTally, SurveyTally.day)
+        )
+        conditions = [model.question_id.in_(question_ids)]
+        if has_low:
+            conditions.append(column >= bindparam(f"low{index}", type_=Date))
+        if has_high:
+            conditions.append(column <= bindparam(f"high{index}", type_=Date))
+        parts.append(_tally_rows(model, conditions))
     rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
-    return db.session.execute(
-        select(
-            rows.c["question_id"],
-            rows.c["row_key"],
-            rows.c["choice"],
-            func.sum(rows.c["count"]),
-            func.sum(rows.c["respondents"]),
-            func.sum(rows.c["total"]),
-            func.min(rows.c["low"]),
-            func.max(rows.c["high"]),
-        ).group_by(rows.c["question_id"], rows.c["row_key"], rows.c["choice"])
-    )
+    return select(
+        rows.c["question_id"],
+        rows.c["row_key"],
+        rows.c["choice"],
+        func.sum(rows.c["count"]),
+        func.sum(rows.c["respondents"]),
+        func.sum(rows.c["total"]),
+        func.min(rows.c["low"]),
+        func.max(rows.c["high"]),
+    ).group_by(rows.c["question_id"], rows.c["row_key"], rows.c["choice"])
 
 
 def _tally_rows(model, conditions: list) -> Select:
     columns = ("question_id", "row_key", "choice", "count", "respondents", "total", "low", "high")
     return select(*(getattr(model, name) for name in columns)).where(*conditions)
-
-
-def _before(period: Period, first_month: date | None):
-    """The days of a partial first month, from the period's first day."""
-    if period.first is None or first_month is None or first_month == period.first:
-        return None
-    return and_(SurveyTally.day >= period.first, SurveyTally.day < first_month)
-
-
-def _after(period: Period, end: date | None):
-    """The days of a partial last month, up to the period's last day."""
-    if period.last is None or end is None or end > period.last:
-        return None
-    return and_(SurveyTally.day >= end, SurveyTally.day <= period.last)
 
 
 def _counts(question_ids: list[int], period: Period) -> list[tuple]:
@@ -298,14 +309,25 @@ def monthly_responses(version: SurveyVersion, period: Period) -> list[tuple[str,
     """Responses submitted per province month, oldest first."""
     if period.responses is not None:
         return []  # the monthly trend is of all the survey's responses; a filtered page shows the totals only
+    values = {"version": version.id, "first": period.first, "last": period.last}
+    rows = db.session.execute(_monthly_statement(period.first is not None, period.last is not None), values)
+    return [(f"{int(y):04d}-{int(m):02d}", int(count)) for y, m, count in rows]
+
+
+@lru_cache(maxsize=4)
+def _monthly_statement(has_first: bool, has_last: bool) -> Select:
     year, month = extract("year", SurveyDay.day).label("year"), extract("month", SurveyDay.day).label("month")
-    rows = db.session.execute(
+    conditions = [SurveyDay.version_id == bindparam("version")]
+    if has_first:
+        conditions.append(SurveyDay.day >= bindparam("first", type_=Date))
+    if has_last:
+        conditions.append(SurveyDay.day <= bindparam("last", type_=Date))
+    return (
         select(year, month, func.sum(SurveyDay.responses))
-        .where(SurveyDay.version_id == version.id, *_days(SurveyDay.day, period))
+        .where(*conditions)
         .group_by(year, month)
         .order_by(year, month)
     )
-    return [(f"{int(y):04d}-{int(m):02d}", int(count)) for y, m, count in rows]
 
 
 @dataclass
@@ -325,32 +347,52 @@ def text_answers(
     wanted = TEXT_PAGE + 1
     skipped = (page - 1) * TEXT_PAGE
     escaped = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").lower()
-    # One newest-first index scan per question (question_id, submitted_at), merged: an IN list would read
-    # every text of the survey and sort them.
+    start, end = period.bounds()
+    values = {"start": start, "end": end, "search": f"%{escaped}%", "part_limit": skipped + wanted}
+    values.update({"wanted": wanted, "skipped": skipped})
+    shape = (tuple(keys), start is not None, end is not None, bool(escaped))
+    if period.responses is None:
+        statement = _texts_statement(*shape)
+    else:
+        statement = _build_texts_statement(*shape, responses=period.responses)
+    rows = db.session.execute(statement, values).all()
+    answers = [TextAnswer(keys[question_id], text, moment) for question_id, text, moment in rows[:TEXT_PAGE]]
+    return answers, len(rows) > TEXT_PAGE
+
+
+def _build_texts_statement(
+    question_ids: tuple[int, ...], has_start: bool, has_end: bool, has_search: bool, responses: Select | None = None
+) -> Select:
+    # One newest-first scan of ix_survey_answer_texts per question, merged: an IN list would read every text
+    # of the survey and sort them.
     parts = []
-    for question_id in keys:
+    for question_id in question_ids:
         part = select(SurveyAnswer.question_id, SurveyAnswer.text, SurveyAnswer.submitted_at, SurveyAnswer.id).where(
             SurveyAnswer.question_id == question_id,
             SurveyAnswer.text.is_not(None),
             (SurveyAnswer.choice.is_(None)) | (SurveyAnswer.choice == OTHER),
-            *_in_period(SurveyAnswer.submitted_at, period),
+            SurveyAnswer.submitted_at.is_not(None),
         )
-        if period.responses is not None:
-            part = part.where(SurveyAnswer.response_id.in_(period.responses))
-        if escaped:
-            part = part.where(func.lower(SurveyAnswer.text).like(f"%{escaped}%", escape="\\"))
-        parts.append(
-            part.order_by(SurveyAnswer.submitted_at.desc(), SurveyAnswer.id.desc()).limit(skipped + wanted).subquery()
-        )
+        if has_start:
+            part = part.where(SurveyAnswer.submitted_at >= bindparam("start"))
+        if has_end:
+            part = part.where(SurveyAnswer.submitted_at < bindparam("end"))
+        if responses is not None:
+            part = part.where(SurveyAnswer.response_id.in_(responses))
+        if has_search:
+            part = part.where(func.lower(SurveyAnswer.text).like(bindparam("search", type_=String), escape="\\"))
+        ordered = part.order_by(SurveyAnswer.submitted_at.desc(), SurveyAnswer.id.desc())
+        parts.append(ordered.limit(bindparam("part_limit")).subquery())
     merged = union_all(*(select(part) for part in parts)).subquery()
-    rows = db.session.execute(
+    return (
         select(merged.c.question_id, merged.c.text, merged.c.submitted_at)
         .order_by(merged.c.submitted_at.desc(), merged.c.id.desc())
-        .limit(wanted)
-        .offset(skipped)
-    ).all()
-    answers = [TextAnswer(keys[question_id], text, moment) for question_id, text, moment in rows[:TEXT_PAGE]]
-    return answers, len(rows) > TEXT_PAGE
+        .limit(bindparam("wanted"))
+        .offset(bindparam("skipped"))
+    )
+
+
+_texts_statement = lru_cache(maxsize=256)(_build_texts_statement)
 
 
 def describe_chart(result: QuestionResult) -> str:
