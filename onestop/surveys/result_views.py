@@ -6,11 +6,12 @@ import io
 from datetime import date
 
 import segno
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from onestop import charts
+from onestop.extensions import limiter
 from onestop.inputs import iso_day, whole_number
 from onestop.links import public_link
 from onestop.surveys import builder, exports, present, results, transfer
@@ -228,8 +229,13 @@ def import_file():
     return redirect(url_for("surveys.edit", survey_id=survey.id))
 
 
+def _share_limit() -> str:
+    return current_app.config["SURVEY_SHARE_RATE_LIMIT"]
+
+
 @bp.route("/<int:survey_id>/sharing", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_share_limit, methods=["POST"])
 def sharing(survey_id: int):
     survey = builder.survey_for_owner(current_user, survey_id)
     form = ShareForm()

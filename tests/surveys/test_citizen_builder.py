@@ -123,3 +123,16 @@ def test_when_the_province_closes_the_builder_its_citizens_lose_it(app, citizens
     assert owner.get("/office/surveys/").status_code == 403
     assert owner.get(f"/office/surveys/{survey_id}/results").status_code == 403
     assert "/office/surveys" not in owner.get("/account/").get_data(as_text=True)
+
+
+def test_sharing_is_rate_limited_since_each_answer_tells_whether_an_address_has_an_account(
+    app, citizens_may_build, create_citizen, monkeypatch
+):
+    monkeypatch.setitem(app.config, "SURVEY_SHARE_RATE_LIMIT", "2 per minute")
+    owner = _signed_in(app, create_citizen())
+    survey_id = new_survey(owner)
+    statuses = [
+        submit(owner, f"/office/surveys/{survey_id}/sharing", {"email": f"guess{n}@example.com"}).status_code
+        for n in range(3)
+    ]
+    assert statuses == [422, 422, 429]
