@@ -239,6 +239,8 @@ def _share_limit() -> str:
 def sharing(survey_id: int):
     survey = builder.survey_for_owner(current_user, survey_id)
     form = ShareForm()
+    if present.made_by_citizen(survey):
+        form.email.label.text = _("E-mail address of the person's account")
     status = 200
     if form.validate_on_submit():
         try:

@@ -98,6 +98,9 @@ def test_with_the_setting_a_citizen_builds_publishes_and_alone_reads_the_results
         assert client.get(f"/office/surveys/{survey_id}/results").status_code == 404
         assert client.get(f"/office/surveys/{survey_id}").status_code == 404
     # Until the owner shares it with that person.
+    assert "People you add can read the results" in owner.get(f"/office/surveys/{survey_id}/sharing").get_data(
+        as_text=True
+    )
     shared = submit(owner, f"/office/surveys/{survey_id}/sharing", {"email": "other@example.com"})
     assert shared.status_code == 302, shared.get_data(as_text=True)
     assert "1 responses" in stranger.get(f"/office/surveys/{survey_id}/results").get_data(as_text=True)
