@@ -18,6 +18,7 @@ from onestop.accounts.models import User
 from onestop.errors import InvalidInput, NotAllowed, NotFound
 from onestop.extensions import db
 from onestop.models import utcnow
+from onestop.surveys.access import may_build
 from onestop.surveys.models import (
     CHOICE_KINDS,
     QuestionKind,
@@ -68,28 +69,9 @@ class QuestionInput:
 CITIZEN_SURVEY_LIMIT = 20
 
 
-def may_build(user: User, province=None) -> bool:
-    """Staff may build surveys; any other signed-in person only where the province's pack allows it
-    (`citizen_surveys` in province.yaml). `province` defaults to the province this installation serves."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_staff:
-        return True
-    if province is None:
-        from onestop.portal.context import current_province
-
-        province = current_province()
-    return bool(province.citizen_surveys)
-
-
 def _require_builder(user: User) -> None:
     if not may_build(user):
         raise NotAllowed(_("Surveys are built by agency staff."))
-
-
-def made_by_citizen(survey: Survey) -> bool:
-    """A survey a private person built: its public pages say it is not from an agency."""
-    return not survey.owner.is_staff
 
 
 def new_code() -> str:

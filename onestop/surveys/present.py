@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from onestop import localtime
 from onestop.i18n import localized
-from onestop.surveys import builder
+from onestop.surveys import access, builder
 from onestop.surveys.answering import Availability, availability
 from onestop.surveys.forms import KIND_TITLES
 from onestop.surveys.models import QuestionKind, Survey, SurveyQuestion, SurveyVersion
@@ -38,7 +38,7 @@ def closed_message(survey: Survey) -> str | None:
 
 
 def made_by_citizen(survey: Survey) -> bool:
-    return builder.made_by_citizen(survey)
+    return access.made_by_citizen(survey)
 
 
 def has_unpublished_changes(survey: Survey) -> bool:

@@ -1,8 +1,9 @@
 """Results of one version of a survey, summed by the database (GROUP BY), never by looping over responses.
 
-Counts come from the running tallies each submit adds to (`tally.py`: per question, province day, row and
-choice), so 100k responses cost a sum over a few hundred rows per day of the range; the free-text list
-reads the answers themselves, newest first through `ix_survey_answer_tally`. Days are the province's.
+Counts come from the running tallies each submit adds to (`tally.py`: per question, province day or month,
+row and choice), so 100k responses cost a sum over a few dozen rows per month of the range (and per day of a
+partial month); the free-text list reads the answers themselves, newest first through `ix_survey_answer_texts`.
+Days are the province's.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy.orm import joinedload
 from onestop import localtime
 from onestop.extensions import db
 from onestop.i18n import localized
+from onestop.surveys import tally
 from onestop.surveys.models import (
     CHOICE_KINDS,
     TEXT_KINDS,
@@ -28,12 +30,9 @@ from onestop.surveys.models import (
     SurveyQuestion,
     SurveyResponse,
     SurveySection,
-    SurveyTally,
-    SurveyTallyMonth,
     SurveyVersion,
 )
 from onestop.surveys.rules import OTHER, choices, ordered_questions
-from onestop.surveys.tally import month_of
 
 TEXT_PAGE = 50
 
@@ -188,74 +187,8 @@ def question_results(version: SurveyVersion, period: Period) -> list[QuestionRes
     return [results[question.id] for question in questions]
 
 
-def whole_months(period: Period) -> tuple[date | None, date | None]:
-    """The months wholly inside the period, as [first, end) of their first days (None: open); the days of the
-    period outside them are read per day. `first >= end` means the period holds no whole month."""
-    first = period.first
-    if first is not None and first.day != 1:
-        first = _next_month(first)
-    end = _next_month(period.last) if period.last is not None else None
-    if end is not None and period.last + timedelta(days=1) != end:
-        end = month_of(period.last)  # the last month is partial: it is read per day
-    return first, end
-
-
-def _next_month(day: date) -> date:
-    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
-
-
 def _tallied(question_ids: list[int], period: Period):
-    """The tallies summed over the period: whole months from the monthly rows, the days around them per day."""
-    first, end = whole_months(period)
-    # (table, first, last), both ends included, None when open.
-    parts: list[tuple[str, date | None, date | None]] = []
-    if first is None or end is None or first < end:
-        parts.append(("month", first, end - timedelta(days=1) if end else None))
-        if period.first is not None and first != period.first:
-            parts.append(("day", period.first, first - timedelta(days=1)))
-        if period.last is not None and end <= period.last:
-            parts.append(("day", end, period.last))
-    else:
-        parts.append(("day", period.first, period.last))
-    values = {}
-    for index, (_table, low, high) in enumerate(parts):
-        values.update({f"low{index}": low} if low else {})
-        values.update({f"high{index}": high} if high else {})
-    shape = tuple((table, low is not None, high is not None) for table, low, high in parts)
-    return db.session.execute(_tally_statement(tuple(question_ids), shape), values)
-
-
-# Building a statement costs more than running it (a millisecond against a few tenths): the results page's
-# statements are built once per shape, with bound parameters, and kept.
-@lru_cache(maxsize=256)
-def _tally_statement(question_ids: tuple[int, ...], shape: tuple[tuple[str, bool, bool], ...]) -> Select:
-    parts = []
-    for index, (table, has_low, has_high) in enumerate(shape):
-        model, column = (
-            (SurveyTallyMonth, SurveyTallyMonth.month) if table == "month" else (SurveyTally, SurveyTally.day)
-        )
-        conditions = [model.question_id.in_(question_ids)]
-        if has_low:
-            conditions.append(column >= bindparam(f"low{index}", type_=Date))
-        if has_high:
-            conditions.append(column <= bindparam(f"high{index}", type_=Date))
-        parts.append(_tally_rows(model, conditions))
-    rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
-    return select(
-        rows.c["question_id"],
-        rows.c["row_key"],
-        rows.c["choice"],
-        func.sum(rows.c["count"]),
-        func.sum(rows.c["respondents"]),
-        func.sum(rows.c["total"]),
-        func.min(rows.c["low"]),
-        func.max(rows.c["high"]),
-    ).group_by(rows.c["question_id"], rows.c["row_key"], rows.c["choice"])
-
-
-def _tally_rows(model, conditions: list) -> Select:
-    columns = ("question_id", "row_key", "choice", "count", "respondents", "total", "low", "high")
-    return select(*(getattr(model, name) for name in columns)).where(*conditions)
+    return tally.summed(question_ids, period.first, period.last)
 
 
 def _counts(question_ids: list[int], period: Period) -> list[tuple]:
@@ -314,6 +247,7 @@ def monthly_responses(version: SurveyVersion, period: Period) -> list[tuple[str,
     return [(f"{int(y):04d}-{int(m):02d}", int(count)) for y, m, count in rows]
 
 
+# Kept once built, as tally.summed's statements: building one costs more than running it.
 @lru_cache(maxsize=4)
 def _monthly_statement(has_first: bool, has_last: bool) -> Select:
     year, month = extract("year", SurveyDay.day).label("year"), extract("month", SurveyDay.day).label("month")

@@ -2,17 +2,19 @@
 
 `add_response` adds one response in the submit's own transaction: one upsert per counted row and table, in
 a fixed order so that two submits at once wait for each other instead of deadlocking; the loop is over one
-response's few answers, never over responses. `rebuild` counts a survey's tallies again from its answers
-(`flask --app wsgi surveys rebuild-tallies`), for an operator who repairs or checks them.
+response's few answers, never over responses. `summed` adds them up over a range for the results page
+(monthly rows for its whole months, daily rows around them). `rebuild` counts a survey's tallies again from
+its answers (`flask --app wsgi surveys rebuild-tallies`), for an operator who repairs or checks them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
+from functools import lru_cache
 from itertools import groupby
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Date, Select, bindparam, delete, func, insert, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 
 from onestop import localtime
@@ -177,6 +179,77 @@ def _write(model, period_column: str, rows: dict[tuple, dict]) -> None:
                 for (q, when, row_key, choice), row in sorted(rows.items())
             ],
         )
+
+
+def whole_months(first_day: date | None, last_day: date | None) -> tuple[date | None, date | None]:
+    """The months wholly inside the days from `first_day` to `last_day` (None: open), as [first, end) of their
+    first days; the days outside them are read per day. `first >= end` means there is no whole month."""
+    first = first_day
+    if first is not None and first.day != 1:
+        first = _next_month(first)
+    end = _next_month(last_day) if last_day is not None else None
+    if end is not None and last_day + timedelta(days=1) != end:
+        end = month_of(last_day)  # the last month is partial: it is read per day
+    return first, end
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def summed(question_ids: list[int], first_day: date | None, last_day: date | None):
+    """The tallies of the questions summed from `first_day` to `last_day` (None: open), by question, grid row
+    and choice: whole months from the monthly rows, the days around them from the daily ones."""
+    first, end = whole_months(first_day, last_day)
+    # (table, first, last), both ends included, None when open.
+    parts: list[tuple[str, date | None, date | None]] = []
+    if first is None or end is None or first < end:
+        parts.append(("month", first, end - timedelta(days=1) if end else None))
+        if first_day is not None and first != first_day:
+            parts.append(("day", first_day, first - timedelta(days=1)))
+        if last_day is not None and end <= last_day:
+            parts.append(("day", end, last_day))
+    else:
+        parts.append(("day", first_day, last_day))
+    values = {}
+    for index, (_table, low, high) in enumerate(parts):
+        values.update({f"low{index}": low} if low else {})
+        values.update({f"high{index}": high} if high else {})
+    shape = tuple((table, low is not None, high is not None) for table, low, high in parts)
+    return db.session.execute(_tally_statement(tuple(question_ids), shape), values)
+
+
+# Building a statement costs more than running it (a millisecond against a few tenths): the results page's
+# statements are built once per shape, with bound parameters, and kept.
+@lru_cache(maxsize=256)
+def _tally_statement(question_ids: tuple[int, ...], shape: tuple[tuple[str, bool, bool], ...]) -> Select:
+    parts = []
+    for index, (table, has_low, has_high) in enumerate(shape):
+        model, column = (
+            (SurveyTallyMonth, SurveyTallyMonth.month) if table == "month" else (SurveyTally, SurveyTally.day)
+        )
+        conditions = [model.question_id.in_(question_ids)]
+        if has_low:
+            conditions.append(column >= bindparam(f"low{index}", type_=Date))
+        if has_high:
+            conditions.append(column <= bindparam(f"high{index}", type_=Date))
+        parts.append(_tally_rows(model, conditions))
+    rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    return select(
+        rows.c["question_id"],
+        rows.c["row_key"],
+        rows.c["choice"],
+        func.sum(rows.c["count"]),
+        func.sum(rows.c["respondents"]),
+        func.sum(rows.c["total"]),
+        func.min(rows.c["low"]),
+        func.max(rows.c["high"]),
+    ).group_by(rows.c["question_id"], rows.c["row_key"], rows.c["choice"])
+
+
+def _tally_rows(model, conditions: list) -> Select:
+    columns = ("question_id", "row_key", "choice", "count", "respondents", "total", "low", "high")
+    return select(*(getattr(model, name) for name in columns)).where(*conditions)
 
 
 def _least(a, b):

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from onestop.i18n import localized
 from onestop.inputs import whole_number
 from onestop.links import public_link
-from onestop.surveys import builder, present
+from onestop.surveys import access, builder, present
 from onestop.surveys.builder import QuestionInput, Settings, SurveyError
 from onestop.surveys.forms import (
     ConfirmForm,
@@ -34,7 +34,7 @@ def _presenters() -> dict:
 @bp.record_once
 def _template_globals(state) -> None:
     # The account page links to the builder only for those it is open to.
-    state.app.jinja_env.globals["may_build_surveys"] = builder.may_build
+    state.app.jinja_env.globals["may_build_surveys"] = access.may_build
 
 
 def _invalid(template: str, form, problems: list[str], **context):
