@@ -109,9 +109,11 @@ class Server:
     log: Path
 
 
-def start_server(name: str, target: str, env: dict, folder: Path, settings: list[str]) -> Server:
-    """gunicorn serving `target` with `settings` (workers, threads), logging into folder."""
-    port = free_port()
+def start_server(
+    name: str, target: str, env: dict, folder: Path, settings: list[str], port: int | None = None
+) -> Server:
+    """gunicorn serving `target` with `settings` (workers, threads), logging into folder; on `port`, else a free one."""
+    port = port or free_port()
     log = folder / f"gunicorn-{name}.log"
     command = [
         sys.executable,

@@ -1,7 +1,7 @@
 """Survey results benchmark: the results page of a survey with 100k responses, as a ratio to the catalogue.
 
     .venv/bin/python bench/surveys.py [--database-url URL] [--responses N] [--requests N] [--concurrency C]
-                                      [--rounds R] [--keep] [--smoke]
+                                      [--rounds R] [--port P] [--keep] [--smoke]
 
 It empties the PostgreSQL database named by --database-url (its name must contain "bench"; default
 onestop_bench_surveys on 127.0.0.1), builds it with the real commands (`flask --app wsgi db upgrade`,
@@ -11,7 +11,7 @@ services (bench/surveys_setup.py), then fills it in the database server (`INSERT
 generate_series`, seeded) with N submitted responses spread over the last year and their answers: a
 single choice with "other", a rating, yes/no, a multiple choice (each option ticked by 40%), a grid of
 four rows, a long text (30% write one) and a number, about ten answer rows per response; then the
-running counts each submit adds to (survey_tally, survey_day), in one pass. VACUUM ANALYZE.
+running counts each submit adds to (survey_tally, survey_tally_month, survey_day), in one pass. VACUUM ANALYZE.
 
 One gunicorn server then serves the real app; the clerk signs in over HTTP, and the same client measures,
 round after round in turn so that a slow spell of this shared machine hits all alike:
@@ -110,6 +110,10 @@ def fill(url: str, survey: dict, responses: int) -> float:
         " CASE WHEN a.id = min(a.id) OVER (PARTITION BY a.response_id, a.question_id) THEN 1 ELSE 0 END AS first"
         " FROM survey_answer a JOIN survey_response r ON r.id = a.response_id WHERE r.version_id = :version) AS t"
         " GROUP BY question_id, d, row_key, coalesce(choice, '')",
+        "INSERT INTO survey_tally_month (question_id, month, row_key, choice, count, respondents, total, low, high)"
+        " SELECT question_id, CAST(date_trunc('month', CAST(day AS timestamp)) AS date) AS m, row_key, choice,"
+        " sum(count), sum(respondents), sum(total), min(low), max(high) FROM survey_tally"
+        " GROUP BY question_id, m, row_key, choice",
     ]
     values = {"seed": SEED, "survey": survey["id"], "version": survey["version"], "n": responses}
     values.update(q)
@@ -119,6 +123,7 @@ def fill(url: str, survey: dict, responses: int) -> float:
         connection.execute(text("VACUUM ANALYZE survey_response"))
         connection.execute(text("VACUUM ANALYZE survey_answer"))
         connection.execute(text("VACUUM ANALYZE survey_tally"))
+        connection.execute(text("VACUUM ANALYZE survey_tally_month"))
     engine.dispose()
     return time.perf_counter() - started
 
@@ -194,6 +199,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=200, help="measured requests per page (200)")
     parser.add_argument("--concurrency", type=int, default=2, help="client threads (default 2)")
     parser.add_argument("--rounds", type=int, default=5, help="turns the pages are measured in (default 5)")
+    parser.add_argument("--port", type=int, default=None, help="the server's port on 127.0.0.1 (default: a free one)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs)")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: check in seconds that the benchmark runs")
     args = parser.parse_args()
@@ -237,7 +243,7 @@ def main() -> int:
             pages[2][0]: expected_total(args.database_url, survey, since),
         }
         pages = [(name, path, f"{expected[name]} responses" if name in expected else None) for name, path, _ in pages]
-        server = start_server("onestop", "wsgi:app", env, folder, GUNICORN_SETTINGS)
+        server = start_server("onestop", "wsgi:app", env, folder, GUNICORN_SETTINGS, args.port)
         wait_until_answering(server, "/healthz")
         base = f"http://127.0.0.1:{server.port}"
         cookies = sign_in(base, clerk, staff["password"]).cookies

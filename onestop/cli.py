@@ -161,6 +161,7 @@ def register(app: Flask) -> None:
     from onestop.audit.cli import audit_cli
     from onestop.dashboards.cli import dashboards_cli
     from onestop.signing.cli import signing_cli
+    from onestop.surveys.cli import surveys_cli
 
     app.cli.add_command(office_cli)
 
@@ -169,3 +170,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(signing_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(dashboards_cli)
+    app.cli.add_command(surveys_cli)

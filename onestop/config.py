@@ -183,6 +183,8 @@ class Config:
     # A counter tablet answers for many people from one address: keep the page limit generous.
     SURVEY_START_RATE_LIMIT = os.environ.get("SURVEY_START_RATE_LIMIT", "10 per minute;100 per hour")
     SURVEY_RATE_LIMIT = os.environ.get("SURVEY_RATE_LIMIT", "60 per minute;600 per hour")
+    # Results shared per client address: each answer says whether an e-mail address has an account.
+    SURVEY_SHARE_RATE_LIMIT = os.environ.get("SURVEY_SHARE_RATE_LIMIT", "10 per minute;50 per hour")
     # The largest request body read at all. Each file in it is cut one byte past UPLOAD_MAX_BYTES while it
     # streams in (datastore/uploads.py), so a file up to this size gets its form back with every typed field
     # and a message; only a larger body is refused outright with a 413 page.

@@ -2,7 +2,7 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onestop.extensions import db
@@ -27,6 +27,8 @@ class Province(db.Model):
     # Working days an agency has to answer a citizen's feedback (onestop/feedback), from the pack.
     feedback_days: Mapped[int] = mapped_column(default=10)
     publication_days: Mapped[int] = mapped_column(default=5)
+    # The pack's `citizen_surveys`: any signed-in person may build surveys of their own (onestop/surveys).
+    citizen_surveys: Mapped[bool] = mapped_column(default=False, server_default=false())
     timezone: Mapped[str] = mapped_column(String(40), default="Asia/Ho_Chi_Minh")
     contact: Mapped[dict] = mapped_column(JSON, default=dict)
     # Administrative units (province → district → commune/ward) that addresses are picked from.

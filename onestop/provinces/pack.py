@@ -176,6 +176,8 @@ class ProvinceFile(Strict):
     # Working days after a procedure's announcing decision by which it must be live on the portal
     # (the dashboards' "published on time"; docs/service-index.md says why 5 is only a default).
     publication_days: Annotated[int, Field(ge=1, le=60, strict=True)] = 5
+    # Whether any signed-in person, not only staff, may build surveys of their own (onestop/surveys).
+    citizen_surveys: Annotated[bool, Field(strict=True)] = False
     branding: Branding
     contact: Contact = Contact()
 

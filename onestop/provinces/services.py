@@ -77,6 +77,7 @@ def apply_pack(pack: Pack) -> LoadReport:
         cutoff_time=spec.cutoff_time,
         feedback_days=spec.feedback_days,
         publication_days=spec.publication_days,
+        citizen_surveys=spec.citizen_surveys,
         branding=spec.branding.model_dump(exclude={"logo"}),
         contact=spec.contact.model_dump(),
         logo=pack.logo,

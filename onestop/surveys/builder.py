@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from onestop.accounts.models import User
 from onestop.errors import InvalidInput, NotAllowed, NotFound
 from onestop.extensions import db
 from onestop.models import utcnow
+from onestop.surveys.access import may_build
 from onestop.surveys.models import (
     CHOICE_KINDS,
     QuestionKind,
@@ -64,9 +65,8 @@ class QuestionInput:
     show_if: dict | None = None
 
 
-def may_build(user: User) -> bool:
-    """Any staff member may build surveys (a province may later open it to every signed-in person)."""
-    return bool(user.is_authenticated and user.is_staff)
+# Surveys a citizen may own at once: the builder is open to anyone, so one account cannot fill the database.
+CITIZEN_SURVEY_LIMIT = 20
 
 
 def _require_builder(user: User) -> None:
@@ -85,6 +85,12 @@ def create_survey(actor: User, settings: Settings) -> Survey:
     """A new survey with an empty draft holding one section."""
     _require_builder(actor)
     _check_dates(settings)
+    if not actor.is_staff:
+        owned = db.session.scalar(select(func.count()).select_from(Survey).where(Survey.owner_id == actor.id))
+        if owned >= CITIZEN_SURVEY_LIMIT:
+            raise SurveyError(
+                [_("You already have %(count)d surveys, the most one person may have.", count=CITIZEN_SURVEY_LIMIT)]
+            )
     survey = Survey(code=new_code(), owner_id=actor.id)
     _apply_survey_settings(survey, settings)
     version = SurveyVersion(number=1, title=settings.title, intro=settings.intro)
@@ -364,11 +370,13 @@ def choice_questions_before(version: SurveyVersion, section_position: int) -> li
 
 
 def share(actor: User, survey_id: int, email: str) -> User:
-    """Let a colleague (a staff account) read the results."""
+    """Let a colleague (a staff account) read the results; a citizen's survey, any person who may build surveys."""
     survey = survey_for_owner(actor, survey_id)
     colleague = db.session.scalar(select(User).where(User.email == email.strip().lower()))
-    if colleague is None or not colleague.is_staff or not colleague.is_active:
+    if actor.is_staff and (colleague is None or not colleague.is_staff or not colleague.is_active):
         raise SurveyError([_("No staff account has this e-mail address.")])
+    if not actor.is_staff and (colleague is None or not may_build(colleague)):
+        raise SurveyError([_("No account that may read surveys has this e-mail address.")])
     if colleague.id == actor.id:
         raise SurveyError([_("You own this survey already.")])
     if db.session.get(SurveyShare, (survey.id, colleague.id)) is None:

@@ -9,6 +9,7 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Date, Float, ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onestop.extensions import db
@@ -149,6 +150,15 @@ class SurveyAnswer(db.Model):
     __table_args__ = (
         # Results count answers of one question by row and choice within a date range: an index-only scan.
         Index("ix_survey_answer_tally", "question_id", "submitted_at", "row_key", "choice"),
+        # The free-text list: newest first per question, reading only answers that have a text.
+        Index(
+            "ix_survey_answer_texts",
+            "question_id",
+            "submitted_at",
+            "id",
+            postgresql_where=sql_text("text IS NOT NULL"),
+            sqlite_where=sql_text("text IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -187,6 +197,26 @@ class SurveyTally(db.Model):
 
     question_id: Mapped[int] = mapped_column(ForeignKey("survey_question.id", ondelete="CASCADE"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    row_key: Mapped[str] = mapped_column(String(20), primary_key=True)
+    choice: Mapped[str] = mapped_column(String(20), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+    respondents: Mapped[int] = mapped_column(default=0)
+    total: Mapped[float | None] = mapped_column(Float)
+    low: Mapped[float | None] = mapped_column(Float)
+    high: Mapped[float | None] = mapped_column(Float)
+
+
+class SurveyTallyMonth(db.Model):
+    """The same counts per province month (`month` is its first day), added to in the same submit.
+
+    A range of whole months (the results page's default, a year) then sums about twelve rows per counted
+    cell instead of 365; the days of a partial month at either end still come from SurveyTally.
+    """
+
+    __tablename__ = "survey_tally_month"
+
+    question_id: Mapped[int] = mapped_column(ForeignKey("survey_question.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
     row_key: Mapped[str] = mapped_column(String(20), primary_key=True)
     choice: Mapped[str] = mapped_column(String(20), primary_key=True)
     count: Mapped[int] = mapped_column(default=0)

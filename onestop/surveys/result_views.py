@@ -6,11 +6,12 @@ import io
 from datetime import date
 
 import segno
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from onestop import charts
+from onestop.extensions import limiter
 from onestop.inputs import iso_day, whole_number
 from onestop.links import public_link
 from onestop.surveys import builder, exports, present, results, transfer
@@ -95,6 +96,9 @@ def _rating_filters(survey) -> dict:
 @bp.get("/<int:survey_id>/results")
 @login_required
 def show(survey_id: int):
+    # The survey with its versions, sections and questions in one query, held so that the reader's check below
+    # finds it in the session instead of asking again (a session keeps only the objects someone holds).
+    _preloaded = results.load_versions(survey_id)
     survey = builder.survey_for_reader(current_user, survey_id)
     version = _version(survey)
     period, problems = _period(survey)
@@ -130,7 +134,7 @@ def show(survey_id: int):
         "surveys/results.html",
         survey=survey,
         version=version,
-        total=results.response_total(version, period),
+        total=results.response_total(version, period, months),
         per_question=per_question,
         question_charts=question_charts,
         months=months,
@@ -225,11 +229,18 @@ def import_file():
     return redirect(url_for("surveys.edit", survey_id=survey.id))
 
 
+def _share_limit() -> str:
+    return current_app.config["SURVEY_SHARE_RATE_LIMIT"]
+
+
 @bp.route("/<int:survey_id>/sharing", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_share_limit, methods=["POST"])
 def sharing(survey_id: int):
     survey = builder.survey_for_owner(current_user, survey_id)
     form = ShareForm()
+    if present.made_by_citizen(survey):
+        form.email.label.text = _("E-mail address of the person's account")
     status = 200
     if form.validate_on_submit():
         try:

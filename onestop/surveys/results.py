@@ -1,30 +1,35 @@
 """Results of one version of a survey, summed by the database (GROUP BY), never by looping over responses.
 
-Counts come from the running tallies each submit adds to (`tally.py`: per question, province day, row and
-choice), so 100k responses cost a sum over a few hundred rows per day of the range; the free-text list
-reads the answers themselves, newest first through `ix_survey_answer_tally`. Days are the province's.
+Counts come from the running tallies each submit adds to (`tally.py`: per question, province day or month,
+row and choice), so 100k responses cost a sum over a few dozen rows per month of the range (and per day of a
+partial month); the free-text list reads the answers themselves, newest first through `ix_survey_answer_texts`.
+Days are the province's.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, extract, func, literal_column, select, union_all
+from sqlalchemy import Date, Select, String, bindparam, extract, func, literal_column, select, union_all
+from sqlalchemy.orm import joinedload
 
 from onestop import localtime
 from onestop.extensions import db
 from onestop.i18n import localized
+from onestop.surveys import tally
 from onestop.surveys.models import (
     CHOICE_KINDS,
     TEXT_KINDS,
     QuestionKind,
+    Survey,
     SurveyAnswer,
     SurveyDay,
     SurveyQuestion,
     SurveyResponse,
-    SurveyTally,
+    SurveySection,
     SurveyVersion,
 )
 from onestop.surveys.rules import OTHER, choices, ordered_questions
@@ -105,7 +110,26 @@ def _days(column, period: Period) -> list:
     return conditions
 
 
-def response_total(version: SurveyVersion, period: Period) -> int:
+def load_versions(survey_id: int) -> Survey | None:
+    """The survey with its versions, their sections and questions in one query, instead of one per version and
+    section as the results page reads them. While the caller holds it, asking for the survey reads the session."""
+    return db.session.scalars(_survey_statement(), {"survey": survey_id}).unique().one_or_none()
+
+
+@lru_cache(maxsize=1)
+def _survey_statement() -> Select:
+    return (
+        select(Survey)
+        .where(Survey.id == bindparam("survey"))
+        .options(joinedload(Survey.versions).joinedload(SurveyVersion.sections).joinedload(SurveySection.questions))
+        .execution_options(populate_existing=True)
+    )
+
+
+def response_total(version: SurveyVersion, period: Period, months: list[tuple[str, int]] | None = None) -> int:
+    """Responses submitted in the period; `months`, the period's monthly counts when the caller has them."""
+    if months is not None and period.responses is None:
+        return sum(count for _month, count in months)
     if period.responses is not None:
         return db.session.scalar(
             select(func.count())
@@ -164,20 +188,7 @@ def question_results(version: SurveyVersion, period: Period) -> list[QuestionRes
 
 
 def _tallied(question_ids: list[int], period: Period):
-    return db.session.execute(
-        select(
-            SurveyTally.question_id,
-            SurveyTally.row_key,
-            SurveyTally.choice,
-            func.sum(SurveyTally.count),
-            func.sum(SurveyTally.respondents),
-            func.sum(SurveyTally.total),
-            func.min(SurveyTally.low),
-            func.max(SurveyTally.high),
-        )
-        .where(SurveyTally.question_id.in_(question_ids), *_days(SurveyTally.day, period))
-        .group_by(SurveyTally.question_id, SurveyTally.row_key, SurveyTally.choice)
-    )
+    return tally.summed(question_ids, period.first, period.last)
 
 
 def _counts(question_ids: list[int], period: Period) -> list[tuple]:
@@ -231,14 +242,26 @@ def monthly_responses(version: SurveyVersion, period: Period) -> list[tuple[str,
     """Responses submitted per province month, oldest first."""
     if period.responses is not None:
         return []  # the monthly trend is of all the survey's responses; a filtered page shows the totals only
+    values = {"version": version.id, "first": period.first, "last": period.last}
+    rows = db.session.execute(_monthly_statement(period.first is not None, period.last is not None), values)
+    return [(f"{int(y):04d}-{int(m):02d}", int(count)) for y, m, count in rows]
+
+
+# Kept once built, as tally.summed's statements: building one costs more than running it.
+@lru_cache(maxsize=4)
+def _monthly_statement(has_first: bool, has_last: bool) -> Select:
     year, month = extract("year", SurveyDay.day).label("year"), extract("month", SurveyDay.day).label("month")
-    rows = db.session.execute(
+    conditions = [SurveyDay.version_id == bindparam("version")]
+    if has_first:
+        conditions.append(SurveyDay.day >= bindparam("first", type_=Date))
+    if has_last:
+        conditions.append(SurveyDay.day <= bindparam("last", type_=Date))
+    return (
         select(year, month, func.sum(SurveyDay.responses))
-        .where(SurveyDay.version_id == version.id, *_days(SurveyDay.day, period))
+        .where(*conditions)
         .group_by(year, month)
         .order_by(year, month)
     )
-    return [(f"{int(y):04d}-{int(m):02d}", int(count)) for y, m, count in rows]
 
 
 @dataclass
@@ -258,32 +281,52 @@ def text_answers(
     wanted = TEXT_PAGE + 1
     skipped = (page - 1) * TEXT_PAGE
     escaped = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").lower()
-    # One newest-first index scan per question (question_id, submitted_at), merged: an IN list would read
-    # every text of the survey and sort them.
+    start, end = period.bounds()
+    values = {"start": start, "end": end, "search": f"%{escaped}%", "part_limit": skipped + wanted}
+    values.update({"wanted": wanted, "skipped": skipped})
+    shape = (tuple(keys), start is not None, end is not None, bool(escaped))
+    if period.responses is None:
+        statement = _texts_statement(*shape)
+    else:
+        statement = _build_texts_statement(*shape, responses=period.responses)
+    rows = db.session.execute(statement, values).all()
+    answers = [TextAnswer(keys[question_id], text, moment) for question_id, text, moment in rows[:TEXT_PAGE]]
+    return answers, len(rows) > TEXT_PAGE
+
+
+def _build_texts_statement(
+    question_ids: tuple[int, ...], has_start: bool, has_end: bool, has_search: bool, responses: Select | None = None
+) -> Select:
+    # One newest-first scan of ix_survey_answer_texts per question, merged: an IN list would read every text
+    # of the survey and sort them.
     parts = []
-    for question_id in keys:
+    for question_id in question_ids:
         part = select(SurveyAnswer.question_id, SurveyAnswer.text, SurveyAnswer.submitted_at, SurveyAnswer.id).where(
             SurveyAnswer.question_id == question_id,
             SurveyAnswer.text.is_not(None),
             (SurveyAnswer.choice.is_(None)) | (SurveyAnswer.choice == OTHER),
-            *_in_period(SurveyAnswer.submitted_at, period),
+            SurveyAnswer.submitted_at.is_not(None),
         )
-        if period.responses is not None:
-            part = part.where(SurveyAnswer.response_id.in_(period.responses))
-        if escaped:
-            part = part.where(func.lower(SurveyAnswer.text).like(f"%{escaped}%", escape="\\"))
-        parts.append(
-            part.order_by(SurveyAnswer.submitted_at.desc(), SurveyAnswer.id.desc()).limit(skipped + wanted).subquery()
-        )
+        if has_start:
+            part = part.where(SurveyAnswer.submitted_at >= bindparam("start"))
+        if has_end:
+            part = part.where(SurveyAnswer.submitted_at < bindparam("end"))
+        if responses is not None:
+            part = part.where(SurveyAnswer.response_id.in_(responses))
+        if has_search:
+            part = part.where(func.lower(SurveyAnswer.text).like(bindparam("search", type_=String), escape="\\"))
+        ordered = part.order_by(SurveyAnswer.submitted_at.desc(), SurveyAnswer.id.desc())
+        parts.append(ordered.limit(bindparam("part_limit")).subquery())
     merged = union_all(*(select(part) for part in parts)).subquery()
-    rows = db.session.execute(
+    return (
         select(merged.c.question_id, merged.c.text, merged.c.submitted_at)
         .order_by(merged.c.submitted_at.desc(), merged.c.id.desc())
-        .limit(wanted)
-        .offset(skipped)
-    ).all()
-    answers = [TextAnswer(keys[question_id], text, moment) for question_id, text, moment in rows[:TEXT_PAGE]]
-    return answers, len(rows) > TEXT_PAGE
+        .limit(bindparam("wanted"))
+        .offset(bindparam("skipped"))
+    )
+
+
+_texts_statement = lru_cache(maxsize=256)(_build_texts_statement)
 
 
 def describe_chart(result: QuestionResult) -> str:

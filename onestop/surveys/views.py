@@ -1,4 +1,5 @@
-"""The survey builder for staff: thin views over onestop.surveys.builder, one action per POST."""
+"""The survey builder (staff, and any signed-in person where the province allows it): thin views over
+onestop.surveys.builder, one action per POST."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from flask_login import current_user, login_required
 from onestop.i18n import localized
 from onestop.inputs import whole_number
 from onestop.links import public_link
-from onestop.surveys import builder, present
+from onestop.surveys import access, builder, present
 from onestop.surveys.builder import QuestionInput, Settings, SurveyError
 from onestop.surveys.forms import (
     ConfirmForm,
@@ -28,6 +29,12 @@ bp = Blueprint("surveys", __name__, url_prefix="/office/surveys")
 @bp.context_processor
 def _presenters() -> dict:
     return {"survey_present": present}
+
+
+@bp.record_once
+def _template_globals(state) -> None:
+    # The account page links to the builder only for those it is open to.
+    state.app.jinja_env.globals["may_build_surveys"] = access.may_build
 
 
 def _invalid(template: str, form, problems: list[str], **context):
