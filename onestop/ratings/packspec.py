@@ -127,18 +127,19 @@ def read_ratings(root: Path, procedure_codes: set[str], problems: list) -> dict[
             "sections": sections,
             "measures": measures,
             "hash": hashlib.sha256(raw).hexdigest(),
+            "standard": path == STANDARD_FILE,
         }
     return found
 
 
-def _owner(province_id: int) -> User:
+def _owner(province_id: int, required: bool = True) -> User | None:
     owner = db.session.scalar(
         select(User)
         .where(User.province_id == province_id, User.role == Role.PROVINCE_ADMIN.value, User.is_active.is_(True))
         .order_by(User.id)
         .limit(1)
     )
-    if owner is None:
+    if owner is None and required:
         from onestop.provinces.pack import PackInvalid, Problem
 
         raise PackInvalid(
@@ -171,7 +172,10 @@ def apply_ratings(ratings: dict[str, dict], province_id: int) -> int:
             continue
         head = spec["head"]
         if entry is None:
-            owner = _owner(province_id)
+            # A pack that wrote its own questions needs their owner; the standard ones wait for a province admin.
+            owner = _owner(province_id, required=not spec.get("standard"))
+            if owner is None:
+                continue
             survey = builder.create_survey(owner, Settings(title=head["title"], intro=head["intro"], anonymous=True))
             survey.for_ratings = True
             entry = RatingSurvey(
