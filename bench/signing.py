@@ -300,7 +300,7 @@ def run(folder: Path, servers, pki, count: int) -> None:
 
             page = drafting.page_for(application, draft)
             started = time.perf_counter()
-            fetcher, sheet, fonts = render._tools()
+            fetcher, sheet, fonts = render._printer._tools()  # the same fonts and sheet, then WeasyPrint itself
             pdf = HTML(string=render.page_html(page), base_url=f"{render.FRAME_DIR}/", url_fetcher=fetcher).write_pdf(
                 stylesheets=[sheet], font_config=fonts
             )

@@ -8,20 +8,17 @@ the fonts (Noto, with Vietnamese) come from fontconfig.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import jinja2
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
 
 from onestop.i18n import localized
 from onestop.procedures.filing import form_of
 from onestop.procedures.filling import display_value, visible_fields, visible_steps
 from onestop.procedures.models import Application
-from onestop.slips.render import LocalOnlyFetcher, LocalTime, qr_data_uri
+from onestop.slips.render import LocalTime, PdfPrinter, qr_data_uri
 
 FOLDER = Path(__file__).resolve().parents[2] / "templates" / "declarations" / "documents"
 
@@ -75,18 +72,7 @@ def answer_sections(application: Application) -> list:
 _templates = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(FOLDER)), autoescape=True, undefined=jinja2.StrictUndefined
 )
-_local = threading.local()
-
-
-def _tools() -> tuple[LocalOnlyFetcher, CSS, FontConfiguration]:
-    """WeasyPrint's fetcher and fonts keep state: one set per thread, built once."""
-    tools = getattr(_local, "tools", None)
-    if tools is None:
-        fetcher = LocalOnlyFetcher([FOLDER])
-        fonts = FontConfiguration()
-        sheet = CSS(filename=str(FOLDER / "declaration.css"), font_config=fonts, url_fetcher=fetcher)
-        tools = _local.tools = (fetcher, sheet, fonts)
-    return tools
+_printer = PdfPrinter(FOLDER, "declaration.css")
 
 
 def page_html(page: DeclarationPage) -> str:
@@ -97,6 +83,4 @@ def page_html(page: DeclarationPage) -> str:
 
 
 def render_declaration_pdf(page: DeclarationPage) -> bytes:
-    fetcher, sheet, fonts = _tools()
-    document = HTML(string=page_html(page), base_url=f"{FOLDER}/", url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=[sheet], font_config=fonts)
+    return _printer.pdf(page_html(page))

@@ -11,18 +11,15 @@ Pure data in, bytes out: a Celery task and a request render alike.
 from __future__ import annotations
 
 import base64
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
 
 from onestop.results.packspec import template_environment
-from onestop.slips.render import LocalOnlyFetcher, LocalTime, qr_data_uri
+from onestop.slips.render import LocalTime, PdfPrinter, qr_data_uri
 
 FRAME_DIR = Path(__file__).resolve().parents[2] / "templates" / "results" / "documents"
 
@@ -51,18 +48,7 @@ class ResultPage:
 _frames = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(FRAME_DIR)), autoescape=True, undefined=jinja2.StrictUndefined
 )
-_local = threading.local()
-
-
-def _tools() -> tuple[LocalOnlyFetcher, CSS, FontConfiguration]:
-    """WeasyPrint's fetcher and fonts keep state: one set per thread, built once (as the slips do)."""
-    tools = getattr(_local, "tools", None)
-    if tools is None:
-        fetcher = LocalOnlyFetcher([FRAME_DIR])
-        fonts = FontConfiguration()
-        sheet = CSS(filename=str(FRAME_DIR / "result.css"), font_config=fonts, url_fetcher=fetcher)
-        tools = _local.tools = (fetcher, sheet, fonts)
-    return tools
+_printer = PdfPrinter(FRAME_DIR, "result.css")
 
 
 def page_html(page: ResultPage) -> str:
@@ -92,6 +78,4 @@ def page_html(page: ResultPage) -> str:
 
 
 def render_result_pdf(page: ResultPage) -> bytes:
-    fetcher, sheet, fonts = _tools()
-    document = HTML(string=page_html(page), base_url=f"{FRAME_DIR}/", url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=[sheet], font_config=fonts)
+    return _printer.pdf(page_html(page))

@@ -145,6 +145,30 @@ class _Renderer:
         return document.write_pdf(stylesheets=sheets, font_config=fonts)
 
 
+class PdfPrinter:
+    """HTML to PDF with one folder's files and one stylesheet, for the results and declarations: WeasyPrint's
+    fetcher and fonts keep state, so each thread builds its own once (as the slips' renderer does)."""
+
+    def __init__(self, folder: Path, stylesheet: str) -> None:
+        self.folder = folder
+        self.stylesheet = stylesheet
+        self._per_thread = threading.local()
+
+    def _tools(self) -> tuple[LocalOnlyFetcher, CSS, FontConfiguration]:
+        tools = getattr(self._per_thread, "tools", None)
+        if tools is None:
+            fetcher = LocalOnlyFetcher([self.folder])
+            fonts = FontConfiguration()
+            sheet = CSS(filename=str(self.folder / self.stylesheet), font_config=fonts, url_fetcher=fetcher)
+            tools = self._per_thread.tools = (fetcher, sheet, fonts)
+        return tools
+
+    def pdf(self, html: str) -> bytes:
+        fetcher, sheet, fonts = self._tools()
+        document = HTML(string=html, base_url=f"{self.folder}/", url_fetcher=fetcher)
+        return document.write_pdf(stylesheets=[sheet], font_config=fonts)
+
+
 @lru_cache(maxsize=8)
 def _renderer(folders: tuple[Path, ...]) -> _Renderer:
     return _Renderer(folders)
