@@ -16,29 +16,12 @@ from sqlalchemy import Date, func, literal, null, select, union_all
 
 from onestop.dashboards.aggregate import overdue_now
 from onestop.dashboards.models import DashboardDay, DashboardDuration, DashboardMonth, DashboardMonthDuration
-from onestop.dashboards.months import SUMMED, spans, sum_columns
+from onestop.dashboards.months import SUMMED, VOICE, spans, sum_columns
 from onestop.extensions import db
 
-COUNTED = (
-    "received",
-    "received_online",
-    "full_received",
-    "full_online",
-    "reused",
-    "decided",
-    "on_time",
-    "late",
-    "refused",
-    "returned",
-    "returned_online",
-    "had_fee",
-    "paid_online",
-    "transferred",
-    "working_days_sum",
-    "working_days_count",
-)
-# NULL on a day means not measured that day; a period is measured when any of its days is.
-VOICE = ("feedback_total", "feedback_on_time", "feedback_satisfied", "ratings_total", "ratings_satisfied")
+# The counts a day always has; the voice columns (NULL on a day means not measured that day) are months.VOICE:
+# a period is measured when any of its days is.
+COUNTED = tuple(name for name in SUMMED if name not in VOICE)
 
 
 def _where(agency_ids: list[int], first: date, last: date) -> list:

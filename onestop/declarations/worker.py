@@ -23,18 +23,14 @@ from onestop.models import utcnow
 from onestop.procedures.filing import attach_document
 from onestop.procedures.models import Application, ApplicationState
 from onestop.results.models import SignedDocument, SigningState
+from onestop.results.signing import fail_signing
 from onestop.signing import client
 
 RETRY_DELAYS = (2, 10, 30)  # seconds between attempts when the service or the TSA does not answer
 
 
 def _fail(signed_id: int, code: str) -> str:
-    db.session.rollback()
-    signed = db.session.get(SignedDocument, signed_id)
-    if signed is not None and signed.state == SigningState.PENDING:
-        signed.state = SigningState.FAILED
-        signed.failure = code
-        db.session.commit()
+    fail_signing(signed_id, code)
     return "failed"
 
 

@@ -238,7 +238,8 @@ def credential_of(user: User, settings: client.SigningSettings) -> str | None:
 # --- In the worker -------------------------------------------------------------------------------------------
 
 
-def _fail(signed_id: int, code: str) -> None:
+def fail_signing(signed_id: int, code: str) -> None:
+    """Mark a pending signing failed with its reason, after dropping whatever the worker had begun."""
     db.session.rollback()
     signed = db.session.get(SignedDocument, signed_id)
     if signed is not None and signed.state == SigningState.PENDING:
@@ -274,7 +275,7 @@ def run_signing(signed_id: int, otp: str, sha256: str, attempt: int = 0) -> str:
         return "done"
     signer = db.session.get(User, signed.signer_id) if signed.signer_id else None
     if signer is None or signer.agency is None:
-        _fail(signed_id, "no_credential")
+        fail_signing(signed_id, "no_credential")
         return "failed"
     agency_code = signer.agency.code
     unsigned = read_blob(sha256)
@@ -288,12 +289,12 @@ def run_signing(signed_id: int, otp: str, sha256: str, attempt: int = 0) -> str:
     except client.SigningUnavailable as failure:
         if attempt < len(RETRY_DELAYS):
             return "retry"
-        _fail(signed_id, failure.code)
+        fail_signing(signed_id, failure.code)
         return "failed"
     except client.SigningFailed as failure:
         # After an unanswered attempt the code may have been spent on the way: report the outage, not the code.
         code = "service_unavailable" if attempt and failure.code in ("otp_reused", "invalid_sad") else failure.code
-        _fail(signed_id, code)
+        fail_signing(signed_id, code)
         return "failed"
     return _issue(signed_id, sha256, pdf)
 
@@ -306,10 +307,10 @@ def _issue(signed_id: int, sha256: str, pdf: bytes) -> str:
     try:
         check(signer, application, Action.APPROVE)
     except (NotAllowed, Conflict, InvalidInput):
-        _fail(signed_id, "file_moved")
+        fail_signing(signed_id, "file_moved")
         return "failed"
     if draft is None or draft.pdf_sha256 != sha256 or draft.kind != signed.kind:
-        _fail(signed_id, "file_moved")
+        fail_signing(signed_id, "file_moved")
         return "failed"
     refusal = signed.kind == SignedKind.REFUSAL
     stored = store_generated(pdf, f"{application.code}.pdf")

@@ -185,7 +185,23 @@ class SurveyShare(db.Model):
     user = relationship("User")
 
 
-class SurveyTally(db.Model):
+class _TallyCounts:
+    """The counted cell and its counts, shared by the per-day and the per-month tallies."""
+
+    # First in the key, before the table's own day or month column (as the migrations create it).
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_question.id", ondelete="CASCADE"), primary_key=True, sort_order=-1
+    )
+    row_key: Mapped[str] = mapped_column(String(20), primary_key=True)
+    choice: Mapped[str] = mapped_column(String(20), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+    respondents: Mapped[int] = mapped_column(default=0)
+    total: Mapped[float | None] = mapped_column(Float)
+    low: Mapped[float | None] = mapped_column(Float)
+    high: Mapped[float | None] = mapped_column(Float)
+
+
+class SurveyTally(_TallyCounts, db.Model):
     """Running counts of one question's answers per province day, row and choice, added to at each submit.
 
     Results of 100k responses then sum a few hundred rows instead of counting a million answers. `respondents`
@@ -195,18 +211,10 @@ class SurveyTally(db.Model):
 
     __tablename__ = "survey_tally"
 
-    question_id: Mapped[int] = mapped_column(ForeignKey("survey_question.id", ondelete="CASCADE"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
-    row_key: Mapped[str] = mapped_column(String(20), primary_key=True)
-    choice: Mapped[str] = mapped_column(String(20), primary_key=True)
-    count: Mapped[int] = mapped_column(default=0)
-    respondents: Mapped[int] = mapped_column(default=0)
-    total: Mapped[float | None] = mapped_column(Float)
-    low: Mapped[float | None] = mapped_column(Float)
-    high: Mapped[float | None] = mapped_column(Float)
 
 
-class SurveyTallyMonth(db.Model):
+class SurveyTallyMonth(_TallyCounts, db.Model):
     """The same counts per province month (`month` is its first day), added to in the same submit.
 
     A range of whole months (the results page's default, a year) then sums about twelve rows per counted
@@ -215,15 +223,7 @@ class SurveyTallyMonth(db.Model):
 
     __tablename__ = "survey_tally_month"
 
-    question_id: Mapped[int] = mapped_column(ForeignKey("survey_question.id", ondelete="CASCADE"), primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)
-    row_key: Mapped[str] = mapped_column(String(20), primary_key=True)
-    choice: Mapped[str] = mapped_column(String(20), primary_key=True)
-    count: Mapped[int] = mapped_column(default=0)
-    respondents: Mapped[int] = mapped_column(default=0)
-    total: Mapped[float | None] = mapped_column(Float)
-    low: Mapped[float | None] = mapped_column(Float)
-    high: Mapped[float | None] = mapped_column(Float)
 
 
 class SurveyDay(db.Model):
