@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Optional
 
 from onestop import localtime
 from onestop.accounts.services import AccountError
-from onestop.datastore import services
+from onestop.datastore import personal_data, services
 from onestop.datastore.models import IssuedType, Provenance
 from onestop.datastore.uploads import UploadRejected, receive_with_settings
 from onestop.extensions import db, limiter
@@ -256,7 +256,7 @@ def office_document(document_id: int):
 def export():
     if request.method == "GET":
         return render_template("datastore/export.html")
-    archive = services.export_personal_data(current_user)
+    archive = personal_data.export_personal_data(current_user)
     return send_file(
         archive,
         mimetype="application/zip",
@@ -272,10 +272,10 @@ def export():
 @limiter.limit(_account_limit, methods=["POST"])
 def close():
     form = CloseAccountForm()
-    blocking = services.applications_blocking_closure(current_user)
+    blocking = personal_data.applications_blocking_closure(current_user)
     if form.validate_on_submit():
         try:
-            services.close_account(current_user, form.password.data)
+            personal_data.close_account(current_user, form.password.data)
         except AccountError as error:
             field = getattr(form, error.field, None) if error.field else None
             (field.errors if field is not None else form.form_errors).append(error.message)
