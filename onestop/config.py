@@ -144,6 +144,8 @@ class Config:
     PROVINCE_CACHE_SECONDS = float(os.environ.get("PROVINCE_CACHE_SECONDS", "5"))
     # Rendered public pages are kept for anonymous visitors (onestop/portal/cache.py); off only to measure.
     PAGE_CACHE_DISABLED = _bool("PAGE_CACHE_DISABLED", False)
+    # Dashboard sums kept per process until the aggregation or a pack load changes them (dashboards/memo.py).
+    DASHBOARD_MEMO_ENTRIES = int(os.environ.get("DASHBOARD_MEMO_ENTRIES", "128"))
 
     # Personal data warehouse. Blobs live under BLOB_DIR ("local") or in an S3-compatible bucket ("s3");
     # empty S3 keys leave boto3 to its own credential chain (instance roles).

@@ -17,7 +17,7 @@ from sqlalchemy import and_, case, delete, func, select
 from sqlalchemy.orm import selectinload
 
 from onestop.accounts.models import Role, User
-from onestop.dashboards import months, sources
+from onestop.dashboards import memo, months, sources
 from onestop.dashboards.models import (
     DashboardDay,
     DashboardDuration,
@@ -318,6 +318,7 @@ def aggregate_day(province: Province, day: date, today: date | None = None) -> D
         db.session.add(row)
     db.session.flush()
     months.write_month(agency_ids, day)
+    memo.changed(province.id)
     return DayReport(day=day, facts=len(application_ids), agencies=len(sums))
 
 

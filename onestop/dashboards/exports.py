@@ -13,7 +13,8 @@ from onestop.dashboards import present
 from onestop.dashboards.figures import Figure
 from onestop.dashboards.index import IndexScore
 from onestop.i18n import localized
-from onestop.procedures.workflow import staff_state_title
+from onestop.procedures.models import ApplicationState
+from onestop.procedures.workflow.present import staff_state_words
 from onestop.spreadsheets import csv_text, write_cell
 
 TABLES = ("index", "figures", "months", "agencies")
@@ -93,8 +94,8 @@ def file_rows(applications) -> list[list[object]]:
         rows.append(
             [
                 application.code or "",
-                localized(application.procedure.name),
-                staff_state_title(application),
+                localized(application.procedure_name),
+                staff_state_words(ApplicationState(application.state)),
                 localtime.today(moment=application.submitted_at).isoformat() if application.submitted_at else "",
                 localtime.today(moment=application.finished_at).isoformat() if application.finished_at else "",
                 application.due_on.isoformat() if application.due_on else "",

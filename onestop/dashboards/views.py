@@ -8,10 +8,12 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from onestop import localtime
-from onestop.dashboards import access, aggregate, drill, exports, periods, present, publicity, report
+from onestop.dashboards import access, aggregate, drill, exports, memo, periods, present, publicity, report
 from onestop.errors import NotAllowed
+from onestop.i18n import current_language
 from onestop.inputs import row_id, whole_number
 from onestop.portal.context import current_province
 
@@ -117,13 +119,41 @@ def _page(scope, template: str = "dashboards/dashboard.html", public: bool = Fal
             period=period,
             today=today,
             public=public,
-            list_url=_list_url(scope, period),
-            **_page_urls(scope, period, public),
-            group_chart=present.group_chart(built.index, "index-groups"),
-            trend_chart=present.trend_chart(built.months, "months"),
+            report_html=_report_html(scope, period, built, public),
         ),
         status,
     )
+
+
+def _report_html(scope, period, built, public: bool) -> Markup:
+    """The report's tables and charts (dashboards/_report.html), drawn once per process for the same figures,
+    language and kind of reader: they change only with the summaries (memo.py) and the live overdue count."""
+    key = (
+        "html",
+        tuple(scope.agency_ids),
+        scope.agency_id,
+        tuple(period.args().items()),
+        period.first,
+        period.last,
+        public,
+        current_language(),
+        built.overdue,
+    )
+
+    def draw() -> Markup:
+        return Markup(
+            render_template(
+                "dashboards/_report.html",
+                report=built,
+                public=public,
+                list_url=_list_url(scope, period),
+                **_page_urls(scope, period, public),
+                group_chart=present.group_chart(built.index, "index-groups"),
+                trend_chart=present.trend_chart(built.months, "months"),
+            )
+        )
+
+    return memo.kept(scope.province.id, key, draw)
 
 
 @bp.get("/export/<table>.<fmt>")

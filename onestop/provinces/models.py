@@ -37,6 +37,8 @@ class Province(db.Model):
     help: Mapped[dict] = mapped_column(JSON, default=dict)
     # Bumped whenever a pack load changes the catalogue; search caches key on it.
     catalogue_revision: Mapped[int] = mapped_column(default=0)
+    # Bumped whenever the aggregation writes the dashboards' summaries; dashboard pages key on it.
+    dashboards_revision: Mapped[int] = mapped_column(default=0, server_default="0")
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     agencies: Mapped[list["Agency"]] = relationship(back_populates="province", order_by="Agency.code")

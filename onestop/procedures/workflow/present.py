@@ -79,9 +79,14 @@ def event_title(action: str) -> str:
 
 def staff_state_title(application: Application) -> str:
     """The state as an officer reads it: the model's titles speak to the applicant ("waiting for you")."""
-    if application.state_enum is S.SUPPLEMENT_REQUESTED:
+    return staff_state_words(application.state_enum)
+
+
+def staff_state_words(state: S) -> str:
+    """`staff_state_title` for a state alone (list rows read without their application)."""
+    if state is S.SUPPLEMENT_REQUESTED:
         return _("Waiting for the citizen to supply missing items")
-    return application.state_enum.title
+    return state.title
 
 
 def step_title(application: Application, row: ApplicationStep) -> str:

@@ -1,0 +1,30 @@
+"""The province's dashboards revision
+
+province.dashboards_revision is bumped by every aggregation of the dashboards' summaries, so that each
+process knows when the sums it keeps for dashboard pages (onestop/dashboards/memo.py) are out of date.
+
+Revision ID: 0027_dashboards_revision
+Revises: 0024_survey_months
+Create Date: 2026-12-03 00:10:00
+
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = "0027_dashboards_revision"
+down_revision = "0024_survey_months"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("province") as batch:
+        batch.add_column(sa.Column("dashboards_revision", sa.Integer(), nullable=False, server_default="0"))
+
+
+def downgrade():
+    with op.batch_alter_table("province") as batch:
+        batch.drop_column("dashboards_revision")
