@@ -17,7 +17,7 @@ from onestop.dashboards import figures, memo
 from onestop.dashboards.access import Scope
 from onestop.dashboards.models import DashboardFact, DashboardTransfer
 from onestop.extensions import db
-from onestop.procedures.models import RUNNING_STATES, Application, Procedure
+from onestop.procedures.models import RUNNING_STATES, Application
 
 PAGE_SIZE = 50
 
@@ -70,8 +70,7 @@ LISTS = {
 @dataclass(frozen=True)
 class Page:
     total: int
-    # Rows of `_rows`: id, code, state, procedure_id, receiving_agency_id, submitted_at, finished_at, due_on,
-    # procedure_name.
+    # Rows of `_rows`: id, code, state, procedure_id, receiving_agency_id, submitted_at, finished_at, due_on.
     applications: list
     page: int
 
@@ -125,8 +124,8 @@ def count(item: FileList, scope: Scope, first: date, last: date, today: date) ->
 
 
 def _rows(ids: list[int] | None = None):
-    """The files of a list as plain rows: only what a row shows, the procedure's name beside it (no
-    application objects, no answers, no procedure definition)."""
+    """The files of a list as plain rows: only what a row shows (no application objects, no answers; the
+    procedure's name comes from the process's catalogue reference)."""
     query = select(
         Application.id,
         Application.code,
@@ -136,8 +135,7 @@ def _rows(ids: list[int] | None = None):
         Application.submitted_at,
         Application.finished_at,
         Application.due_on,
-        Procedure.name.label("procedure_name"),
-    ).join(Procedure, Procedure.id == Application.procedure_id)
+    )
     return query if ids is None else query.where(Application.id.in_(ids))
 
 
@@ -145,6 +143,9 @@ def files(item: FileList, scope: Scope, first: date, last: date, today: date, pa
     """One page of the files behind a figure, newest first, with how many there are in all."""
     ids = _ids_query(item, scope, first, last, today).subquery()
     total = count(item, scope, first, last, today)
+    if (page - 1) * PAGE_SIZE >= total:
+        # Past the last page (an old link, a hand-typed address): nothing to read, and no deep offset to walk.
+        return Page(total, [], page)
     # The page's ids and their applications in one statement.
     chosen = (
         select(ids.c.id, ids.c.sort)

@@ -14,6 +14,7 @@ from onestop.dashboards.figures import Figure
 from onestop.dashboards.index import IndexScore
 from onestop.i18n import localized
 from onestop.procedures.models import ApplicationState
+from onestop.procedures.reference import procedure_name
 from onestop.procedures.workflow.present import staff_state_words
 from onestop.spreadsheets import csv_text, write_cell
 
@@ -94,7 +95,7 @@ def file_rows(applications) -> list[list[object]]:
         rows.append(
             [
                 application.code or "",
-                localized(application.procedure_name),
+                procedure_name(application.procedure_id),
                 staff_state_words(ApplicationState(application.state)),
                 localtime.today(moment=application.submitted_at).isoformat() if application.submitted_at else "",
                 localtime.today(moment=application.finished_at).isoformat() if application.finished_at else "",

@@ -11,11 +11,11 @@ from flask_babel import format_decimal, get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from onestop import charts
+from onestop import charts, localtime
 from onestop.dashboards.figures import Figure
 from onestop.dashboards.index import IndexScore, Score
-from onestop.i18n import localized
 from onestop.procedures.models import ApplicationState
+from onestop.procedures.reference import procedure_name
 from onestop.procedures.workflow.present import staff_state_words
 
 FIGURE_TITLES = {
@@ -76,9 +76,10 @@ class FileRow:
 
 
 def file_rows(applications: list, reader_agency_id: int | None) -> list[FileRow]:
-    """The rows of a list page, worded in one pass: the time zone, each state's and each procedure's words and
-    the file link's address are looked up once per page, not once per cell (a page holds fifty files)."""
-    zone = get_timezone()
+    """The rows of a list page, worded in one pass: the province's time zone, each state's words, each
+    procedure's name (the process's catalogue reference) and the file link's address are looked up once per
+    page, not once per cell (a page holds fifty files)."""
+    zone = localtime.zone()
     link = url_for("office.application", application_id=0)[:-1]
     states: dict = {}
     procedures: dict = {}
@@ -91,7 +92,7 @@ def file_rows(applications: list, reader_agency_id: int | None) -> list[FileRow]
         if application.state not in states:
             states[application.state] = str(staff_state_words(ApplicationState(application.state)))
         if application.procedure_id not in procedures:
-            procedures[application.procedure_id] = localized(application.procedure_name)
+            procedures[application.procedure_id] = procedure_name(application.procedure_id)
         rows.append(
             FileRow(
                 code=application.code,

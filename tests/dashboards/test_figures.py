@@ -196,3 +196,13 @@ def test_the_beat_jobs_and_the_rebuild_command_give_the_same_figures(month, app)
     assert _totals(POLICE) == before
     bad = app.test_cli_runner().invoke(args=["dashboards", "rebuild", "--from", "yesterday"])
     assert bad.exit_code != 0 and "YYYY-MM-DD" in bad.output
+
+
+def test_a_page_past_the_end_of_a_list_says_so_and_keeps_the_count(month, app, people):
+    client = app.test_client()
+    login(client, people["leader"].email)
+    client.get("/lang/en?next=/")
+    police = _agency(POLICE)
+    response, html = _page(client, "/office/dashboard/files/late", {**NOVEMBER, "agency": police, "page": "99999"})
+    assert response.status_code == 200
+    assert "1 files" in html and "No file in this list for this period." in html and "MS-A2" not in html
