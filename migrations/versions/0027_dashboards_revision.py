@@ -21,10 +21,9 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("province") as batch:
-        batch.add_column(sa.Column("dashboards_revision", sa.Integer(), nullable=False, server_default="0"))
+    # A plain ADD COLUMN (no batch copy): SQLite would otherwise rebuild province under its agencies' keys.
+    op.add_column("province", sa.Column("dashboards_revision", sa.Integer(), nullable=False, server_default="0"))
 
 
 def downgrade():
-    with op.batch_alter_table("province") as batch:
-        batch.drop_column("dashboards_revision")
+    op.drop_column("province", "dashboards_revision")

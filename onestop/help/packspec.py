@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from pydantic import Field, StringConstraints
 
 from onestop.procedures.formspec import Identifier
-from onestop.provinces.pack import Code, Problem, Strict, Text, _Lines
+from onestop.provinces.pack_schema import Code, Lines, Problem, Strict, Text
 from onestop.text import fold
 
 HELP_FILE = "help.yaml"
@@ -46,7 +46,7 @@ class HelpFile(Strict):
     guide: list[GuideQuestion] = []
 
 
-def check_help(help_file: HelpFile, lines: _Lines, problems: list[Problem]) -> None:
+def check_help(help_file: HelpFile, lines: Lines, problems: list[Problem]) -> None:
     """Cross-checks pydantic cannot make: unique abbreviations, answers that lead somewhere, no loops.
 
     Procedure codes are not checked here: removing a procedure from a pack must not make its guide

@@ -21,7 +21,7 @@ from onestop.extensions import db
 from onestop.notifications.events import EVENTS
 from onestop.notifications.models import Channel, NotificationTemplate
 from onestop.notifications.render import SUBJECT_CHANNELS, check_template
-from onestop.provinces.pack import Problem, Strict
+from onestop.provinces.pack_schema import Problem, Strict
 
 FILE = "notifications.yaml"
 

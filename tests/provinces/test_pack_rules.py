@@ -4,7 +4,8 @@ import shutil
 
 import pytest
 
-from onestop.provinces.pack import PackInvalid, contrast_with_white, read_pack
+from onestop.provinces.pack import PackInvalid, read_pack
+from onestop.provinces.pack_schema import contrast_with_white
 from tests.conftest import DEMO_PACK
 
 
