@@ -156,7 +156,6 @@ def fact_for(
         working_days = clock_working_days(application, calendar, finished)
     returned = state is ApplicationState.RETURNED
     order = evidence.order
-    on_time = decided and on_time
     papers_held = evidence.has_papers or asks_for_no_paper(application)
     return DashboardFact(
         application_id=application.id,
@@ -415,17 +414,16 @@ def _write_days(days: list[date], agency_ids: list[int], live: dict[date, dict[i
     for model in (DashboardDay, DashboardDuration):
         db.session.execute(delete(model).where(model.day.in_(days), model.agency_id.in_(agency_ids)))
     for day in days:
+        # A live count lists only the agencies with overdue files; the others had none (0).
         snapshot = live.get(day)
-        snapshots = (
-            {agency_id: count for (one, agency_id), count in kept.items() if one == day} if snapshot is None else None
-        )
-        present = {agency_id for one, agency_id in set(sums) | set(voices) if one == day}
-        for agency_id in sorted(present | set(snapshot or snapshots or {})):
+        snapshots = snapshot if snapshot is not None else {a: n for (one, a), n in kept.items() if one == day}
+        counted = {agency_id for one, agency_id in set(sums) | set(voices) if one == day}
+        for agency_id in sorted(counted | set(snapshots)):
             values = dict(sums.get((day, agency_id), {}))
             for working_days, files in values.pop("durations", {}).items():
                 db.session.add(DashboardDuration(agency_id=agency_id, day=day, working_days=working_days, files=files))
             row = DashboardDay(agency_id=agency_id, day=day, aggregated_at=utcnow(), **values)
-            row.overdue_snapshot = snapshot.get(agency_id, 0) if snapshot is not None else snapshots.get(agency_id)
+            row.overdue_snapshot = snapshots.get(agency_id, 0 if snapshot is not None else None)
             for name, value in voices.get((day, agency_id), sources.VOICE_ZEROS).items():
                 setattr(row, name, value)
             db.session.add(row)

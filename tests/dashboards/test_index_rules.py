@@ -15,7 +15,7 @@ from sqlalchemy import select
 from onestop.dashboards import drill, figures, index
 from onestop.dashboards.access import scope_for
 from onestop.dashboards.aggregate import aggregate_day, rebuild
-from onestop.dashboards.models import DashboardFact
+from onestop.dashboards.models import DashboardDay, DashboardFact
 from onestop.datastore.models import Document, IssuedType, Provenance
 from onestop.extensions import db
 from onestop.feedback.models import Feedback, FeedbackKind
@@ -87,7 +87,7 @@ def test_procedure_level_indicators_wait_for_the_module_that_counts_procedures()
     scored = {score.indicator.key: score for group in index.score({}).groups for score in group.scores}
     for key in ("published_complete", "procedures_online", "online_procedures_used", "fee_procedures_online"):
         assert not scored[key].measured
-        assert "procedure-level figures are not computed" in str(scored[key].indicator.why_not_measured)
+        assert scored[key].indicator.why_not_measured is index.PROCEDURE_LEVEL
     filled = {"procedures_online": 7, "procedures_total": 10, "online_procedures_used": 5, "fee_procedures": 4}
     points = _points({**filled, "fee_procedures_online": 4, "fee_procedures_paid": 2})
     assert points["procedures_online"] == 1.75  # 2 × 0.7 / 0.8
@@ -167,6 +167,10 @@ def test_a_rating_or_complaint_after_the_decision_changes_the_figure_of_the_deci
     assert _totals(POLICE)["service_ok"] == 3
     # Three days after A3 was decided, its applicant rates it 1 ("very dissatisfied").
     _rating("A3", month, 1, date(2026, 11, 16))
+    thirteenth = db.session.scalar(
+        select(DashboardDay).where(DashboardDay.agency_id == _agency(POLICE), DashboardDay.day == date(2026, 11, 13))
+    )
+    thirteenth.overdue_snapshot = 2  # as the job running that evening would have counted
     db.session.commit()
     assert _decided_on(13)["service_ok"] == 1  # nothing aggregated yet
     for _ in range(2):  # idempotent
@@ -176,6 +180,8 @@ def test_a_rating_or_complaint_after_the_decision_changes_the_figure_of_the_deci
         assert _decided_on(13)["decided"] == 1
         assert _decided_on(16)["ratings_total"] == 1  # the rating's own day counts the rating
         assert _totals(POLICE)["service_ok"] == 2  # the month row was summed again too
+        snapshot = select(DashboardDay.overdue_snapshot).where(DashboardDay.day == date(2026, 11, 13))
+        assert db.session.scalar(snapshot.where(DashboardDay.agency_id == _agency(POLICE))) == 2  # kept
     # A complaint about A1 (decided Fri 6) sent on Fri 20 in Vietnam.
     _feedback("A1", month, FeedbackKind.FEEDBACK, at(20))
     db.session.commit()
