@@ -86,12 +86,15 @@ def _local(column: str) -> str:
 
 FACTS = f"""
     INSERT INTO dashboard_fact (application_id, agency_id, procedure_id, submitted_day, finished_day, online,
-        full_level, reused, decided, on_time, refused, returned, returned_online, had_fee, paid_online, working_days)
+        full_level, reused, decided, on_time, refused, returned, returned_online, had_fee, paid_online, digitised,
+        shared_for_reuse, service_ok, working_days)
     SELECT a.id, a.receiving_agency_id, a.procedure_id, {_local("a.submitted_at")}, {_local("a.finished_at")},
         a.submitter_id = a.applicant_id, p.online_level = 'full', a.id % 10 = 0, a.finished_at IS NOT NULL,
         a.finished_at IS NOT NULL AND a.finished_at - a.accepted_at <= interval '9 days',
         a.state = 'refused', a.state = 'returned', a.state = 'returned' AND a.result_delivery = 'online',
         a.finished_at IS NOT NULL AND a.id % 3 = 0, a.finished_at IS NOT NULL AND a.id % 3 = 0 AND a.id % 2 = 0,
+        a.id % 4 <> 0, a.id % 10 = 0 OR a.state = 'returned',
+        a.finished_at IS NOT NULL AND a.finished_at - a.accepted_at <= interval '9 days' AND a.id % 20 <> 0,
         CASE WHEN a.finished_at IS NOT NULL
              THEN floor(extract(epoch FROM a.finished_at - a.accepted_at) / 86400 * 5 / 7)::int END
     FROM application a JOIN procedure p ON p.id = a.procedure_id
@@ -99,32 +102,34 @@ FACTS = f"""
 
 DAYS = """
     INSERT INTO dashboard_day (agency_id, day, received, received_online, full_received, full_online, reused,
-        decided, on_time, late, refused, returned, returned_online, had_fee, paid_online, transferred,
-        working_days_sum, working_days_count, aggregated_at)
+        decided, on_time, late, refused, returned, returned_online, had_fee, paid_online, digitised, shared_for_reuse,
+        service_ok, transferred, working_days_sum, working_days_count, aggregated_at)
     WITH arrivals AS (
         SELECT agency_id, submitted_day AS day, count(*) AS received, count(*) FILTER (WHERE online) AS online,
             count(*) FILTER (WHERE full_level) AS full_received,
             count(*) FILTER (WHERE full_level AND online) AS full_online,
-            count(*) FILTER (WHERE reused) AS reused
+            count(*) FILTER (WHERE reused) AS reused, count(*) FILTER (WHERE digitised) AS digitised,
+            count(*) FILTER (WHERE shared_for_reuse) AS shared
         FROM dashboard_fact WHERE submitted_day IS NOT NULL GROUP BY 1, 2
     ), decisions AS (
         SELECT agency_id, finished_day AS day, count(*) FILTER (WHERE decided) AS decided,
             count(*) FILTER (WHERE on_time) AS on_time, count(*) FILTER (WHERE refused) AS refused,
             count(*) FILTER (WHERE returned) AS returned, count(*) FILTER (WHERE returned_online) AS returned_online,
             count(*) FILTER (WHERE had_fee) AS had_fee, count(*) FILTER (WHERE paid_online) AS paid_online,
+            count(*) FILTER (WHERE service_ok) AS service_ok,
             coalesce(sum(working_days), 0) AS wsum, count(working_days) AS wcount
         FROM dashboard_fact WHERE finished_day IS NOT NULL GROUP BY 1, 2
     ), joined AS (
         SELECT coalesce(a.agency_id, d.agency_id) AS agency_id, coalesce(a.day, d.day) AS day, a.received, a.online,
-            a.full_received, a.full_online, a.reused, d.decided, d.on_time, d.refused, d.returned, d.returned_online,
-            d.had_fee, d.paid_online, d.wsum, d.wcount
+            a.full_received, a.full_online, a.reused, a.digitised, a.shared, d.decided, d.on_time, d.refused,
+            d.returned, d.returned_online, d.had_fee, d.paid_online, d.service_ok, d.wsum, d.wcount
         FROM arrivals a FULL JOIN decisions d ON a.agency_id = d.agency_id AND a.day = d.day
     )
     SELECT j.agency_id, j.day, coalesce(received, 0), coalesce(online, 0), coalesce(full_received, 0),
         coalesce(full_online, 0), coalesce(reused, 0), coalesce(decided, 0), coalesce(on_time, 0),
         coalesce(decided, 0) - coalesce(on_time, 0), coalesce(refused, 0), coalesce(returned, 0),
-        coalesce(returned_online, 0), coalesce(had_fee, 0), coalesce(paid_online, 0), 0, coalesce(wsum, 0),
-        coalesce(wcount, 0), now()
+        coalesce(returned_online, 0), coalesce(had_fee, 0), coalesce(paid_online, 0), coalesce(digitised, 0),
+        coalesce(shared, 0), coalesce(service_ok, 0), 0, coalesce(wsum, 0), coalesce(wcount, 0), now()
     FROM joined j
 """
 
@@ -137,7 +142,8 @@ DURATIONS = """
 
 MONTH_COLUMNS = (
     "received, received_online, full_received, full_online, reused, decided, on_time, late, refused, returned,"
-    " returned_online, had_fee, paid_online, transferred, working_days_sum, working_days_count"
+    " returned_online, had_fee, paid_online, digitised, shared_for_reuse, service_ok, transferred, working_days_sum,"
+    " working_days_count"
 )
 MONTHS = f"""
     INSERT INTO dashboard_month (agency_id, month, {MONTH_COLUMNS})

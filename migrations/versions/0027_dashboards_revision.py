@@ -4,7 +4,7 @@ province.dashboards_revision is bumped by every aggregation of the dashboards' s
 process knows when the sums it keeps for dashboard pages (onestop/dashboards/memo.py) are out of date.
 
 Revision ID: 0027_dashboards_revision
-Revises: 0024_survey_months
+Revises: 0025_index_rules
 Create Date: 2026-12-03 00:10:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0027_dashboards_revision"
-down_revision = "0024_survey_months"
+down_revision = "0025_index_rules"
 branch_labels = None
 depends_on = None
 

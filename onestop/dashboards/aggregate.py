@@ -1,11 +1,15 @@
 """Filling the dashboards' tables: the facts of one day's applications, then that day's sums per agency.
 
-One local day at a time, for one province: the applications submitted or decided that day get their
-fact rows written afresh, the transfers out of that day are listed again, and the day's `DashboardDay`
-rows are replaced by sums over the facts, then the day's month rows are summed again from its day rows
-(onestop/dashboards/months.py). Running it twice for a day gives the same rows (a reload
-replaces the day); `rebuild` empties the tables and runs every day from the first filing to today.
-Only one day's applications are read at a time, so the nightly job costs what a day's work costs.
+One local day at a time, for one province: the applications submitted, decided, rated or complained about
+that day get their fact rows written afresh, the transfers out of that day are listed again, and the day's
+`DashboardDay` rows are replaced by sums over the facts, then the day's month rows are summed again from its
+day rows (onestop/dashboards/months.py). A fact written again can change a figure of another day: a file
+decided today is counted among the arrivals of the day it was filed (its result now in the warehouse makes
+it shared for reuse), and a file rated unsatisfied today among the decisions of the day it was decided. The
+days whose figures such a fact changed are summed again too, with their months. Running it twice for a day
+gives the same rows (a reload replaces the days); `rebuild` empties the tables and runs every day from the
+first filing to today. Only one day's applications are read at a time, so the nightly job costs what a
+day's work costs.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from onestop.models import utcnow
 from onestop.payments.models import OrderState, PaymentOrder
 from onestop.procedures.calendar import ProvinceCalendar
 from onestop.procedures.clock import same_day_cutoff, working_days_between
+from onestop.procedures.filing import document_slots
 from onestop.procedures.models import (
     RUNNING_STATES,
     Application,
@@ -44,6 +49,7 @@ from onestop.procedures.models import (
     StepOutcome,
 )
 from onestop.provinces.models import Agency, Province
+from onestop.results.models import SignedDocument, SignedKind, SigningState
 
 BATCH = 500
 SUMMARIES = (DashboardDay, DashboardDuration, DashboardMonth, DashboardMonthDuration)
@@ -55,6 +61,37 @@ class DayReport:
     day: date
     facts: int
     agencies: int
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a file's fact needs from other tables, read for a whole chunk of files at once."""
+
+    reused: bool = False
+    order: PaymentOrder | None = None
+    # At least one paper attached.
+    has_papers: bool = False
+    # Its signed result (not a refusal letter) was put in the applicant's warehouse.
+    result_stored: bool = False
+    # Rated unsatisfied, or feedback or a complaint about it (sources.dissatisfied_application_ids).
+    dissatisfied: bool = False
+
+
+# The fact columns summed by the day a file was filed, and by the day it was decided (see _sums).
+ARRIVAL = ("agency_id", "submitted_day", "online", "full_level", "reused", "digitised", "shared_for_reuse")
+DECISION = (
+    "agency_id",
+    "finished_day",
+    "decided",
+    "on_time",
+    "refused",
+    "returned",
+    "returned_online",
+    "had_fee",
+    "paid_online",
+    "service_ok",
+    "working_days",
+)
 
 
 def day_bounds(calendar: ProvinceCalendar, day: date) -> tuple[datetime, datetime]:
@@ -98,8 +135,13 @@ def clock_working_days(application: Application, calendar: ProvinceCalendar, fin
     return total
 
 
+def asks_for_no_paper(application: Application) -> bool:
+    """Whether the version the file was filed under requires no paper for its answers."""
+    return not any(slot["is_required"] for slot in document_slots(application))
+
+
 def fact_for(
-    application: Application, calendar: ProvinceCalendar, staff_ids: set[int], reused: bool, order: PaymentOrder | None
+    application: Application, calendar: ProvinceCalendar, staff_ids: set[int], evidence: Evidence
 ) -> DashboardFact:
     """Everything the index asks of one application (see docs/service-index.md for each rule)."""
     state = application.state_enum
@@ -113,6 +155,8 @@ def fact_for(
         on_time = due is None or finished_day <= due
         working_days = clock_working_days(application, calendar, finished)
     returned = state is ApplicationState.RETURNED
+    order = evidence.order
+    papers_held = evidence.has_papers or asks_for_no_paper(application)
     return DashboardFact(
         application_id=application.id,
         agency_id=application.receiving_agency_id,
@@ -121,22 +165,30 @@ def fact_for(
         finished_day=finished_day,
         online=application.submitter_id not in staff_ids,
         full_level=application.procedure.online_level == OnlineLevel.FULL,
-        reused=reused,
+        reused=evidence.reused,
         decided=decided,
-        on_time=decided and on_time,
+        on_time=on_time,
         refused=state is ApplicationState.REFUSED and finished is not None,
         returned=returned,
         returned_online=returned and application.result_delivery == ResultDelivery.ONLINE,
         had_fee=decided and order is not None and order.amount > 0,
         paid_online=decided and order is not None and order.amount > 0 and order.state in PAID_STATES,
+        digitised=papers_held and (not returned or evidence.result_stored),
+        shared_for_reuse=evidence.reused or evidence.result_stored,
+        service_ok=on_time and not evidence.dissatisfied,
         working_days=working_days,
     )
 
 
-def _day_application_ids(start: datetime, end: datetime, agency_ids: list[int]) -> list[int]:
+def _day_application_ids(day: date, start: datetime, end: datetime, agency_ids: list[int]) -> list[int]:
+    """The files filed, decided, rated or complained about that day, held by the province's agencies."""
     submitted = select(Application.id).where(Application.submitted_at >= start, Application.submitted_at < end)
     finished = select(Application.id).where(Application.finished_at >= start, Application.finished_at < end)
-    ids = set(db.session.scalars(submitted)) | set(db.session.scalars(finished))
+    ids = (
+        set(db.session.scalars(submitted))
+        | set(db.session.scalars(finished))
+        | sources.touched_application_ids(agency_ids, day, start, end)
+    )
     if not ids:
         return []
     kept = []
@@ -156,36 +208,91 @@ def _chunks(values: list[int]):
         yield values[index : index + BATCH]
 
 
-def _write_facts(application_ids: list[int], calendar: ProvinceCalendar) -> None:
+def _evidence(chunk: list[int]) -> dict[int, Evidence]:
+    """The other tables' part of each file's fact, in one query per table for the chunk."""
+    reused_ids = set(
+        db.session.scalars(
+            select(ApplicationDocument.application_id)
+            .join(Document, Document.id == ApplicationDocument.document_id)
+            .join(Application, Application.id == ApplicationDocument.application_id)
+            .where(ApplicationDocument.application_id.in_(chunk), Document.created_at < Application.created_at)
+        )
+    )
+    with_papers = set(
+        db.session.scalars(
+            select(ApplicationDocument.application_id).where(ApplicationDocument.application_id.in_(chunk)).distinct()
+        )
+    )
+    stored = set(
+        db.session.scalars(
+            select(SignedDocument.application_id).where(
+                SignedDocument.application_id.in_(chunk),
+                SignedDocument.kind == SignedKind.RESULT.value,
+                SignedDocument.state == SigningState.SIGNED.value,
+                SignedDocument.document_id.is_not(None),
+            )
+        )
+    )
+    orders = {
+        order.application_id: order
+        for order in db.session.scalars(select(PaymentOrder).where(PaymentOrder.application_id.in_(chunk)))
+    }
+    dissatisfied = sources.dissatisfied_application_ids(chunk)
+    return {
+        application_id: Evidence(
+            reused=application_id in reused_ids,
+            order=orders.get(application_id),
+            has_papers=application_id in with_papers,
+            result_stored=application_id in stored,
+            dissatisfied=application_id in dissatisfied,
+        )
+        for application_id in chunk
+    }
+
+
+def _fact_sides(values: dict) -> tuple[tuple, tuple]:
+    return tuple(values[name] for name in ARRIVAL), tuple(values[name] for name in DECISION)
+
+
+def _write_facts(application_ids: list[int], calendar: ProvinceCalendar) -> set[date]:
+    """Write the files' facts again; returns the days whose sums a changed fact moves (filed or decided)."""
+    moved: set[date] = set()
+    columns = [DashboardFact.__table__.c[name] for name in dict.fromkeys(ARRIVAL + DECISION)]
     for chunk in _chunks(application_ids):
         applications = db.session.scalars(
             select(Application)
             .where(Application.id.in_(chunk))
-            .options(selectinload(Application.clock), selectinload(Application.procedure))
+            .options(
+                selectinload(Application.clock),
+                selectinload(Application.procedure),
+                selectinload(Application.procedure_version),
+            )
         ).all()
         submitters = {application.submitter_id for application in applications}
         staff_ids = set(db.session.scalars(select(User.id).where(User.id.in_(submitters), User.role != Role.CITIZEN)))
-        reused_ids = set(
-            db.session.scalars(
-                select(ApplicationDocument.application_id)
-                .join(Document, Document.id == ApplicationDocument.document_id)
-                .join(Application, Application.id == ApplicationDocument.application_id)
-                .where(ApplicationDocument.application_id.in_(chunk), Document.created_at < Application.created_at)
+        evidence = _evidence(chunk)
+        before = {
+            row.application_id: _fact_sides(row._asdict())
+            for row in db.session.execute(
+                select(DashboardFact.application_id, *columns).where(DashboardFact.application_id.in_(chunk))
             )
-        )
-        orders = {
-            order.application_id: order
-            for order in db.session.scalars(select(PaymentOrder).where(PaymentOrder.application_id.in_(chunk)))
         }
         db.session.execute(delete(DashboardFact).where(DashboardFact.application_id.in_(chunk)))
         for application in applications:
-            db.session.add(
-                fact_for(application, calendar, staff_ids, application.id in reused_ids, orders.get(application.id))
-            )
+            fact = fact_for(application, calendar, staff_ids, evidence[application.id])
+            db.session.add(fact)
+            arrival, decision = _fact_sides({column.key: getattr(fact, column.key) for column in columns})
+            old_arrival, old_decision = before.get(application.id, ((None,) * len(ARRIVAL), (None,) * len(DECISION)))
+            # Index 1 of each side is its day.
+            if arrival != old_arrival:
+                moved.update(day for day in (arrival[1], old_arrival[1]) if day is not None)
+            if decision != old_decision:
+                moved.update(day for day in (decision[1], old_decision[1]) if day is not None)
         db.session.flush()
         # Keep memory flat on big days: these rows are not needed again.
         for application in applications:
             db.session.expunge(application)
+    return moved
 
 
 def _write_transfers(start: datetime, end: datetime, day: date, agency_ids: list[int]) -> None:
@@ -209,41 +316,54 @@ def _sum_true(condition) -> object:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _sums(day: date, agency_ids: list[int]) -> dict[int, dict]:
-    """This day's sums per agency, from the fact rows (arrivals by the day filed, decisions by the day decided)."""
-    by_agency: dict[int, dict] = {}
+def _sums(days: list[date], agency_ids: list[int]) -> dict[tuple[date, int], dict]:
+    """Those days' sums per day and agency, from the fact rows (arrivals by the day filed, decisions by the day
+    decided), in one grouped query per side."""
+    sums: dict[tuple[date, int], dict] = {}
+    F = DashboardFact
     arrivals = db.session.execute(
         select(
-            DashboardFact.agency_id,
+            F.submitted_day,
+            F.agency_id,
             func.count(),
-            _sum_true(DashboardFact.online),
-            _sum_true(DashboardFact.full_level),
-            _sum_true(and_(DashboardFact.full_level, DashboardFact.online)),
-            _sum_true(DashboardFact.reused),
+            _sum_true(F.online),
+            _sum_true(F.full_level),
+            _sum_true(and_(F.full_level, F.online)),
+            _sum_true(F.reused),
+            _sum_true(F.digitised),
+            _sum_true(F.shared_for_reuse),
         )
-        .where(DashboardFact.submitted_day == day, DashboardFact.agency_id.in_(agency_ids))
-        .group_by(DashboardFact.agency_id)
+        .where(F.submitted_day.in_(days), F.agency_id.in_(agency_ids))
+        .group_by(F.submitted_day, F.agency_id)
     )
-    for agency_id, received, online, full, full_online, reused in arrivals:
-        by_agency.setdefault(agency_id, {}).update(
-            received=received, received_online=online, full_received=full, full_online=full_online, reused=reused
+    for day, agency_id, received, online, full, full_online, reused, digitised, shared in arrivals:
+        sums.setdefault((day, agency_id), {}).update(
+            received=received,
+            received_online=online,
+            full_received=full,
+            full_online=full_online,
+            reused=reused,
+            digitised=digitised,
+            shared_for_reuse=shared,
         )
     decisions = db.session.execute(
         select(
-            DashboardFact.agency_id,
-            _sum_true(DashboardFact.decided),
-            _sum_true(DashboardFact.on_time),
-            _sum_true(DashboardFact.refused),
-            _sum_true(DashboardFact.returned),
-            _sum_true(DashboardFact.returned_online),
-            _sum_true(DashboardFact.had_fee),
-            _sum_true(DashboardFact.paid_online),
+            F.finished_day,
+            F.agency_id,
+            _sum_true(F.decided),
+            _sum_true(F.on_time),
+            _sum_true(F.refused),
+            _sum_true(F.returned),
+            _sum_true(F.returned_online),
+            _sum_true(F.had_fee),
+            _sum_true(F.paid_online),
+            _sum_true(F.service_ok),
         )
-        .where(DashboardFact.finished_day == day, DashboardFact.agency_id.in_(agency_ids))
-        .group_by(DashboardFact.agency_id)
+        .where(F.finished_day.in_(days), F.agency_id.in_(agency_ids))
+        .group_by(F.finished_day, F.agency_id)
     )
-    for agency_id, decided, on_time, refused, returned, returned_online, had_fee, paid_online in decisions:
-        by_agency.setdefault(agency_id, {}).update(
+    for day, agency_id, decided, on_time, refused, returned, returned_online, had_fee, paid, service_ok in decisions:
+        sums.setdefault((day, agency_id), {}).update(
             decided=decided,
             on_time=on_time,
             late=decided - on_time,
@@ -251,30 +371,66 @@ def _sums(day: date, agency_ids: list[int]) -> dict[int, dict]:
             returned=returned,
             returned_online=returned_online,
             had_fee=had_fee,
-            paid_online=paid_online,
+            paid_online=paid,
+            service_ok=service_ok,
         )
     durations = db.session.execute(
-        select(DashboardFact.agency_id, DashboardFact.working_days, func.count())
-        .where(
-            DashboardFact.finished_day == day,
-            DashboardFact.agency_id.in_(agency_ids),
-            DashboardFact.working_days.is_not(None),
-        )
-        .group_by(DashboardFact.agency_id, DashboardFact.working_days)
+        select(F.finished_day, F.agency_id, F.working_days, func.count())
+        .where(F.finished_day.in_(days), F.agency_id.in_(agency_ids), F.working_days.is_not(None))
+        .group_by(F.finished_day, F.agency_id, F.working_days)
     )
-    for agency_id, days, count in durations:
-        sums = by_agency.setdefault(agency_id, {})
-        sums.setdefault("durations", {})[days] = count
-        sums["working_days_sum"] = sums.get("working_days_sum", 0) + days * count
-        sums["working_days_count"] = sums.get("working_days_count", 0) + count
+    for day, agency_id, working_days, count in durations:
+        one = sums.setdefault((day, agency_id), {})
+        one.setdefault("durations", {})[working_days] = count
+        one["working_days_sum"] = one.get("working_days_sum", 0) + working_days * count
+        one["working_days_count"] = one.get("working_days_count", 0) + count
     transfers = db.session.execute(
-        select(DashboardTransfer.agency_id, func.count())
-        .where(DashboardTransfer.day == day, DashboardTransfer.agency_id.in_(agency_ids))
-        .group_by(DashboardTransfer.agency_id)
+        select(DashboardTransfer.day, DashboardTransfer.agency_id, func.count())
+        .where(DashboardTransfer.day.in_(days), DashboardTransfer.agency_id.in_(agency_ids))
+        .group_by(DashboardTransfer.day, DashboardTransfer.agency_id)
     )
-    for agency_id, count in transfers:
-        by_agency.setdefault(agency_id, {})["transferred"] = count
-    return by_agency
+    for day, agency_id, count in transfers:
+        sums.setdefault((day, agency_id), {})["transferred"] = count
+    return sums
+
+
+def _write_days(days: list[date], agency_ids: list[int], live: dict[date, dict[int, int]]) -> dict:
+    """Replace the day rows (and working-day histograms) of those days from the facts, then their months.
+
+    The overdue count is a snapshot: `live` gives it for the day being lived (or just ended); every other day
+    keeps the one its row was written with (None when none was taken)."""
+    sums = _sums(days, agency_ids)
+    voices = sources.voice_counts(agency_ids, days)
+    kept = {
+        (day, agency_id): snapshot
+        for day, agency_id, snapshot in db.session.execute(
+            select(DashboardDay.day, DashboardDay.agency_id, DashboardDay.overdue_snapshot).where(
+                DashboardDay.day.in_(days),
+                DashboardDay.agency_id.in_(agency_ids),
+                DashboardDay.overdue_snapshot.is_not(None),
+            )
+        )
+    }
+    for model in (DashboardDay, DashboardDuration):
+        db.session.execute(delete(model).where(model.day.in_(days), model.agency_id.in_(agency_ids)))
+    for day in days:
+        # A live count lists only the agencies with overdue files; the others had none (0).
+        snapshot = live.get(day)
+        snapshots = snapshot if snapshot is not None else {a: n for (one, a), n in kept.items() if one == day}
+        counted = {agency_id for one, agency_id in set(sums) | set(voices) if one == day}
+        for agency_id in sorted(counted | set(snapshots)):
+            values = dict(sums.get((day, agency_id), {}))
+            for working_days, files in values.pop("durations", {}).items():
+                db.session.add(DashboardDuration(agency_id=agency_id, day=day, working_days=working_days, files=files))
+            row = DashboardDay(agency_id=agency_id, day=day, aggregated_at=utcnow(), **values)
+            row.overdue_snapshot = snapshots.get(agency_id, 0 if snapshot is not None else None)
+            for name, value in voices.get((day, agency_id), sources.VOICE_ZEROS).items():
+                setattr(row, name, value)
+            db.session.add(row)
+    db.session.flush()
+    for first in sorted({months.month_start(day) for day in days}):
+        months.write_month(agency_ids, first)
+    return sums
 
 
 def overdue_now(agency_ids: list[int], today: date) -> dict[int, int]:
@@ -292,34 +448,20 @@ def overdue_now(agency_ids: list[int], today: date) -> dict[int, int]:
 
 
 def aggregate_day(province: Province, day: date, today: date | None = None) -> DayReport:
-    """Write (again) the facts and the sums of one local day for the province's agencies; idempotent."""
+    """Write (again) the facts and the sums of one local day for the province's agencies, and the sums of the
+    other days those facts changed; idempotent."""
     calendar = ProvinceCalendar.for_province(province)
     agency_ids = list(db.session.scalars(select(Agency.id).where(Agency.province_id == province.id)))
     start, end = day_bounds(calendar, day)
-    application_ids = _day_application_ids(start, end, agency_ids)
-    _write_facts(application_ids, calendar)
+    application_ids = _day_application_ids(day, start, end, agency_ids)
+    moved = _write_facts(application_ids, calendar)
     _write_transfers(start, end, day, agency_ids)
-    sums = _sums(day, agency_ids)
-    # The overdue count is a snapshot: it is known only for the day being lived (or just ended).
+    # The overdue count is known only for the day being lived (or just ended).
     today = today or datetime.now(calendar.timezone).date()
-    snapshot = overdue_now(agency_ids, day + timedelta(days=1)) if day >= today - timedelta(days=1) else None
-    for model in (DashboardDay, DashboardDuration):
-        db.session.execute(delete(model).where(model.day == day, model.agency_id.in_(agency_ids)))
-    voices = sources.voice_counts(agency_ids, day)
-    spoken = {agency_id for agency_id, counts in voices.items() if any(counts.values())}
-    for agency_id in sorted(set(sums) | set(snapshot or {}) | spoken):
-        values = dict(sums.get(agency_id, {}))
-        for days, files in values.pop("durations", {}).items():
-            db.session.add(DashboardDuration(agency_id=agency_id, day=day, working_days=days, files=files))
-        row = DashboardDay(agency_id=agency_id, day=day, aggregated_at=utcnow(), **values)
-        row.overdue_snapshot = (snapshot or {}).get(agency_id, 0) if snapshot is not None else None
-        for name, value in voices[agency_id].items():
-            setattr(row, name, value)
-        db.session.add(row)
-    db.session.flush()
-    months.write_month(agency_ids, day)
+    live = {day: overdue_now(agency_ids, day + timedelta(days=1))} if day >= today - timedelta(days=1) else {}
+    sums = _write_days(sorted(moved | {day}), agency_ids, live)
     memo.changed(province.id)
-    return DayReport(day=day, facts=len(application_ids), agencies=len(sums))
+    return DayReport(day=day, facts=len(application_ids), agencies=sum(1 for one, _ in sums if one == day))
 
 
 def first_day(province: Province) -> date | None:

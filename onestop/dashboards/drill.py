@@ -49,9 +49,25 @@ LISTS = {
         ),
         FileList("reused", _l("Files reusing papers from the data warehouse"), "submitted", F.reused),
         FileList("not_reused", _l("Files reusing no paper from the data warehouse"), "submitted", not_(F.reused)),
+        FileList("digitised", _l("Files digitised"), "submitted", F.digitised),
+        FileList("not_digitised", _l("Files not digitised"), "submitted", not_(F.digitised)),
+        FileList("shared_for_reuse", _l("Files sharing data for reuse"), "submitted", F.shared_for_reuse),
+        FileList("not_shared", _l("Files sharing no data for reuse"), "submitted", not_(F.shared_for_reuse)),
         FileList("decided", _l("Files decided"), "finished", F.decided),
         FileList("on_time", _l("Files decided on time"), "finished", and_(F.decided, F.on_time)),
         FileList("late", _l("Files decided late"), "finished", and_(F.decided, not_(F.on_time))),
+        FileList(
+            "service_ok",
+            _l("Files decided on time, with no unsatisfied rating and no complaint"),
+            "finished",
+            and_(F.decided, F.service_ok),
+        ),
+        FileList(
+            "service_not_ok",
+            _l("Files decided late, rated unsatisfied or complained about"),
+            "finished",
+            and_(F.decided, not_(F.service_ok)),
+        ),
         FileList("refused", _l("Files refused"), "finished", F.refused),
         FileList("returned", _l("Results issued"), "finished", F.returned),
         FileList("returned_online", _l("Results issued electronically"), "finished", F.returned_online),
@@ -106,6 +122,9 @@ FROM_SUMS = {
     "full_counter": lambda t: t["full_received"] - t["full_online"],
     "not_reused": lambda t: t["received"] - t["reused"],
     "not_paid_online": lambda t: t["had_fee"] - t["paid_online"],
+    "not_digitised": lambda t: t["received"] - t["digitised"],
+    "not_shared": lambda t: t["received"] - t["shared_for_reuse"],
+    "service_not_ok": lambda t: t["decided"] - t["service_ok"],
 }
 SUMMED = frozenset(LISTS) - {"overdue"}
 

@@ -23,7 +23,16 @@ TABLES = ("index", "figures", "months", "agencies")
 
 def index_rows(index: IndexScore) -> list[list[object]]:
     rows: list[list[object]] = [
-        [_("Group"), _("Indicator"), _("Value"), _("Numerator"), _("Denominator"), _("Points"), _("Maximum")]
+        [
+            _("Group"),
+            _("Indicator"),
+            _("Value"),
+            _("Numerator"),
+            _("Denominator"),
+            _("Points"),
+            _("Maximum"),
+            _("Full points from"),
+        ]
     ]
     for group in index.groups:
         for score in group.scores:
@@ -36,6 +45,7 @@ def index_rows(index: IndexScore) -> list[list[object]]:
                     score.denominator if score.measured else "",
                     score.points if score.points is not None else "",
                     score.indicator.maximum,
+                    present.full_points_at(score.indicator),
                 ]
             )
     return rows

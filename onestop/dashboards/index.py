@@ -2,15 +2,17 @@
 
 Which text each part follows is written in docs/service-index.md. In short: the five groups and their
 maxima (publicity 18, progress and results 20, digitisation 22, online service 22, satisfaction 18, of
-100) are as published; so are the 4 publicity points for procedures updated and published on time, the
-20 points for files handled on time and the 6 satisfaction points for satisfaction with procedures. How
-the 22 + 22 points of digitisation and online service are split among their indicators, the scoring
-curve and the grading bands are not in any text we could read: they are this installation's reading,
-kept in this one table so that a province holding the annex corrects them without touching anything else.
+100) are the decision's. The indicators, their points and their thresholds are those the national public
+service portal (dichvucong.gov.vn) scores with in 2026, known from a secondary source: its formula sheet
+and rule description as collected, with the formulas checked against the portal's published scores, in
+the public repository ChippedTopaz/qd766. The online group's split (online services 12 = 2 + 4 + 6, online
+payment 10 = 2 + 2 + 6) was reconstructed from the portal's scores, not read in a text. The grading bands
+are in no text we could read and are not shown. A province holding other rules corrects this one table.
 
-Points are proportional to the rate (a rate of 85% earns 85% of the indicator's points). An indicator
-with no files in the period earns nothing and is left out of the maximum; one whose data onestop does
-not record yet is shown as "not measured yet", never as zero.
+Points grow with the rate up to the indicator's threshold (`full_at`): a rate at or above it earns every
+point, a rate below it earns maximum × rate / full_at (proportional when the threshold is 100%). An
+indicator with no files in the period earns nothing and is left out of the maximum; one whose data onestop
+does not record (or not yet) is shown as "not measured yet", never as zero.
 """
 
 from __future__ import annotations
@@ -25,10 +27,12 @@ class Group:
     key: str
     title: object
     maximum: float
-    # Whether the group's maximum is taken from the decision's text (False: this installation's reading).
+    # Whether the group's maximum is taken from the decision's text.
     verified: bool
-    # Whether the split of the group's points among its indicators is (True) or is not (False) from the text.
+    # Whether the split of the group's points among its indicators is known from the national portal's own
+    # formula sheet (True) or only reconstructed from its published scores (False).
     weights_verified: bool
+    note: object = ""
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,7 @@ class Indicator:
     group: str
     title: object
     maximum: float
-    # Columns of the summed days; None: onestop does not record this yet.
+    # Columns of the summed days (or of another module's totals); None: onestop does not record this.
     numerator: str | None
     denominator: str | None
     # Drill-down lists (onestop/dashboards/drill.py) of the files behind each side.
@@ -46,22 +50,44 @@ class Indicator:
     # Files against the rate (the late ones for on-time processing): the list a leader acts on.
     shortfall_list: str | None = None
     why_not_measured: object = ""
+    # The rate that earns every point (1.0: points in proportion to the rate).
+    full_at: float = 1.0
 
 
 GROUPS = (
-    Group("publicity", _l("Publicity and transparency"), 18, True, False),
+    Group("publicity", _l("Publicity and transparency"), 18, True, True),
     Group("progress", _l("Progress and results of processing"), 20, True, True),
-    Group("digitisation", _l("Digitisation of files and results"), 22, True, False),
-    Group("online", _l("Online service provision"), 22, True, False),
-    Group("satisfaction", _l("Satisfaction"), 18, True, False),
+    Group("digitisation", _l("Digitisation of files and results"), 22, True, True),
+    Group(
+        "online",
+        _l("Online service provision"),
+        22,
+        True,
+        False,
+        _l("12 points for online public services and 10 for online payment, as the national portal scores them."),
+    ),
+    Group("satisfaction", _l("Satisfaction"), 18, True, True),
 )
 
+VOICE_NOT_WIRED = _l("Not measured yet: ratings and feedback are not connected to the dashboards on this installation.")
 NOT_ANNOUNCED = _l(
     "Not measured yet: no procedure in the catalogue names the decision that announced it (announcement in the pack)."
 )
-VOICE_NOT_WIRED = _l("Not measured yet: ratings and feedback are not connected to the dashboards on this installation.")
+PROCEDURE_LEVEL = _l("Not measured yet: procedure-level figures are not computed on this installation.")
+NO_POPULATION_DATA = _l("Not measured yet: onestop has no connection to the national population database.")
 
 INDICATORS = (
+    Indicator(
+        "announced_on_time",
+        "publicity",
+        _l("Procedures announced on time"),
+        6,
+        None,
+        None,
+        why_not_measured=_l(
+            "Not measured yet: onestop does not record when the legal basis of a procedure takes effect."
+        ),
+    ),
     Indicator(
         "published_on_time",
         "publicity",
@@ -75,16 +101,22 @@ INDICATORS = (
         why_not_measured=NOT_ANNOUNCED,
     ),
     Indicator(
-        "publicity_other",
+        "published_complete",
         "publicity",
-        _l("Other publicity indicators"),
-        14,
+        _l("Procedures published with every required part"),
+        2,
+        "procedures_complete",
+        "procedures_published",
+        why_not_measured=PROCEDURE_LEVEL,
+    ),
+    Indicator(
+        "synchronised",
+        "publicity",
+        _l("Files synchronised with the national portal"),
+        6,
         None,
         None,
-        why_not_measured=_l(
-            "Not measured yet: procedures announced on time, procedures published with every required part, and"
-            " files synchronised to the national portal (the decision's other publicity indicators)."
-        ),
+        why_not_measured=_l("Not measured yet: onestop does not synchronise files with the national portal."),
     ),
     Indicator(
         "on_time",
@@ -101,7 +133,7 @@ INDICATORS = (
         "results_online",
         "digitisation",
         _l("Results issued electronically"),
-        11,
+        6,
         "returned_online",
         "returned",
         numerator_list="returned_online",
@@ -109,43 +141,122 @@ INDICATORS = (
         shortfall_list="returned_offline",
     ),
     Indicator(
+        "digitised",
+        "digitisation",
+        _l("Files digitised: papers held electronically and the result issued electronically"),
+        4,
+        "digitised",
+        "received",
+        numerator_list="digitised",
+        denominator_list="received",
+        shortfall_list="not_digitised",
+    ),
+    Indicator(
         "papers_reused",
         "digitisation",
         _l("Files reusing papers already held in the data warehouse"),
-        11,
+        2,
         "reused",
         "received",
         numerator_list="reused",
         denominator_list="received",
         shortfall_list="not_reused",
+        full_at=0.8,
+    ),
+    Indicator(
+        "shared_for_reuse",
+        "digitisation",
+        _l("Files sharing data for reuse: a warehouse paper used or the result stored in the warehouse"),
+        4,
+        "shared_for_reuse",
+        "received",
+        numerator_list="shared_for_reuse",
+        denominator_list="received",
+        shortfall_list="not_shared",
+    ),
+    Indicator(
+        "certified_copies",
+        "digitisation",
+        _l("Electronic certified copies from originals"),
+        2,
+        None,
+        None,
+        why_not_measured=_l("Not measured yet: electronic certified copies are not a service of onestop."),
+    ),
+    Indicator(
+        "population_data_files",
+        "digitisation",
+        _l("Files using population data"),
+        2,
+        None,
+        None,
+        why_not_measured=NO_POPULATION_DATA,
+    ),
+    Indicator(
+        "population_data_procedures",
+        "digitisation",
+        _l("Procedures connected to population data"),
+        2,
+        None,
+        None,
+        why_not_measured=NO_POPULATION_DATA,
+    ),
+    Indicator(
+        "procedures_online",
+        "online",
+        _l("Procedures offered as online public services"),
+        2,
+        "procedures_online",
+        "procedures_total",
+        why_not_measured=PROCEDURE_LEVEL,
+        full_at=0.8,
+    ),
+    Indicator(
+        "online_procedures_used",
+        "online",
+        _l("Online public services that received files"),
+        4,
+        "online_procedures_used",
+        "procedures_online",
+        why_not_measured=PROCEDURE_LEVEL,
     ),
     Indicator(
         "filed_online",
         "online",
         _l("Files filed online"),
-        8,
+        6,
         "received_online",
         "received",
         numerator_list="online",
         denominator_list="received",
         shortfall_list="counter",
+        full_at=0.5,
     ),
     Indicator(
-        "full_process_online",
+        "fee_procedures_online",
         "online",
-        _l("Full-process online files among those of full-process procedures"),
-        7,
-        "full_online",
-        "full_received",
-        numerator_list="full_online",
-        denominator_list="full_received",
-        shortfall_list="full_counter",
+        _l("Procedures with fees offered for online payment"),
+        2,
+        "fee_procedures_online",
+        "fee_procedures",
+        why_not_measured=PROCEDURE_LEVEL,
+        full_at=0.8,
+    ),
+    Indicator(
+        "fee_procedures_paid",
+        "online",
+        _l("Procedures with fees paid online at least once"),
+        2,
+        "fee_procedures_paid",
+        "fee_procedures",
+        why_not_measured=PROCEDURE_LEVEL,
+        full_at=0.8,
     ),
     Indicator(
         "paid_online",
         "online",
         _l("Fees paid online"),
-        7,
+        6,
         "paid_online",
         "had_fee",
         numerator_list="paid_online",
@@ -175,9 +286,12 @@ INDICATORS = (
         "satisfaction",
         _l("Satisfaction with receiving and processing procedures"),
         6,
-        "ratings_satisfied",
-        "ratings_total",
-        why_not_measured=VOICE_NOT_WIRED,
+        "service_ok",
+        "decided",
+        numerator_list="service_ok",
+        denominator_list="decided",
+        shortfall_list="service_not_ok",
+        full_at=0.9,
     ),
 )
 
@@ -202,7 +316,11 @@ class Score:
 
     @property
     def points(self) -> float | None:
-        return round(self.indicator.maximum * self.numerator / self.denominator, 2) if self.has_files else None
+        """min(maximum, maximum × rate / full_at): every point from the threshold up, in proportion below it."""
+        if not self.has_files:
+            return None
+        maximum = self.indicator.maximum
+        return round(min(maximum, maximum * self.numerator / self.denominator / self.indicator.full_at), 2)
 
     @property
     def shortfall(self) -> int | None:

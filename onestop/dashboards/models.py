@@ -46,6 +46,14 @@ class DashboardFact(db.Model):
     # A fee was owed (a payment order with an amount), and it was paid through the online gateway.
     had_fee: Mapped[bool] = mapped_column(default=False)
     paid_online: Mapped[bool] = mapped_column(default=False)
+    # Its papers are held electronically (at least one attached, or its filed version asks for none) and, once
+    # its result is issued, that result was signed electronically: hồ sơ số hóa (docs/service-index.md).
+    digitised: Mapped[bool] = mapped_column(default=False)
+    # A warehouse paper was reused, or its signed result was put in the applicant's warehouse.
+    shared_for_reuse: Mapped[bool] = mapped_column(default=False)
+    # Decided on time, not rated unsatisfied and without feedback about it: satisfaction in receiving and
+    # processing. Refreshed when a rating or feedback arrives after the decision (aggregate.py).
+    service_ok: Mapped[bool] = mapped_column(default=False)
     # Working days the clock ran between acceptance and the decision (suspensions not counted).
     working_days: Mapped[int | None] = mapped_column()
 
@@ -90,6 +98,9 @@ class _Sums:
     returned_online: Mapped[int] = mapped_column(default=0)
     had_fee: Mapped[int] = mapped_column(default=0)
     paid_online: Mapped[int] = mapped_column(default=0)
+    digitised: Mapped[int] = mapped_column(default=0)
+    shared_for_reuse: Mapped[int] = mapped_column(default=0)
+    service_ok: Mapped[int] = mapped_column(default=0)
     transferred: Mapped[int] = mapped_column(default=0)
     working_days_sum: Mapped[int] = mapped_column(default=0)
     working_days_count: Mapped[int] = mapped_column(default=0)

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from onestop import charts, localtime
 from onestop.dashboards.figures import Figure
-from onestop.dashboards.index import IndexScore, Score
+from onestop.dashboards.index import IndexScore, Indicator, Score
 from onestop.procedures.models import ApplicationState
 from onestop.procedures.reference import procedure_name
 from onestop.procedures.workflow.present import staff_state_words
@@ -32,7 +32,7 @@ FIGURE_TITLES = {
     "reused": _l("Digitised papers reused"),
     "average_days": _l("Average processing time (working days)"),
     "p90_days": _l("90th percentile of processing time (working days)"),
-    "satisfaction": _l("Satisfaction"),
+    "satisfaction": _l("Satisfied ratings"),
     "feedback_on_time": _l("Feedback handled on time"),
 }
 
@@ -141,6 +141,18 @@ def score_points(score: Score) -> str:
     if score.points is None:
         return "—"
     return _("%(points)s of %(maximum)s", points=number(score.points), maximum=number(score.indicator.maximum))
+
+
+def full_points_at(indicator: Indicator) -> str:
+    """The rate that earns every point, as a percentage ("80%")."""
+    return f"{number(round(100 * indicator.full_at, 1))}%"
+
+
+def threshold(indicator: Indicator) -> str:
+    """ "full points from 80%" for an indicator with a threshold; "" when points follow the rate all the way."""
+    if indicator.full_at >= 1:
+        return ""
+    return _("full points from %(percent)s", percent=full_points_at(indicator))
 
 
 def index_summary(index: IndexScore) -> str:

@@ -17,9 +17,16 @@ working days, the day of receipt not counted. Police, November 2026:
 - A10: at the counter Thu 12, for a procedure offered only partly online; waiting.
 - A8: a draft. Not counted.
 
-Received 9 (online 7; of full-process procedures 8, online 7; reusing 1). Decided 4: on time 3, late 1.
-Refused 2. Results 3, online 2. With a fee 2, paid online 1. Overdue now 1. Working days 4, 7, 5, 1:
-average 4.25 (shown 4.2), 90th percentile 7. The ward: 1 sent on, nothing else.
+Papers and results (both procedures require a paper): A1 and A2 attached a paper uploaded while filing, A3's
+was scanned at the counter, A7 attached one, A9 the reused one; the others none. A1 and A3 have a signed
+result in the applicant's warehouse; A2's result was handed over on paper with none signed.
+Digitised (papers held, and the result signed electronically once issued): A1, A3, A7, A9. Shared for
+reuse (a warehouse paper reused, or the result stored in the warehouse): A1, A3, A9.
+
+Received 9 (online 7; of full-process procedures 8, online 7; reusing 1; digitised 4; shared for reuse 3).
+Decided 4: on time 3, late 1; satisfied in receiving and processing (on time, no unsatisfied rating, no
+complaint) 3. Refused 2. Results 3, online 2. With a fee 2, paid online 1. Overdue now 1. Working days
+4, 7, 5, 1: average 4.25 (shown 4.2), 90th percentile 7. The ward: 1 sent on, nothing else.
 """
 
 from datetime import UTC, date, datetime
@@ -29,7 +36,7 @@ from sqlalchemy import select
 
 from onestop.accounts.models import Role
 from onestop.dashboards.aggregate import rebuild
-from onestop.datastore.models import Blob, Document
+from onestop.datastore.models import Blob, Document, IssuedType, Provenance
 from onestop.extensions import db
 from onestop.payments.models import PaymentOrder
 from onestop.procedures.models import (
@@ -41,6 +48,7 @@ from onestop.procedures.models import (
     ProcedureVersion,
 )
 from onestop.provinces.models import Agency
+from onestop.results.models import SignedDocument, SignedKind, SigningState
 
 POLICE = "000.00.02.H99"
 WARD = "000.00.30.H99"
@@ -145,6 +153,46 @@ def month(app, demo, people):
     db.session.add_all([blob, held])
     db.session.flush()
     db.session.add(ApplicationDocument(application_id=a9.id, document_id=held.id, document_type_code="the-can-cuoc"))
+    for application in (a1, a2, a3, a7):
+        paper = Document(
+            owner_id=citizen.id,
+            document_type_code="the-can-cuoc",
+            title="Thẻ căn cước",
+            blob_sha256=blob.sha256,
+            filename="cccd.pdf",
+            created_at=application.created_at,
+        )
+        db.session.add(paper)
+        db.session.flush()
+        db.session.add(
+            ApplicationDocument(application_id=application.id, document_id=paper.id, document_type_code="the-can-cuoc")
+        )
+    for application in (a1, a3):
+        result = Document(
+            owner_id=citizen.id,
+            document_type_code=IssuedType.RESULT.value,
+            title="Phiếu lý lịch tư pháp",
+            provenance=Provenance.ISSUED.value,
+            source_application_id=application.id,
+            blob_sha256=blob.sha256,
+            filename=f"{application.code}.pdf",
+            created_at=application.finished_at,
+        )
+        db.session.add(result)
+        db.session.flush()
+        db.session.add(
+            SignedDocument(
+                kind=SignedKind.RESULT.value,
+                application_id=application.id,
+                agency_id=police.id,
+                title={"vi": "Phiếu lý lịch tư pháp"},
+                verification_code=f"VC-{application.code}",
+                state=SigningState.SIGNED.value,
+                blob_sha256=blob.sha256,
+                document_id=result.id,
+                signed_at=application.finished_at,
+            )
+        )
     make("A10", at(12), "submitted", submitter=clerk, procedure=(partial_id, partial_version))
     make("A8", at(13), "draft")
     for application, amount, state in ((a1, 100_000, "paid"), (a2, 50_000, "due")):

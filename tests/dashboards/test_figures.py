@@ -43,6 +43,9 @@ def test_every_count_matches_the_hand_worked_month(month):
         "transferred": 0,
         "working_days_sum": 17,
         "working_days_count": 4,
+        "digitised": 4,
+        "shared_for_reuse": 3,
+        "service_ok": 3,
     }
     assert {name: totals[name] for name in expected} == expected
     ward = _totals(WARD)
@@ -52,26 +55,34 @@ def test_every_count_matches_the_hand_worked_month(month):
     assert figures.percentile(counts, 0.5) == 4
 
 
-def test_without_ratings_or_feedback_the_satisfaction_group_scores_nothing_rather_than_zero(month):
+def test_without_feedback_its_indicators_score_nothing_rather_than_zero(month):
     totals = _totals(POLICE)
     assert totals["ratings_total"] == 0 and totals["feedback_total"] == 0  # measured: none came
     scored = index.score(totals)
-    satisfaction = next(group for group in scored.groups if group.group.key == "satisfaction")
-    assert not satisfaction.any_measured
-    assert not any(score.has_files for score in satisfaction.scores)
+    satisfaction = {score.indicator.key: score for group in scored.groups for score in group.scores}
+    assert not satisfaction["feedback_on_time"].has_files and not satisfaction["feedback_satisfaction"].has_files
+    # Satisfaction in receiving and processing counts the decided files, rated or not: 3 of 4 on time, none
+    # rated unsatisfied nor complained about.
+    service = satisfaction["service_satisfaction"]
+    assert (service.numerator, service.denominator) == (3, 4)
 
 
-def test_points_are_proportional_and_count_only_what_was_measured(month):
+def test_points_follow_the_national_portal_and_count_only_what_was_measured(month):
     scored = index.score(_totals(POLICE))
     points = {score.indicator.key: score.points for group in scored.groups for score in group.scores}
     assert points["on_time"] == 15.0  # 3 of 4 decided on time, of 20 points
-    assert points["results_online"] == round(11 * 2 / 3, 2)
-    assert points["papers_reused"] == round(11 * 1 / 9, 2)
-    assert points["filed_online"] == round(8 * 7 / 9, 2)
-    assert points["full_process_online"] == round(7 * 7 / 8, 2)
-    assert points["paid_online"] == 3.5
+    assert points["results_online"] == 4.0  # 2 of 3 results, of 6
+    assert points["digitised"] == 1.78  # 4 × 4/9
+    assert points["papers_reused"] == 0.28  # 2 × (1/9) / 0.8
+    assert points["shared_for_reuse"] == 1.33  # 4 × 3/9
+    assert points["filed_online"] == 6.0  # 7 of 9 = 78%, above the 50% that earns every point
+    assert points["paid_online"] == 3.0  # 1 of 2, of 6
+    assert points["service_satisfaction"] == 5.0  # 6 × 0.75 / 0.9
     assert points["published_on_time"] is None
-    assert scored.counted_maximum == 20 + 22 + 22
+    assert points["procedures_online"] is None and points["certified_copies"] is None
+    # Progress 20; digitisation 6 + 4 + 2 + 4; online 6 + 6; satisfaction 6 (no feedback came due).
+    assert scored.counted_maximum == 20 + 16 + 12 + 6
+    assert scored.points == 36.39
     assert scored.maximum == 100
 
 
@@ -140,6 +151,12 @@ def test_every_list_holds_as_many_files_as_its_figure_counts(month, app, people)
         "paid_online": totals["paid_online"],
         "transferred": totals["transferred"],
         "overdue": 1,
+        "digitised": 4,
+        "not_digitised": 5,
+        "shared_for_reuse": 3,
+        "not_shared": 6,
+        "service_ok": 3,
+        "service_not_ok": 1,
     }
     for key, count in expected.items():
         found = drill.files(drill.LISTS[key], scope, FIRST, LAST, date(2026, 12, 2))
@@ -160,18 +177,20 @@ def test_the_province_admin_sees_the_province_and_each_agency(month, app, people
     assert "MS-A6" in transferred
 
 
-def test_the_satisfaction_group_is_scored_from_the_counts_of_ratings_and_feedback(month, demo, monkeypatch):
+def test_the_feedback_indicators_are_scored_from_the_counts_of_feedback(month, demo, monkeypatch):
     """How counts become points (the sources themselves are tested against real rows in test_voice.py)."""
     from onestop.dashboards import sources
 
     police = _agency(POLICE)
 
-    def ratings(agency_ids, day):
-        return {police: {"ratings_total": 10, "ratings_satisfied": 9}}
+    november_2 = date(2026, 11, 2)
 
-    def feedback(agency_ids, day):
+    def ratings(agency_ids, days):
+        return {(november_2, police): {"ratings_total": 10, "ratings_satisfied": 9}}
+
+    def feedback(agency_ids, days):
         # Four items came due: three handled on time, one late and so also counted unsatisfied.
-        return {police: {"feedback_total": 4, "feedback_on_time": 3, "feedback_satisfied": 3}}
+        return {(november_2, police): {"feedback_total": 4, "feedback_on_time": 3, "feedback_satisfied": 3}}
 
     monkeypatch.setattr(sources, "rating_counts", ratings)
     monkeypatch.setattr(sources, "feedback_counts", feedback)
@@ -179,9 +198,13 @@ def test_the_satisfaction_group_is_scored_from_the_counts_of_ratings_and_feedbac
     db.session.commit()
     scored = index.score(_totals(POLICE))
     points = {score.indicator.key: score.points for group in scored.groups for score in group.scores}
-    assert points["service_satisfaction"] == 5.4
     assert points["feedback_on_time"] == 4.5
     assert points["feedback_satisfaction"] == 4.5
+    # The ratings' share stays an operational figure; the index counts files (see test_index_rules.py).
+    assert points["service_satisfaction"] == 5.0
+    totals = _totals(POLICE)
+    satisfied = next(figure for figure in figures.operational(totals, 0, {}) if figure.key == "satisfaction")
+    assert (satisfied.count, satisfied.of) == (9, 10)
     assert not figures.totals([_agency(WARD)], FIRST, LAST)["ratings_total"]
 
 
