@@ -31,7 +31,11 @@ class Feedback(db.Model):
 
     __tablename__ = "feedback"
     # The office list: an agency's feedback in one state, soonest due first.
-    __table_args__ = (Index("ix_feedback_agency_state_due", "agency_id", "state", "due_on", "id"),)
+    __table_args__ = (
+        Index("ix_feedback_agency_state_due", "agency_id", "state", "due_on", "id"),
+        # The dashboards' aggregation finds the files complained about on a day (onestop/dashboards/sources.py).
+        Index("ix_feedback_sent", "sent_at", "application_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # The lookup code: the only key an anonymous sender has, so it is random and long enough not to guess.
