@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from onestop.dashboards import figures, index, publicity
+from onestop.dashboards import figures, index, procedure_figures, publicity
 from onestop.dashboards.access import Scope, agencies_of
 from onestop.dashboards.periods import Period
 from onestop.provinces.models import Agency
@@ -34,7 +34,11 @@ def build(scope: Scope, period: Period, today: date) -> Report:
     # Trends: the months of the period, or the year up to its end when the period is shorter than that.
     trend_first = min(period.first, period.last.replace(month=1, day=1))
     sums, months, counts = figures.read(scope.agency_ids, period.first, period.last, trend_first, durations=True)
-    totals = figures.add_up(list(sums.values())) | publicity.totals(scope, period.first, period.last)
+    totals = (
+        figures.add_up(list(sums.values()))
+        | publicity.totals(scope, period.first, period.last)
+        | procedure_figures.totals(scope, period.first, period.last)
+    )
     overdue = figures.overdue_total(scope.agency_ids, today)
     agencies = agencies_of(scope) if scope.agency is None else []
     return Report(
