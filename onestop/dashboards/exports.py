@@ -122,7 +122,13 @@ def announcement_rows(announcements) -> list[list[object]]:
 
 
 def catalogue_rows(entries) -> list[list[object]]:
-    heading = [_("Code"), _("Procedure"), _("Offered"), _("Filed online in the period"), _("Charges a fee")]
+    heading = [
+        _("Procedure code"),
+        _("Procedure"),
+        _("How it is offered"),
+        _("Filed online in the period"),
+        _("Charges a fee"),
+    ]
     rows: list[list[object]] = [[*heading, _("Fee payable online"), _("Fee paid online in the period")]]
     for entry in entries:
         flags = (entry.used_online, entry.charges_fee, entry.fee_payable_online, entry.paid_online)
@@ -139,7 +145,7 @@ def catalogue_rows(entries) -> list[list[object]]:
 
 def publication_rows(publications) -> list[list[object]]:
     rows: list[list[object]] = [
-        [_("Code"), _("Procedure"), _("Version"), _("Live on"), _("Complete"), _("Missing parts")]
+        [_("Procedure code"), _("Procedure"), _("Version"), _("Live on"), _("Complete"), _("Missing parts")]
     ]
     for item in publications:
         rows.append(

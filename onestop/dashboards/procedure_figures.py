@@ -60,7 +60,7 @@ class CatalogueEntry:
             return _("At the counter only")
         if self.procedure.online_level == OnlineLevel.FULL:
             return _("Full-process online")
-        return _("Partly online")
+        return _("Partial online service")
 
 
 @dataclass(frozen=True)

@@ -247,7 +247,7 @@ def test_the_lists_pages_and_their_exports(catalogue, app, people):
     workbook = client.get("/office/dashboard/files/procedures_published/export.xlsx", query_string=NOVEMBER)
     sheet = load_workbook(io.BytesIO(workbook.get_data())).active
     values = [[cell.value for cell in row] for row in sheet.iter_rows()]
-    assert values[0] == ["Code", "Procedure", "Version", "Live on", "Complete", "Missing parts"]
+    assert values[0] == ["Procedure code", "Procedure", "Version", "Live on", "Complete", "Missing parts"]
     assert [(row[0], row[2], row[4], row[5]) for row in values[1:]] == [
         ("1.001193", 2, "no", "papers to file"),
         ("2.000635", 3, "yes", None),
