@@ -7,7 +7,7 @@ the catalogue (`is_active`: the pack still lists it) and its first version went 
 ended. It is offered online when it has a form to file through the portal (a procedure without one is
 described here but filed on paper at the counter). It was used online when a file of it was filed online
 in the period, and paid online when a file of it was paid through the gateway and decided in the period:
-for an agency, files it received. Those two are EXISTS probes on partial indexes of `dashboard_fact`
+for an agency, files it received. Those two are one-row probes of partial indexes of `dashboard_fact`
 (procedure, day, agency), in the one statement that reads the catalogue, so a page never scans the facts.
 
 A procedure charges a fee when its pack schedule has an item with an amount; onestop takes fees only
