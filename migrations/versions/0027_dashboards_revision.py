@@ -6,7 +6,7 @@ ix_feedback_sent lets each aggregation find the files complained about that day 
 feedback.
 
 Revision ID: 0027_dashboards_revision
-Revises: 0025_index_rules
+Revises: 0026_procedure_figures
 Create Date: 2026-12-03 00:10:00
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0027_dashboards_revision"
-down_revision = "0025_index_rules"
+down_revision = "0026_procedure_figures"
 branch_labels = None
 depends_on = None
 

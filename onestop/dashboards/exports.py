@@ -133,6 +133,46 @@ def announcement_rows(announcements) -> list[list[object]]:
     return rows
 
 
+def catalogue_rows(entries) -> list[list[object]]:
+    heading = [
+        _("Procedure code"),
+        _("Procedure"),
+        _("How it is offered"),
+        _("Filed online in the period"),
+        _("Charges a fee"),
+    ]
+    rows: list[list[object]] = [[*heading, _("Fee payable online"), _("Fee paid online in the period")]]
+    for entry in entries:
+        flags = (entry.used_online, entry.charges_fee, entry.fee_payable_online, entry.paid_online)
+        rows.append(
+            [
+                entry.procedure.code,
+                localized(entry.procedure.name),
+                entry.offer_title,
+                *(_("yes") if flag else _("no") for flag in flags),
+            ]
+        )
+    return rows
+
+
+def publication_rows(publications) -> list[list[object]]:
+    rows: list[list[object]] = [
+        [_("Procedure code"), _("Procedure"), _("Version"), _("Live on"), _("Complete"), _("Missing parts")]
+    ]
+    for item in publications:
+        rows.append(
+            [
+                item.procedure.code,
+                localized(item.procedure.name),
+                item.version,
+                item.live_on.isoformat(),
+                _("yes") if item.is_complete else _("no"),
+                item.missing_titles,
+            ]
+        )
+    return rows
+
+
 def as_csv(rows: Iterable[Iterable[object]]) -> str:
     return csv_text(rows)
 

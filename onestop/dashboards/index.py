@@ -73,7 +73,6 @@ VOICE_NOT_WIRED = _l("Not measured yet: ratings and feedback are not connected t
 NOT_ANNOUNCED = _l(
     "Not measured yet: no procedure in the catalogue names the decision that announced it (announcement in the pack)."
 )
-PROCEDURE_LEVEL = _l("Not measured yet: procedure-level figures are not computed on this installation.")
 NO_POPULATION_DATA = _l("Not measured yet: onestop has no connection to the national population database.")
 
 INDICATORS = (
@@ -107,7 +106,9 @@ INDICATORS = (
         2,
         "procedures_complete",
         "procedures_published",
-        why_not_measured=PROCEDURE_LEVEL,
+        numerator_list="procedures_complete",
+        denominator_list="procedures_published",
+        shortfall_list="procedures_incomplete",
     ),
     Indicator(
         "synchronised",
@@ -208,7 +209,9 @@ INDICATORS = (
         2,
         "procedures_online",
         "procedures_total",
-        why_not_measured=PROCEDURE_LEVEL,
+        numerator_list="procedures_online",
+        denominator_list="procedures_total",
+        shortfall_list="procedures_counter_only",
         full_at=0.8,
     ),
     Indicator(
@@ -218,7 +221,9 @@ INDICATORS = (
         4,
         "online_procedures_used",
         "procedures_online",
-        why_not_measured=PROCEDURE_LEVEL,
+        numerator_list="online_procedures_used",
+        denominator_list="procedures_online",
+        shortfall_list="online_procedures_unused",
     ),
     Indicator(
         "filed_online",
@@ -239,7 +244,9 @@ INDICATORS = (
         2,
         "fee_procedures_online",
         "fee_procedures",
-        why_not_measured=PROCEDURE_LEVEL,
+        numerator_list="fee_procedures_online",
+        denominator_list="fee_procedures",
+        shortfall_list="fee_procedures_not_payable_online",
         full_at=0.8,
     ),
     Indicator(
@@ -249,7 +256,9 @@ INDICATORS = (
         2,
         "fee_procedures_paid",
         "fee_procedures",
-        why_not_measured=PROCEDURE_LEVEL,
+        numerator_list="fee_procedures_paid",
+        denominator_list="fee_procedures",
+        shortfall_list="fee_procedures_not_paid_online",
         full_at=0.8,
     ),
     Indicator(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onestop.extensions import db
@@ -23,6 +23,24 @@ class DashboardFact(db.Model):
     __table_args__ = (
         Index("ix_dashboard_fact_submitted", "agency_id", "submitted_day", "application_id"),
         Index("ix_dashboard_fact_finished", "agency_id", "finished_day", "application_id"),
+        # "Was this procedure filed / paid online in the period (at this agency)?": one probe per procedure
+        # (onestop/dashboards/procedure_figures.py). Partial, so each holds only the rows it answers for.
+        Index(
+            "ix_dashboard_fact_procedure_online",
+            "procedure_id",
+            "submitted_day",
+            "agency_id",
+            postgresql_where=text("online"),
+            sqlite_where=text("online = 1"),
+        ),
+        Index(
+            "ix_dashboard_fact_procedure_paid",
+            "procedure_id",
+            "finished_day",
+            "agency_id",
+            postgresql_where=text("paid_online"),
+            sqlite_where=text("paid_online = 1"),
+        ),
     )
 
     application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), primary_key=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from onestop.dashboards import figures, index, memo, publicity
+from onestop.dashboards import figures, index, memo, procedure_figures, publicity
 from onestop.dashboards.access import Scope, agencies_of
 from onestop.dashboards.periods import Period
 from onestop.provinces.models import Agency
@@ -37,7 +37,11 @@ class Report:
 def _summed(scope: Scope, first: date, last: date, trend_first: date) -> tuple:
     """What the summary tables say of the period: per agency, per month, the histogram and the totals."""
     sums, months, counts = figures.read(scope.agency_ids, first, last, trend_first, durations=True)
-    totals = figures.add_up(list(sums.values())) | publicity.totals(scope, first, last)
+    totals = (
+        figures.add_up(list(sums.values()))
+        | publicity.totals(scope, first, last)
+        | procedure_figures.totals(scope, first, last)
+    )
     return sums, months, counts, totals
 
 

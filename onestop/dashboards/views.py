@@ -11,7 +11,18 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from onestop import localtime
-from onestop.dashboards import access, aggregate, drill, exports, memo, periods, present, publicity, report
+from onestop.dashboards import (
+    access,
+    aggregate,
+    drill,
+    exports,
+    memo,
+    periods,
+    present,
+    procedure_figures,
+    publicity,
+    report,
+)
 from onestop.errors import NotAllowed
 from onestop.i18n import current_language
 from onestop.inputs import row_id, whole_number
@@ -182,6 +193,8 @@ def _export(scope, table: str, fmt: str) -> Response:
 def files(list_key: str):
     if list_key in publicity.LISTS:
         return _procedures(publicity.LISTS[list_key])
+    if list_key in procedure_figures.LISTS:
+        return _catalogue(procedure_figures.LISTS[list_key])
     item = drill.LISTS.get(list_key)
     if item is None:
         abort(404)
@@ -208,6 +221,16 @@ def _procedures(item):
     )
 
 
+def _catalogue(item):
+    """The procedures behind a procedure-level figure (offered, used, paid online; published complete)."""
+    scope = _scope(_agency_arg())
+    period = periods.parse(request.args, _today())
+    found = procedure_figures.listed(item, scope, period.first, period.last)
+    return render_template("dashboards/catalogue.html", item=item, scope=scope, period=period, found=found), (
+        422 if period.problems else 200
+    )
+
+
 @bp.get("/files/<list_key>/export.<fmt>")
 @login_required
 def files_export(list_key: str, fmt: str):
@@ -216,6 +239,13 @@ def files_export(list_key: str, fmt: str):
         period = periods.parse(request.args, _today())
         found = publicity.listed(publicity.LISTS[list_key], scope, period.first, period.last)
         return _download(exports.announcement_rows(found), list_key, fmt)
+    if list_key in procedure_figures.LISTS:
+        item = procedure_figures.LISTS[list_key]
+        scope = _scope(_agency_arg())
+        period = periods.parse(request.args, _today())
+        found = procedure_figures.listed(item, scope, period.first, period.last)
+        rows = exports.publication_rows(found) if item.lists_publications else exports.catalogue_rows(found)
+        return _download(rows, list_key, fmt)
     item = drill.LISTS.get(list_key)
     if item is None:
         abort(404)

@@ -14,6 +14,7 @@ from sqlalchemy import delete, select
 from onestop.accounts.models import Role, User
 from onestop.extensions import db
 from onestop.models import utcnow
+from onestop.procedures import parts
 from onestop.procedures import route as routes
 from onestop.procedures.models import DocumentType, Procedure, ProcedureAgency, ProcedureVersion, Sector
 from onestop.provinces.models import Agency, CalendarDay, DayKind, Province
@@ -245,9 +246,11 @@ def _load_catalogue(pack: Pack, province: Province, agencies: dict[str, Agency],
         definition = spec.definition()
         involved = _involved_agencies(spec, pack)
         content_hash = spec.content_hash()
-        announced = {
+        # What a new version records beside its definition, for the dashboards.
+        version_columns = {
             "announcement_number": spec.announcement.number if spec.announcement else None,
             "announced_on": spec.announcement.date if spec.announcement else None,
+            "missing_parts": parts.missing_parts(definition),
         }
         procedure = procedures.get(spec.code)
         latest = procedure.versions[-1] if procedure is not None and procedure.versions else None
@@ -276,6 +279,8 @@ def _load_catalogue(pack: Pack, province: Province, agencies: dict[str, Agency],
             ),
             "featured": spec.featured,
             "is_active": True,
+            "has_form": parts.has_form(definition),
+            "charges_fee": parts.charges_fee(definition),
             "definition": definition,
         }
         if procedure is None:
@@ -284,7 +289,7 @@ def _load_catalogue(pack: Pack, province: Province, agencies: dict[str, Agency],
             db.session.flush()
             db.session.add(
                 ProcedureVersion(
-                    procedure=procedure, number=1, content_hash=content_hash, definition=definition, **announced
+                    procedure=procedure, number=1, content_hash=content_hash, definition=definition, **version_columns
                 )
             )
             report.count(report.created, "procedure")
@@ -298,7 +303,7 @@ def _load_catalogue(pack: Pack, province: Province, agencies: dict[str, Agency],
                         number=number,
                         content_hash=content_hash,
                         definition=definition,
-                        **announced,
+                        **version_columns,
                     )
                 )
                 procedure.version = number

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from onestop.dashboards import drill, figures, index
+from onestop.dashboards import drill, figures, index, procedure_figures
 from onestop.dashboards.access import scope_for
 from onestop.dashboards.aggregate import aggregate_day, rebuild
 from onestop.dashboards.models import DashboardDay, DashboardFact
@@ -83,11 +83,11 @@ def test_the_groups_share_their_points_as_the_national_portal_does():
     }
 
 
-def test_procedure_level_indicators_wait_for_the_module_that_counts_procedures():
+def test_procedure_level_indicators_are_scored_with_their_thresholds_and_lead_to_their_lists():
     scored = {score.indicator.key: score for group in index.score({}).groups for score in group.scores}
     for key in ("published_complete", "procedures_online", "online_procedures_used", "fee_procedures_online"):
         assert not scored[key].measured
-        assert scored[key].indicator.why_not_measured is index.PROCEDURE_LEVEL
+        assert scored[key].indicator.shortfall_list in procedure_figures.LISTS
     filled = {"procedures_online": 7, "procedures_total": 10, "online_procedures_used": 5, "fee_procedures": 4}
     points = _points({**filled, "fee_procedures_online": 4, "fee_procedures_paid": 2})
     assert points["procedures_online"] == 1.75  # 2 × 0.7 / 0.8
@@ -251,7 +251,7 @@ def test_the_dashboard_shows_thresholds_and_why_an_indicator_is_not_measured(mon
         "Procedures announced on time Not measured yet: onestop does not record when the legal basis of a procedure"
         " takes effect. not measured yet" in text
     )
-    assert "Not measured yet: procedure-level figures are not computed on this installation." in text
+    assert "Procedures offered as online public services full points from 80%" in text
     assert "Not measured yet: onestop has no connection to the national population database." in text
     assert "12 points for online public services and 10 for online payment" in text
     assert "Other publicity indicators" not in text and "Full-process online files among" not in text

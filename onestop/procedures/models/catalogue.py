@@ -85,6 +85,9 @@ class Procedure(db.Model):
     featured: Mapped[bool] = mapped_column(default=False)
     filing_count: Mapped[int] = mapped_column(default=0)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Copies of what the definition says (onestop/procedures/parts.py): the service index counts them.
+    has_form: Mapped[bool] = mapped_column(default=False)
+    charges_fee: Mapped[bool] = mapped_column(default=False)
     version: Mapped[int] = mapped_column(default=1)
     definition: Mapped[dict] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -116,6 +119,8 @@ class ProcedureVersion(db.Model):
     # when it went live here. The dashboards' "published on time" compares the two.
     announcement_number: Mapped[str | None] = mapped_column(String(60))
     announced_on: Mapped[date | None] = mapped_column(Date, index=True)
+    # The parts the law requires published that this version leaves empty (onestop/procedures/parts.py).
+    missing_parts: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     procedure: Mapped[Procedure] = relationship(back_populates="versions")
