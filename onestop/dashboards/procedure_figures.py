@@ -35,7 +35,7 @@ from sqlalchemy.orm import load_only
 from onestop import localtime
 from onestop.dashboards.access import Scope
 from onestop.dashboards.models import DashboardFact
-from onestop.dashboards.publicity import _procedure_ids
+from onestop.dashboards.publicity import scope_procedure_ids
 from onestop.extensions import db
 from onestop.payments.providers import provider_from_config
 from onestop.procedures.models import OnlineLevel, Procedure, ProcedureVersion
@@ -195,7 +195,7 @@ def _bounds(scope: Scope, first: date, last: date) -> tuple[datetime, datetime]:
 def _in_scope(scope: Scope):
     if scope.agency is None:
         return Procedure.province_id == scope.province.id
-    return Procedure.id.in_(_procedure_ids(scope))
+    return Procedure.id.in_(scope_procedure_ids(scope))
 
 
 def _first_file(day, flag, first: date, last: date, received_here: list):
@@ -258,7 +258,7 @@ def _last_versions(scope: Scope, first: date, last: date) -> dict[int, tuple]:
     start, end = _bounds(scope, first, last)
     statement = (
         select(V.procedure_id, V.number, V.created_at, V.missing_parts)
-        .where(V.procedure_id.in_(_procedure_ids(scope)), V.created_at >= start, V.created_at < end)
+        .where(V.procedure_id.in_(scope_procedure_ids(scope)), V.created_at >= start, V.created_at < end)
         .order_by(V.procedure_id, V.number)
     )
     return {procedure_id: rest for procedure_id, *rest in db.session.execute(statement)}

@@ -66,7 +66,8 @@ def publication_due(calendar: ProvinceCalendar, signed_on: date, working_days: i
     return day
 
 
-def _procedure_ids(scope: Scope):
+def scope_procedure_ids(scope: Scope):
+    """The ids of the scope's procedures: the province's, or those the agency receives or processes."""
     if scope.agency is None:
         return select(Procedure.id).where(Procedure.province_id == scope.province.id)
     return select(ProcedureAgency.procedure_id).where(ProcedureAgency.agency_id.in_(scope.agency_ids))
@@ -79,7 +80,7 @@ def announcements(scope: Scope, first: date, last: date) -> list[Announcement] |
     in_province = V.procedure_id.in_(select(Procedure.id).where(Procedure.province_id == scope.province.id))
     announced = (
         select(V.procedure_id, V.announcement_number, V.announced_on, func.min(V.created_at))
-        .where(V.procedure_id.in_(_procedure_ids(scope)), V.announced_on >= first, V.announced_on <= last)
+        .where(V.procedure_id.in_(scope_procedure_ids(scope)), V.announced_on >= first, V.announced_on <= last)
         .group_by(V.procedure_id, V.announcement_number, V.announced_on)
     )
     # One row of NULLs when any procedure of the province names its decision: "measured, maybe none in
