@@ -14,16 +14,9 @@ from pydantic import (
     ValidationError,
 )
 
-from onestop.provinces.pack_checks import (
-    check_forms,
-    check_receiving,
-    check_references,
-    check_route,
-    check_serves,
-    fee_messages,
-    form_messages,
-    route_messages,
-)
+from onestop.provinces.pack_checks import check_forms, check_references, fee_messages, form_messages
+from onestop.provinces.pack_procedure_schema import ProcedureFile
+from onestop.provinces.pack_route_checks import check_receiving, check_route, check_serves, route_messages
 from onestop.provinces.pack_schema import (
     LOGO_TYPES,
     MAX_LOGO_BYTES,
@@ -34,7 +27,6 @@ from onestop.provinces.pack_schema import (
     Pack,
     PackInvalid,
     Problem,
-    ProcedureFile,
     ProvinceFile,
     StaffFile,
     UnitsFile,

@@ -27,7 +27,7 @@ from onestop.dashboards.access import scope_for
 from onestop.extensions import db
 from onestop.procedures.models import Procedure, ProcedureVersion
 from onestop.provinces.models import Agency
-from onestop.provinces.pack_schema import Announcement
+from onestop.provinces.pack_procedure_schema import Announcement
 from onestop.provinces.services import apply_pack
 from tests.conftest import login
 from tests.dashboards.conftest import NOVEMBER, POLICE, WARD
