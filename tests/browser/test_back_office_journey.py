@@ -23,8 +23,7 @@ from playwright.sync_api import Page, expect
 
 from onestop.accounts.models import Role
 from tests.approving import enrol_staff, portal_signing, signing_world  # noqa: F401  (fixtures)
-from tests.browser.conftest import assert_no_sideways_scroll, check_accessibility, screenshot
-from tests.conftest import PASSWORD
+from tests.browser.conftest import assert_no_sideways_scroll, check_accessibility, screenshot, sign_in
 from tests.signing.conftest import fresh_code
 
 pytestmark = pytest.mark.browser
@@ -64,16 +63,6 @@ def id_card_photo(tmp_path, name: str, blurred: bool):
     path = tmp_path / name
     image.save(path, format="JPEG", quality=85)
     return path
-
-
-def sign_in(page: Page, live_server: str, login: str) -> None:
-    page.goto(f"{live_server}/account/login")
-    check_accessibility(page)
-    page.get_by_label("Email, số điện thoại hoặc số định danh cá nhân").fill(login)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="Đăng nhập").click()
-    expect(page.get_by_role("button", name="Đăng xuất", exact=True)).to_be_visible()
-    check_accessibility(page)
 
 
 def both_widths(page: Page, tmp_path, name: str) -> None:

@@ -8,10 +8,9 @@ and must not scroll sideways (wide tables scroll inside their own frame).
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_no_sideways_scroll, check_accessibility
-from tests.conftest import PASSWORD
+from tests.browser.conftest import assert_no_sideways_scroll, sign_in
 from tests.dashboards.conftest import month, people  # noqa: F401  (the hand-worked month and its officers)
 
 pytestmark = pytest.mark.browser
@@ -19,18 +18,9 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 360, "height": 740}
 
 
-def _sign_in(page: Page, live_server: str, login: str) -> None:
-    page.goto(f"{live_server}/account/login")
-    check_accessibility(page)
-    page.get_by_label("Email, số điện thoại hoặc số định danh cá nhân").fill(login)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="Đăng nhập").click()
-    expect(page.get_by_role("button", name="Đăng xuất", exact=True)).to_be_visible()
-
-
 def test_a_leader_finds_the_late_files_behind_the_index(app, live_server, open_page, month, people, tmp_path):  # noqa: F811
     page = open_page(PHONE)
-    _sign_in(page, live_server, people["leader"].email)
+    sign_in(page, live_server, people["leader"].email)
     page.get_by_role("navigation", name="Menu chính").get_by_role("link", name="Trang cán bộ").click()
     assert_no_sideways_scroll(page)
     page.get_by_role("link", name="Bảng điều hành: bộ chỉ số phục vụ và số liệu").click()

@@ -4,11 +4,10 @@
 """
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from onestop.accounts.models import Role
-from tests.browser.conftest import assert_no_sideways_scroll, check_accessibility
-from tests.conftest import PASSWORD
+from tests.browser.conftest import assert_no_sideways_scroll, check_accessibility, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -17,22 +16,12 @@ SUBJECT = "Khai sinh cho con khi chưa đăng ký kết hôn"
 ANSWER = "Được. Phần thông tin về người cha để trống."
 
 
-def _sign_in(page: Page, live_server: str, login: str) -> None:
-    page.goto(f"{live_server}/account/login")
-    check_accessibility(page)
-    page.get_by_label("Email, số điện thoại hoặc số định danh cá nhân").fill(login)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="Đăng nhập").click()
-    expect(page.get_by_role("button", name="Đăng xuất", exact=True)).to_be_visible()
-    check_accessibility(page)
-
-
 def test_a_citizen_sends_feedback_and_reads_the_answer(live_server, open_page, create_staff, create_citizen):
     clerk_user = create_staff(Role.CLERK, "000.00.30.H99", "Phạm Thu Trang", email="trang.fb@minhson.example")
     citizen_user = create_citizen(full_name="Trần Thị Hoa", email="hoa.fb@example.com")
 
     citizen = open_page(PHONE)
-    _sign_in(citizen, live_server, citizen_user.email)
+    sign_in(citizen, live_server, citizen_user.email)
     citizen.goto(f"{live_server}/procedures/dang-ky-khai-sinh")
     check_accessibility(citizen)
     citizen.get_by_role("link", name="Đặt câu hỏi hoặc gửi phản ánh về thủ tục này").click()
@@ -53,7 +42,7 @@ def test_a_citizen_sends_feedback_and_reads_the_answer(live_server, open_page, c
     code = citizen.locator(".code").inner_text()
 
     clerk = open_page(PHONE)
-    _sign_in(clerk, live_server, clerk_user.email)
+    sign_in(clerk, live_server, clerk_user.email)
     clerk.get_by_role("link", name="Trang cán bộ").first.click()
     check_accessibility(clerk)
     clerk.get_by_role("link", name="Phản ánh, kiến nghị và câu hỏi").click()

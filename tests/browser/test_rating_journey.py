@@ -6,29 +6,18 @@ checked with axe-core and must not scroll sideways.
 """
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from onestop.extensions import db
 from onestop.ratings.models import ServiceRating
 from tests.approving import portal_signing, signing_world  # noqa: F401  (the leader signs the result)
-from tests.browser.conftest import assert_no_sideways_scroll, check_accessibility
-from tests.conftest import PASSWORD
+from tests.browser.conftest import assert_no_sideways_scroll, check_accessibility, sign_in
 from tests.office.conftest import file_lltp, staff  # noqa: F401  (the police's officers)
 from tests.ratings.conftest import deliver_result
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 360, "height": 740}
-
-
-def _sign_in(page: Page, live_server: str, login: str) -> None:
-    page.goto(f"{live_server}/account/login")
-    check_accessibility(page)
-    page.get_by_label("Email, số điện thoại hoặc số định danh cá nhân").fill(login)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="Đăng nhập").click()
-    expect(page.get_by_role("button", name="Đăng xuất", exact=True)).to_be_visible()
-    check_accessibility(page)
 
 
 def test_a_citizen_rates_a_finished_application(
@@ -43,7 +32,7 @@ def test_a_citizen_rates_a_finished_application(
     deliver_result(app, staff, application_id)
 
     page = open_page(PHONE)
-    _sign_in(page, live_server, citizen.email)
+    sign_in(page, live_server, citizen.email)
     page.get_by_role("navigation", name="Menu chính").get_by_role("link", name="Hồ sơ của tôi").click()
     assert_no_sideways_scroll(page)
     page.get_by_role("main").get_by_role("link", name="Cấp Phiếu lý lịch tư pháp").first.click()

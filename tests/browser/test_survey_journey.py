@@ -12,22 +12,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from onestop.accounts.models import Role
-from tests.browser.conftest import assert_no_sideways_scroll, check_accessibility
-from tests.conftest import PASSWORD
+from tests.browser.conftest import assert_no_sideways_scroll, check_accessibility, sign_in
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 360, "height": 740}
 TITLE = "Ý kiến về bộ phận một cửa"
-
-
-def _sign_in(page: Page, live_server: str, login: str) -> None:
-    page.goto(f"{live_server}/account/login")
-    check_accessibility(page)
-    page.get_by_label("Email, số điện thoại hoặc số định danh cá nhân").fill(login)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="Đăng nhập").click()
-    expect(page.get_by_role("button", name="Đăng xuất", exact=True)).to_be_visible()
 
 
 def _add_question(page: Page, kind: str, text: str, options: str = "") -> None:
@@ -49,7 +39,7 @@ def test_a_clerk_builds_a_survey_a_citizen_answers_it_and_the_clerk_sees_the_cha
         pytest.skip("zbarimg (zbar-tools) is needed to read the QR code")
     clerk_user = create_staff(Role.CLERK, email="hoa.survey@minhson.example", full_name="Lý Thị Hoa")
     clerk = open_page(PHONE)
-    _sign_in(clerk, live_server, clerk_user.email)
+    sign_in(clerk, live_server, clerk_user.email)
     clerk.get_by_role("link", name="Trang cán bộ").first.click()
     check_accessibility(clerk)
     clerk.get_by_role("link", name="Khảo sát").click()
