@@ -18,6 +18,7 @@ from datetime import date, datetime
 from sqlalchemy import case, func, select
 
 from onestop import localtime
+from onestop.dashboards.months import VOICE
 from onestop.extensions import db
 
 # On the province's 1–5 overall question (onestop/ratings/standard.yaml: from 1 "very dissatisfied" to
@@ -26,13 +27,8 @@ from onestop.extensions import db
 SATISFIED_FROM = 4
 UNSATISFIED_UP_TO = 2
 
-VOICE_ZEROS = {
-    "ratings_total": 0,
-    "ratings_satisfied": 0,
-    "feedback_total": 0,
-    "feedback_on_time": 0,
-    "feedback_satisfied": 0,
-}
+# Every voice column of the day rows at zero: measured, none came.
+VOICE_ZEROS = dict.fromkeys(VOICE, 0)
 
 
 def _complaint_kinds() -> list[str]:
